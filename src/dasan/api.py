@@ -1,0 +1,20 @@
+"""The one place routers are mounted; every route declares an access policy (core.deps)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from dasan.channels import intake, webchat
+from dasan.conversations import views as conversations
+from dasan.knowledge import views as knowledge
+from dasan.orgs import views as orgs
+from dasan.supervisor import views as supervisor
+from dasan.web import views as web
+
+ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, intake.router,
+           webchat.router)
+
+
+def mount(app: FastAPI) -> None:
+    for router in ROUTERS:
+        app.include_router(router)

@@ -1,0 +1,114 @@
+"""create_app(settings): the ASGI application."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute, APIWebSocketRoute
+from fastapi.staticfiles import StaticFiles
+
+from dasan import api
+from dasan.config import Settings
+from dasan.core.deps import LoginRequired, Policy, Public, policy_of
+from dasan.core.errors import DasanError
+from dasan.db.engine import make_engine, make_sessionmaker
+from dasan.events import actions as event_actions
+from dasan.events.bus import make_bus
+from dasan.routing.runner import Dispatcher
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def route_policy(route) -> Policy | None:
+    """The access policy a route declared (None if it declared none)."""
+    if isinstance(route, APIRoute):
+        found = policy_of(route.dependant.dependencies) + [
+            p for d in route.dependant.dependencies for p in policy_of(d.dependencies)
+        ]
+        return found[0] if found else None
+    if isinstance(route, APIWebSocketRoute):
+        return getattr(route.endpoint, "policy", None)
+    return None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app: storage, bus, dispatcher, routes, error handlers."""
+    settings = settings or Settings()
+    engine = make_engine(settings)
+    factory = make_sessionmaker(engine)
+    bus = make_bus(settings.redis_url)
+    event_actions.install(factory, bus)
+    dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await bus.start()
+        await dispatcher.start()
+        try:
+            yield
+        finally:
+            await dispatcher.stop()
+            await bus.stop()
+            engine.dispose()
+
+    app = FastAPI(title="Dasan", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="One-number public contact center: REST API (`/api/v1`).")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = factory
+    app.state.bus = bus
+    app.state.dispatcher = dispatcher
+    api.mount(app)
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(Public())])
+    def docs():
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Dasan API")
+
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(DasanError)
+    async def _dasan_error(request: Request, exc: DasanError):
+        return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        first = details[0] if details else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"] if p != "body")
+        return JSONResponse(
+            {"error": "invalid", "message": f"{where}: {first['msg']}" if where else first["msg"], "details": details},
+            status_code=422,
+        )
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.headers.get("content-type", "").startswith("text/html") and request.url.path != "/docs":
+            # No inline scripts: a script smuggled into a page cannot run.
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                "connect-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'none'",
+            )
+        return response
+
+    missing = [getattr(r, "path", "?") for r in app.routes
+               if isinstance(r, APIRoute | APIWebSocketRoute) and route_policy(r) is None]
+    if missing:
+        raise RuntimeError(f"routes without an access policy: {missing}")
+    return app

@@ -1,0 +1,1 @@
+"""Channel adapters; every text channel funnels into the intake (channels.intake)."""

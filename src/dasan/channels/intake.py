@@ -1,0 +1,131 @@
+"""The generic intake: `POST /api/v1/intake/messages`, idempotent on (channel, external_id).
+
+The SMS, email and SNS adapters all end here, so every text contact is recorded, queued and
+routed the same way. The 202 answer is sent only after the message is committed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dasan.conversations import service
+from dasan.conversations.actions import do_append_message, do_get_or_create_citizen, do_start_conversation
+from dasan.conversations.models import Message, MsgKind
+from dasan.core.deps import SessionDep, SettingsDep, TokenAuth
+from dasan.core.errors import Forbidden
+from dasan.security.models import ApiToken
+
+router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
+CHANNEL_NAME = r"^[a-z][a-z0-9_-]{0,19}$"
+LANGS = {"ko", "en", "zh", "ja", "vi", "mn"}
+
+
+class Sender(BaseModel):
+    """Who sent it: at least one way to recognise the citizen again."""
+
+    id: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=120)
+    lang: str | None = None
+
+    @model_validator(mode="after")
+    def _one_identity(self) -> Sender:
+        if not (self.id or self.phone or self.email):
+            raise ValueError("sender needs at least one of id, phone, email")
+        if self.lang is not None and self.lang not in LANGS:
+            raise ValueError(f"sender.lang must be one of {sorted(LANGS)}")
+        return self
+
+    def identity(self, channel: str) -> tuple[str, str]:
+        """The identity key: phone and email are shared across channels, ids are per channel."""
+        if self.phone:
+            digits = "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+            return "phone", digits
+        if self.email:
+            return "email", self.email.strip().lower()
+        return f"{channel}:id", str(self.id)
+
+
+class Attachment(BaseModel):
+    url: str = Field(max_length=2000)
+    content_type: str = Field(default="application/octet-stream", max_length=120)
+    name: str = Field(default="", max_length=300)
+    size: int | None = Field(default=None, ge=0)
+
+
+class IntakeMessage(BaseModel):
+    channel: str = Field(pattern=CHANNEL_NAME)
+    external_id: str = Field(min_length=1, max_length=200)
+    sender: Sender
+    text: str = Field(default="", max_length=4000)
+    sent_at: datetime
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+    dialled_number: str | None = Field(default=None, max_length=40)
+
+    @model_validator(mode="after")
+    def _content(self) -> IntakeMessage:
+        if not self.text.strip() and not self.attachments:
+            raise ValueError("a message needs text or attachments")
+        if self.sent_at.tzinfo is None:
+            raise ValueError("sent_at needs a time zone (ISO 8601 with offset)")
+        return self
+
+
+class IntakeAccepted(BaseModel):
+    conversation_id: int
+    message_id: int
+    seq: int
+    duplicate: bool
+
+
+def do_intake(*, session: Session, msg: IntakeMessage, max_chars: int = 4000) -> tuple[IntakeAccepted, bool]:
+    """Record one inbound message; returns (ids, whether a new conversation was queued)."""
+    dup = session.scalar(
+        select(Message).where(Message.channel == msg.channel, Message.external_id == msg.external_id)
+    )
+    if dup is not None:
+        return IntakeAccepted(conversation_id=dup.conversation_id, message_id=dup.id, seq=dup.seq,
+                              duplicate=True), False
+    kind, value = msg.sender.identity(msg.channel)
+    citizen = do_get_or_create_citizen(
+        session=session, kind=kind, value=value, display_name=msg.sender.name or "",
+        phone=msg.sender.phone or "", email=msg.sender.email or "", lang=msg.sender.lang or "ko",
+    )
+    conv = service.get_open_conversation(session=session, citizen_id=citizen.id, channel=msg.channel)
+    started = False
+    if conv is None:
+        conv = do_start_conversation(session=session, citizen=citizen, channel=msg.channel,
+                                     lang=msg.sender.lang or citizen.lang, dialled_number=msg.dialled_number or "")
+        started = True
+    stored, created = do_append_message(
+        session=session, conv=conv, kind=MsgKind.INBOUND, body=msg.text, external_id=msg.external_id,
+        sent_at=msg.sent_at, attachments=[a.model_dump() for a in msg.attachments], max_chars=max_chars,
+    )
+    if not created and started:
+        # A redelivery raced a closed conversation: never leave an empty conversation behind.
+        session.rollback()
+        started = False
+    return IntakeAccepted(conversation_id=stored.conversation_id, message_id=stored.id, seq=stored.seq,
+                          duplicate=not created), started
+
+
+@router.post("/messages", status_code=202, response_model=IntakeAccepted)
+def intake_message(
+    body: IntakeMessage, request: Request, session: SessionDep, settings: SettingsDep,
+    token: Annotated[ApiToken, Depends(TokenAuth())],
+) -> IntakeAccepted:
+    """Accept one inbound message from a channel adapter; idempotent on (channel, external_id)."""
+    if body.channel != token.channel:
+        raise Forbidden(f"this token is for channel '{token.channel}', not '{body.channel}'", code="wrong_channel")
+    accepted, started = do_intake(session=session, msg=body, max_chars=settings.max_message_chars)
+    session.commit()
+    if started:
+        request.app.state.dispatcher.kick()
+    return accepted

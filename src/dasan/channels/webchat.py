@@ -1,0 +1,276 @@
+"""Web chat (M2): the citizen widget's websocket.
+
+Protocol (JSON text frames):
+  client → {"type": "hello", "visitor": TOKEN, "lang": "ko", "after_seq": N}
+  server → {"type": "welcome", "conversation_id", "status", "messages": [...], "position", "wait"}
+  client → {"type": "send", "client_msg_id": ID, "text": "..."}
+  server → {"type": "ack", "client_msg_id", "seq", "conversation_id"}   (only after commit)
+  server → {"type": "message.created", "data": {...}} / {"type": "citizen.status", ...}
+  client → {"type": "sync", "after_seq": N}  (the client saw a gap in seq numbers)
+  client → {"type": "leave"}
+The visitor token is a random secret the widget keeps in localStorage; only its hash is stored.
+A resent message (same client_msg_id) is stored once and acknowledged again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, Field, ValidationError
+
+from dasan.conversations import service
+from dasan.conversations.actions import (
+    do_append_message,
+    do_close_with_record,
+    do_get_or_create_citizen,
+    do_record_event,
+    do_start_conversation,
+)
+from dasan.conversations.models import ConvStatus, MsgKind, Resolution
+from dasan.core.deps import Public
+from dasan.core.errors import DasanError
+from dasan.db.engine import session_scope
+from dasan.events.bus import Connection
+from dasan.routing.actions import wait_estimate
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["webchat"])
+CHANNEL = "webchat"
+LANGS = {"ko", "en", "zh", "ja", "vi", "mn"}
+
+
+class Hello(BaseModel):
+    visitor: str = Field(min_length=16, max_length=200)
+    lang: str = "ko"
+    after_seq: int = Field(default=0, ge=0)
+    name: str = Field(default="", max_length=120)
+
+
+class Send(BaseModel):
+    client_msg_id: str = Field(min_length=1, max_length=80)
+    text: str = Field(min_length=1, max_length=4000)
+
+
+def _visitor_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _msg_json(m, name: str = "") -> dict[str, Any]:
+    return {"id": m.id, "seq": m.seq, "kind": m.kind, "body": m.body, "author_name": name,
+            "client_msg_id": m.client_msg_id, "created_at": m.created_at.isoformat()}
+
+
+class ChatSession:
+    """One citizen websocket; database work runs in worker threads, in arrival order."""
+
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+        self.app = ws.app
+        self.factory = ws.app.state.session_factory
+        self.conn = Connection()
+        self.hello: Hello | None = None
+        self.citizen_id: int | None = None
+        self.conversation_id: int | None = None
+        self.last_position: tuple | None = None
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        await self.conn.queue.put(json.dumps(payload, ensure_ascii=False))
+
+    # --- database work (worker threads) -------------------------------------------------
+    def _welcome(self, hello: Hello) -> dict[str, Any]:
+        with session_scope(self.factory) as s:
+            citizen = service.get_citizen_by_identity(session=s, kind=CHANNEL, value=_visitor_key(hello.visitor))
+            conv = None
+            if citizen is not None:
+                self.citizen_id = citizen.id
+                conv = service.get_open_conversation(session=s, citizen_id=citizen.id, channel=CHANNEL)
+                if conv is None:
+                    # Show the last contact that has just ended, so a reload keeps the closing message.
+                    conv = s.scalars(
+                        service.select_latest_conversation(citizen_id=citizen.id, channel=CHANNEL)
+                    ).first()
+            if conv is None:
+                return {"type": "welcome", "conversation_id": None, "status": None, "messages": []}
+            self.conversation_id = conv.id
+            self.conn.citizen_conversation_ids = {conv.id}
+            msgs = service.list_messages(session=s, conversation_id=conv.id, after_seq=hello.after_seq,
+                                         citizen_view=True)
+            names = service.author_names(session=s, messages=msgs)
+            out = {"type": "welcome", "conversation_id": conv.id, "status": conv.status,
+                   "messages": [_msg_json(m, names.get(m.author_id or 0, "")) for m in msgs]}
+            out.update(self._position(s, conv))
+            return out
+
+    def _position(self, s, conv) -> dict[str, Any]:
+        position = service.queue_position(session=s, conv=conv)
+        wait = wait_estimate(session=s, conv=conv, position=position) if position else 0.0
+        return {"position": position, "wait_s": wait, "wait_kind": "simple"}
+
+    def _store(self, msg: Send) -> tuple[dict[str, Any], bool]:
+        assert self.hello is not None
+        settings = self.app.state.settings
+        with session_scope(self.factory) as s:
+            citizen = do_get_or_create_citizen(
+                session=s, kind=CHANNEL, value=_visitor_key(self.hello.visitor), display_name=self.hello.name,
+                lang=self.hello.lang,
+            )
+            self.citizen_id = citizen.id
+            conv = service.get_open_conversation(session=s, citizen_id=citizen.id, channel=CHANNEL)
+            # A resend of a message already stored in the contact we know of is found there,
+            # even if that contact has closed since.
+            if conv is None and self.conversation_id is not None:
+                known = service.get_conversation(session=s, conversation_id=self.conversation_id)
+                dup = service.find_by_client_id(session=s, conversation_id=known.id, client_msg_id=msg.client_msg_id)
+                if dup is not None:
+                    return {"type": "ack", "client_msg_id": msg.client_msg_id, "seq": dup.seq,
+                            "conversation_id": known.id, "duplicate": True}, False
+            started = False
+            if conv is None:
+                conv = do_start_conversation(session=s, citizen=citizen, channel=CHANNEL, lang=self.hello.lang,
+                                             queue_code=_queue_for(self.hello.lang))
+                started = True
+            # Subscribe before commit so no event about this conversation can slip past us.
+            self.conn.citizen_conversation_ids = {conv.id}
+            self.conversation_id = conv.id
+            stored, created = do_append_message(
+                session=s, conv=conv, kind=MsgKind.INBOUND, body=msg.text, client_msg_id=msg.client_msg_id,
+                max_chars=settings.max_message_chars,
+            )
+            ack = {"type": "ack", "client_msg_id": msg.client_msg_id, "seq": stored.seq,
+                   "conversation_id": conv.id, "duplicate": not created}
+        return ack, started
+
+    def _sync(self, after_seq: int) -> dict[str, Any]:
+        with session_scope(self.factory) as s:
+            if self.conversation_id is None:
+                return {"type": "sync", "messages": []}
+            msgs = service.list_messages(session=s, conversation_id=self.conversation_id, after_seq=after_seq,
+                                         citizen_view=True)
+            names = service.author_names(session=s, messages=msgs)
+            conv = service.get_conversation(session=s, conversation_id=self.conversation_id)
+            return {"type": "sync", "conversation_id": conv.id, "status": conv.status,
+                    "messages": [_msg_json(m, names.get(m.author_id or 0, "")) for m in msgs]}
+
+    def _leave(self) -> None:
+        with session_scope(self.factory) as s:
+            if self.conversation_id is None:
+                return
+            conv = service.get_conversation(session=s, conversation_id=self.conversation_id)
+            if conv.status in (ConvStatus.QUEUED, ConvStatus.OFFERED):
+                do_close_with_record(session=s, conv=conv, agent=None, category="미분류", resolution=Resolution.ABANDONED,
+                                     summary="시민이 상담 연결 전에 대화를 종료함 (left while waiting)")
+            elif conv.status == ConvStatus.ACTIVE:
+                do_append_message(session=s, conv=conv, kind=MsgKind.SYSTEM, body="시민이 대화를 종료했습니다. (The citizen left.)")
+                do_record_event(session=s, conv=conv, kind="citizen_left")
+
+    def _poll_position(self) -> dict[str, Any] | None:
+        if self.conversation_id is None:
+            return None
+        with session_scope(self.factory) as s:
+            conv = service.get_conversation(session=s, conversation_id=self.conversation_id)
+            if conv.status not in (ConvStatus.QUEUED, ConvStatus.OFFERED):
+                return None
+            pos = self._position(s, conv)
+        key = (pos["position"], pos["wait_s"])
+        if key == self.last_position:
+            return None
+        self.last_position = key
+        return {"type": "citizen.status", "data": {"conversation_id": self.conversation_id,
+                                                    "status": conv.status, **pos}}
+
+    # --- the socket -----------------------------------------------------------------------
+    async def run(self) -> None:
+        hub = self.app.state.bus.hub
+        hub.add(self.conn)
+        writer = asyncio.create_task(self._writer())
+        poller = asyncio.create_task(self._poller())
+        try:
+            while True:
+                raw = await self.ws.receive_text()
+                await self.handle(raw)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            hub.remove(self.conn)
+            poller.cancel()
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await poller
+
+    async def handle(self, raw: str) -> None:
+        try:
+            frame = json.loads(raw)
+            kind = frame.get("type") if isinstance(frame, dict) else None
+        except json.JSONDecodeError:
+            await self.send({"type": "error", "code": "malformed", "message": "frames must be JSON objects"})
+            return
+        try:
+            if kind == "hello":
+                self.hello = Hello.model_validate(frame)
+                await self.send(await anyio.to_thread.run_sync(self._welcome, self.hello))
+            elif self.hello is None:
+                await self.send({"type": "error", "code": "hello_first", "message": "send hello first"})
+            elif kind == "send":
+                msg = Send.model_validate(frame)
+                ack, started = await anyio.to_thread.run_sync(self._store, msg)
+                await self.send(ack)
+                if started:
+                    self.app.state.dispatcher.kick()
+            elif kind == "sync":
+                after = int(frame.get("after_seq") or 0)
+                await self.send(await anyio.to_thread.run_sync(self._sync, after))
+            elif kind == "leave":
+                await anyio.to_thread.run_sync(self._leave)
+                self.app.state.dispatcher.kick()
+            elif kind == "ping":
+                await self.send({"type": "pong"})
+            else:
+                await self.send({"type": "error", "code": "unknown_type", "message": f"unknown frame type {kind!r}"})
+        except ValidationError as e:
+            await self.send({"type": "error", "code": "invalid", "client_msg_id": frame.get("client_msg_id"),
+                             "message": "; ".join(err["msg"] for err in e.errors())})
+        except DasanError as e:
+            await self.send({"type": "error", "code": e.code, "client_msg_id": frame.get("client_msg_id"),
+                             "message": e.message})
+
+    async def _writer(self) -> None:
+        while True:
+            payload = await self.conn.queue.get()
+            await self.ws.send_text(payload)
+
+    async def _poller(self) -> None:
+        # Place in line changes when others are answered; each socket checks its own (cheap,
+        # and correct with any number of server processes).
+        while True:
+            await asyncio.sleep(2)
+            try:
+                update = await anyio.to_thread.run_sync(self._poll_position)
+            except Exception:
+                log.exception("position poll failed")
+                continue
+            if update:
+                await self.send(update)
+
+
+def _queue_for(lang: str) -> str:
+    """Foreign-language contacts go to that language's line of 120+9."""
+    return "general" if lang == "ko" or lang not in LANGS else f"lang-{lang}"
+
+
+async def chat_socket(ws: WebSocket) -> None:
+    """The citizen widget's websocket (public: the visitor token is the credential)."""
+    await ws.accept()
+    await ChatSession(ws).run()
+
+
+chat_socket.policy = Public()  # type: ignore[attr-defined]
+router.add_api_websocket_route("/ws/chat", chat_socket)

@@ -1,0 +1,146 @@
+"""The `dasan` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from dasan.config import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from dasan.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws_ping_interval=20)
+
+
+def cmd_serve(args) -> int:
+    settings = _settings()
+    _serve(settings, args.host or settings.host, args.port or settings.port)
+    return 0
+
+
+def cmd_db_upgrade(args) -> int:
+    from dasan.db.migrate import upgrade
+
+    upgrade(_settings())
+    print("database schema is up to date")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+    from dasan.db.migrate import upgrade
+    from dasan.demo.seed import demo_logins, seed
+
+    settings = _settings()
+    upgrade(settings)
+    engine = make_engine(settings)
+    with session_scope(make_sessionmaker(engine)) as session:
+        created = seed(session=session)
+    engine.dispose()
+    port = args.port or settings.port
+    print("demo data seeded" if created else "demo data already present")
+    print(f"\nDasan demo — http://127.0.0.1:{port}/   (citizen chat: http://127.0.0.1:{port}/chat)")
+    print("Demo logins (username / password / role):")
+    for user, password, role in demo_logins():
+        print(f"  {user:20s} {password:18s} {role}")
+    sys.stdout.flush()
+    if not args.no_serve:
+        _serve(settings, settings.host, port)
+    return 0
+
+
+def cmd_users_create(args) -> int:
+    from dasan.core.errors import DasanError
+    from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+    from dasan.orgs.actions import do_create_user
+
+    skills = {}
+    for item in args.skill or []:
+        code, _, level = item.partition(":")
+        skills[code] = int(level or 3)
+    engine = make_engine(_settings())
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            user = do_create_user(session=session, username=args.username, password=args.password, role=args.role,
+                                  display_name=args.name or "", department_code=args.department, skills=skills)
+            out = {"id": user.id, "username": user.username, "role": user.role}
+    except DasanError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(json.dumps(out, ensure_ascii=False) if args.json else f"created user {out['username']} ({out['role']})")
+    return 0
+
+
+def cmd_tokens_create(args) -> int:
+    import re
+
+    from dasan.channels.intake import CHANNEL_NAME
+    from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+    from dasan.security.service import do_create_api_token
+
+    if not re.match(CHANNEL_NAME, args.channel):
+        print("error: channel must be 1–20 lowercase letters, digits, '-' or '_', starting with a letter",
+              file=sys.stderr)
+        return 2
+    engine = make_engine(_settings())
+    with session_scope(make_sessionmaker(engine)) as session:
+        token = do_create_api_token(session=session, channel=args.channel)
+    engine.dispose()
+    print(json.dumps({"channel": args.channel, "token": token}) if args.json else token)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dasan", description="Dasan one-number contact center")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="serve the app")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.set_defaults(func=cmd_serve)
+
+    d = sub.add_parser("demo", help="seed demo data (idempotent) and serve")
+    d.add_argument("--no-serve", action="store_true")
+    d.add_argument("--port", type=int)
+    d.set_defaults(func=cmd_demo)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="create or migrate the schema").set_defaults(func=cmd_db_upgrade)
+
+    users = sub.add_parser("users", help="users").add_subparsers(dest="users_command", required=True)
+    uc = users.add_parser("create", help="create a user")
+    uc.add_argument("username")
+    uc.add_argument("--password", required=True)
+    uc.add_argument("--role", required=True, choices=["agent", "supervisor", "official", "admin", "analyst"])
+    uc.add_argument("--name")
+    uc.add_argument("--department", help="department code (officials)")
+    uc.add_argument("--skill", action="append", help="CODE:LEVEL, e.g. en:4 (repeatable)")
+    uc.add_argument("--json", action="store_true")
+    uc.set_defaults(func=cmd_users_create)
+
+    tokens = sub.add_parser("tokens", help="integration tokens").add_subparsers(dest="tokens_command", required=True)
+    tc = tokens.add_parser("create", help="create a channel token for the intake API")
+    tc.add_argument("--channel", required=True)
+    tc.add_argument("--json", action="store_true")
+    tc.set_defaults(func=cmd_tokens_create)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Server-level settings, read from DASAN_* environment variables (policy lives in the database)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_SECRET = "dasan-development-secret-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    """Everything a server process needs to start; one instance per app."""
+
+    model_config = SettingsConfigDict(env_prefix="DASAN_", extra="ignore")
+
+    env: str = "development"  # development | test | production
+    data_dir: Path = Path("dasan-data")
+    database_url: str | None = None  # default: SQLite file in data_dir
+    redis_url: str | None = None  # set it to share events between processes
+    secret_key: str = _DEV_SECRET
+    host: str = "127.0.0.1"
+    port: int = 8120
+    cookie_secure: bool = False
+    session_hours: int = 12
+    # How long an agent has to accept an offered contact before it goes to the next agent.
+    offer_timeout_s: float = 20.0
+    # Default number of chats an agent handles at once (per-agent value is in the database).
+    default_max_chats: int = 3
+    # Seconds between sweeps that re-offer expired offers and refresh queue positions.
+    sweep_interval_s: float = 1.0
+    max_message_chars: int = 4000
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env == "production" and self.secret_key == _DEV_SECRET:
+            raise ValueError("DASAN_SECRET_KEY must be set in production")
+        return self
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'dasan.sqlite3').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the store is SQLite."""
+        return self.resolved_database_url.startswith("sqlite")

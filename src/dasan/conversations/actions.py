@@ -1,0 +1,219 @@
+"""Writes to the consultation record, with the events they cause (sent after commit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dasan.conversations.models import (
+    Citizen,
+    CitizenIdentity,
+    ConsultationRecord,
+    Conversation,
+    ConversationEvent,
+    ConvStatus,
+    Message,
+    MsgKind,
+    Resolution,
+)
+from dasan.conversations.service import citizen_name, get_citizen_by_identity
+from dasan.core import clock
+from dasan.core.errors import Conflict, Invalid
+from dasan.events.actions import send_event_on_commit
+from dasan.events.schemas import (
+    Audience,
+    CitizenStatus,
+    ConversationData,
+    ConversationUpdated,
+    MessageCreated,
+    MessageData,
+)
+from dasan.orgs.models import LegacyLine, Role, User
+
+
+def message_data(msg: Message, author_name: str = "") -> MessageData:
+    return MessageData(
+        id=msg.id, conversation_id=msg.conversation_id, seq=msg.seq, kind=msg.kind, body=msg.body,
+        author_name=author_name, client_msg_id=msg.client_msg_id, created_at=msg.created_at.isoformat(),
+    )
+
+
+def conversation_data(conv: Conversation, citizen: Citizen | None = None, preview: str = "") -> ConversationData:
+    return ConversationData(
+        id=conv.id, status=conv.status, queue_code=conv.queue_code, channel=conv.channel,
+        citizen_id=conv.citizen_id, citizen_name=citizen_name(citizen) if citizen else "",
+        agent_id=conv.agent_id, offered_to_id=conv.offered_to_id,
+        offer_expires_at=conv.offer_expires_at.isoformat() if conv.offer_expires_at else None,
+        preview=preview, queued_at=conv.queued_at.isoformat() if conv.queued_at else None,
+    )
+
+
+def do_get_or_create_citizen(
+    *, session: Session, kind: str, value: str, display_name: str = "", phone: str = "", email: str = "",
+    lang: str = "ko",
+) -> Citizen:
+    """The citizen a channel identity belongs to, created on first contact."""
+    found = get_citizen_by_identity(session=session, kind=kind, value=value)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            citizen = Citizen(display_name=display_name, phone=phone, email=email, lang=lang)
+            session.add(citizen)
+            session.flush()
+            session.add(CitizenIdentity(citizen_id=citizen.id, kind=kind, value=value))
+            session.flush()
+            return citizen
+    except IntegrityError:
+        # Another request created the same identity first: use theirs.
+        found = get_citizen_by_identity(session=session, kind=kind, value=value)
+        if found is None:
+            raise
+        return found
+
+
+def do_record_event(
+    *, session: Session, conv: Conversation, kind: str, actor_id: int | None = None, data: dict | None = None
+) -> None:
+    """Append to the conversation's history (never updated or deleted)."""
+    session.add(ConversationEvent(conversation_id=conv.id, kind=kind, actor_id=actor_id, data=data or {}))
+
+
+def notify_conversation(session: Session, conv: Conversation, *, extra_users: tuple[int | None, ...] = ()) -> None:
+    """Tell supervisors and the agents involved that a conversation changed."""
+    citizen = session.get(Citizen, conv.citizen_id)
+    users = {u for u in (conv.agent_id, conv.offered_to_id, *extra_users) if u}
+    send_event_on_commit(
+        session,
+        Audience(user_ids=sorted(users), roles=[Role.SUPERVISOR.value]),
+        ConversationUpdated(data=conversation_data(conv, citizen)),
+    )
+
+
+def notify_citizen_status(session: Session, conv: Conversation, **data: object) -> None:
+    """Tell the citizen side how their contact stands."""
+    send_event_on_commit(
+        session,
+        Audience(citizen_conversation_id=conv.id),
+        CitizenStatus(data={"conversation_id": conv.id, "status": conv.status, **data}),
+    )
+
+
+def do_start_conversation(
+    *, session: Session, citizen: Citizen, channel: str, lang: str = "ko", queue_code: str = "general",
+    dialled_number: str = "",
+) -> Conversation:
+    """Open a new contact and put it in its queue."""
+    now = clock.now()
+    department_id = None
+    if dialled_number:
+        line = session.scalar(select(LegacyLine).where(LegacyLine.number == dialled_number))
+        department_id = line.department_id if line else None
+    conv = Conversation(
+        citizen_id=citizen.id, channel=channel, lang=lang, queue_code=queue_code, status=ConvStatus.QUEUED,
+        dialled_number=dialled_number, department_id=department_id, created_at=now, queued_at=now,
+    )
+    session.add(conv)
+    session.flush()
+    do_record_event(session=session, conv=conv, kind="queued", data={"queue": queue_code})
+    notify_conversation(session, conv)
+    return conv
+
+
+def _find_duplicate(
+    session: Session, conv: Conversation, client_msg_id: str | None, channel: str, external_id: str | None
+) -> Message | None:
+    if client_msg_id:
+        dup = session.scalar(
+            select(Message).where(Message.conversation_id == conv.id, Message.client_msg_id == client_msg_id)
+        )
+        if dup is not None:
+            return dup
+    if external_id:
+        return session.scalar(select(Message).where(Message.channel == channel, Message.external_id == external_id))
+    return None
+
+
+def do_append_message(
+    *, session: Session, conv: Conversation, kind: MsgKind, body: str, author: User | None = None,
+    client_msg_id: str | None = None, external_id: str | None = None, sent_at: datetime | None = None,
+    attachments: list | None = None, max_chars: int = 4000,
+) -> tuple[Message, bool]:
+    """Store a message exactly once; returns (message, created). Resends return the stored one."""
+    body = body.strip()
+    if not body and not attachments:
+        raise Invalid("message text is empty", code="empty_message")
+    if len(body) > max_chars:
+        raise Invalid(f"message is longer than {max_chars} characters", code="message_too_long")
+    dup = _find_duplicate(session, conv, client_msg_id, conv.channel, external_id)
+    if dup is not None:
+        return dup, False
+    if conv.status == ConvStatus.CLOSED:
+        raise Conflict("conversation is closed", code="conversation_closed")
+    try:
+        with session.begin_nested():
+            # Atomic increment: two writers (citizen and agent, or two processes) never share a seq.
+            seq = session.execute(
+                update(Conversation)
+                .where(Conversation.id == conv.id)
+                .values(last_seq=Conversation.last_seq + 1)
+                .returning(Conversation.last_seq)
+            ).scalar_one()
+            msg = Message(
+                conversation_id=conv.id, seq=seq, kind=kind, author_id=author.id if author else None, body=body,
+                channel=conv.channel, client_msg_id=client_msg_id, external_id=external_id, sent_at=sent_at,
+                attachments=attachments or [], created_at=clock.now(),
+            )
+            session.add(msg)
+            session.flush()
+    except IntegrityError:
+        dup = _find_duplicate(session, conv, client_msg_id, conv.channel, external_id)
+        if dup is None:
+            raise
+        return dup, False
+    conv.last_seq = seq
+    data = message_data(msg, author.display_name if author else "")
+    if kind == MsgKind.NOTE:
+        audience = Audience(user_ids=[u for u in (conv.agent_id,) if u])
+    else:
+        audience = Audience(
+            user_ids=[u for u in (conv.agent_id, conv.offered_to_id) if u], citizen_conversation_id=conv.id
+        )
+    send_event_on_commit(session, audience, MessageCreated(data=data))
+    return msg, True
+
+
+def do_close_with_record(
+    *, session: Session, conv: Conversation, agent: User | None, category: str, summary: str,
+    resolution: Resolution,
+) -> ConsultationRecord:
+    """End the contact (if still open) and write the consultation record; exactly one per contact."""
+    if conv.status == ConvStatus.CLOSED:
+        raise Conflict("this consultation already has its record", code="already_closed")
+    now = clock.now()
+    if conv.ended_at is None:
+        conv.ended_at = now
+    wait_s = ((conv.answered_at or conv.ended_at) - (conv.queued_at or conv.created_at)).total_seconds()
+    handle_s = (now - conv.answered_at).total_seconds() if conv.answered_at else 0.0
+    record = ConsultationRecord(
+        conversation_id=conv.id, citizen_id=conv.citizen_id, agent_id=agent.id if agent else None,
+        channel=conv.channel, category=category.strip(), summary=summary.strip(), resolution=resolution,
+        wait_s=max(wait_s, 0.0), handle_s=max(handle_s, 0.0), closed_at=now,
+    )
+    session.add(record)
+    previous = conv.status
+    conv.status = ConvStatus.CLOSED
+    conv.closed_at = now
+    conv.offered_to_id = None
+    conv.offer_expires_at = None
+    session.flush()
+    do_record_event(
+        session=session, conv=conv, kind="closed", actor_id=agent.id if agent else None,
+        data={"resolution": resolution.value, "category": category, "from": previous},
+    )
+    notify_conversation(session, conv)
+    notify_citizen_status(session, conv)
+    return record

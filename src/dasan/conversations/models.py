@@ -1,0 +1,155 @@
+"""The consultation record: every contact, every message, every change, kept."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dasan.core import clock
+from dasan.db.base import Base, UTCDateTime
+
+
+class ConvStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for an agent
+    OFFERED = "offered"  # offered to one agent, waiting for accept
+    ACTIVE = "active"  # an agent is handling it
+    WRAPUP = "wrapup"  # the contact has ended, the agent writes the record
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = (ConvStatus.QUEUED, ConvStatus.OFFERED, ConvStatus.ACTIVE, ConvStatus.WRAPUP)
+
+
+class MsgKind(enum.StrEnum):
+    INBOUND = "inbound"  # from the citizen
+    OUTBOUND = "outbound"  # to the citizen
+    NOTE = "note"  # internal, never shown to the citizen
+    SYSTEM = "system"  # shown to both (e.g. "an agent joined")
+
+
+class Resolution(enum.StrEnum):
+    SOLVED = "solved"  # solved on first contact
+    TRANSFERRED = "transferred"  # handed to a department
+    CALLBACK = "callback"
+    ABANDONED = "abandoned"
+
+
+class Citizen(Base):
+    __tablename__ = "citizens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    lang: Mapped[str] = mapped_column(String(8), default="ko")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class CitizenIdentity(Base):
+    """How a channel recognises a citizen: a web-chat visitor id, a phone number, an email …"""
+
+    __tablename__ = "citizen_identities"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class Queue(Base):
+    """A service line: general, a foreign language of 120+9, sign-language video, …"""
+
+    __tablename__ = "queues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    # An agent needs this skill to be offered contacts of the queue (None: any agent).
+    skill_code: Mapped[str | None] = mapped_column(String(60))
+    sl_seconds: Mapped[int] = mapped_column(Integer, default=15)
+    sl_target_pct: Mapped[int] = mapped_column(Integer, default=80)
+
+
+class Conversation(Base):
+    """One contact on one channel, from first message to the closing record."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=ConvStatus.QUEUED, index=True)
+    queue_code: Mapped[str] = mapped_column(String(40), default="general")
+    lang: Mapped[str] = mapped_column(String(8), default="ko")
+    dialled_number: Mapped[str] = mapped_column(String(40), default="")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    offered_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Highest message sequence number; bumped with an UPDATE so concurrent writers never collide.
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq"),
+        # A client resends an unacknowledged message with the same id; it is stored once.
+        UniqueConstraint("conversation_id", "client_msg_id"),
+        # A gateway redelivers a message with the same external id; it is stored once.
+        UniqueConstraint("channel", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(20))
+    client_msg_id: Mapped[str | None] = mapped_column(String(80))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class ConversationEvent(Base):
+    """Append-only history of a conversation: queued, offered, accepted, transferred, closed …"""
+
+    __tablename__ = "conversation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ConsultationRecord(Base):
+    """What every consultation closes with; the unit of reporting."""
+
+    __tablename__ = "consultation_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), unique=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(80))
+    summary: Mapped[str] = mapped_column(Text)
+    resolution: Mapped[str] = mapped_column(String(20))
+    wait_s: Mapped[float] = mapped_column(default=0.0)
+    handle_s: Mapped[float] = mapped_column(default=0.0)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)

@@ -1,0 +1,1 @@
+"""Shared pieces: clock, errors, permissions, dependency types."""

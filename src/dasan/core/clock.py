@@ -1,0 +1,31 @@
+"""One clock for the whole app, so tests can move time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SEOUL = ZoneInfo("Asia/Seoul")
+_offset = timedelta(0)
+
+
+def now() -> datetime:
+    """Current time, timezone-aware UTC (plus any offset a test set)."""
+    return datetime.now(UTC) + _offset
+
+
+def advance(delta: timedelta) -> None:
+    """Move the clock forward (tests only)."""
+    global _offset
+    _offset += delta
+
+
+def reset() -> None:
+    """Undo every advance (tests only)."""
+    global _offset
+    _offset = timedelta(0)
+
+
+def local(dt: datetime, tz: ZoneInfo = SEOUL) -> datetime:
+    """Show a stored UTC time in the organisation's zone."""
+    return dt.astimezone(tz)

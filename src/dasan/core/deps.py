@@ -1,0 +1,152 @@
+"""Shared dependency types and the access policy every route declares.
+
+Every route names exactly one policy — `Public()`, `Allow(*roles)` or `TokenAuth()` — as a
+dependency; tests/test_route_policies.py walks every route with every role and fails on a
+route without one.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from dasan.config import Settings
+from dasan.core.errors import DasanError, Forbidden, Unauthorized
+from dasan.orgs.models import Role, User
+from dasan.security.models import ApiToken, LoginSession
+from dasan.security.service import get_api_token, get_login_session
+
+SESSION_COOKIE = "dasan_session"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+ALL_ROLES = tuple(r.value for r in Role)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent."""
+    session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+# scope="function": the commit runs when the endpoint returns, before the response goes out,
+# so a 2xx always means "committed".
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class LoginRequired(DasanError):
+    """Raised on pages: the app answers with a redirect to the login page."""
+
+    status = 303
+    code = "login_required"
+
+
+@dataclass
+class Principal:
+    """The logged-in user behind a request."""
+
+    user: User
+    login: LoginSession
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+
+class Policy:
+    """Base of the access policies; `roles` is what the route-walk test checks against."""
+
+    roles: tuple[str, ...] = ()
+    kind = "policy"
+
+
+class Public(Policy):
+    """Anyone, logged in or not (citizen pages, login, health)."""
+
+    kind = "public"
+
+    def __call__(self) -> None:
+        return None
+
+
+class Allow(Policy):
+    """A logged-in user with one of these roles; unsafe methods also need the CSRF header."""
+
+    kind = "roles"
+
+    def __init__(self, *roles: str, page: bool = False) -> None:
+        unknown = set(roles) - set(ALL_ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}")
+        self.roles = roles
+        self.page = page
+
+    def __call__(self, request: Request, session: SessionDep) -> Principal:
+        principal = principal_from_request(request, session)
+        if principal is None:
+            if self.page:
+                raise LoginRequired("login required")
+            raise Unauthorized("login required")
+        if principal.role not in self.roles:
+            raise Forbidden(f"role '{principal.role}' may not use this")
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get("x-csrf-token", "")
+            if not hmac.compare_digest(sent, principal.login.csrf_token):
+                raise Forbidden("missing or wrong CSRF token", code="csrf")
+        return principal
+
+
+class TokenAuth(Policy):
+    """An integration's bearer token (`dasan tokens create`)."""
+
+    kind = "token"
+
+    def __call__(self, request: Request, session: SessionDep) -> ApiToken:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("send 'Authorization: Bearer TOKEN' (create one with 'dasan tokens create')")
+        row = get_api_token(session=session, token=token.strip())
+        if row is None:
+            raise Unauthorized("unknown or revoked token")
+        return row
+
+
+def principal_from_request(request: Request, session: Session) -> Principal | None:
+    """The logged-in user of a request or websocket, from the session cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    found = get_login_session(session=session, token=token)
+    if found is None:
+        return None
+    login, user = found
+    return Principal(user=user, login=login)
+
+
+def policy_of(dependencies) -> list[Policy]:
+    """The policies among a route's dependencies (used by the app check and the tests)."""
+    return [d.call for d in dependencies if isinstance(d.call, Policy)]
+
+
+STAFF = (Role.AGENT.value, Role.SUPERVISOR.value)
+SUPERVISION = (Role.SUPERVISOR.value, Role.ADMIN.value)

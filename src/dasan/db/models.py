@@ -1,0 +1,9 @@
+"""Import every model so the metadata is complete (migrations, create_all)."""
+
+from dasan.conversations import models as conversations  # noqa: F401
+from dasan.db.base import Base
+from dasan.knowledge import models as knowledge  # noqa: F401
+from dasan.orgs import models as orgs  # noqa: F401
+from dasan.security import models as security  # noqa: F401
+
+metadata = Base.metadata

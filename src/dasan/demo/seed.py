@@ -1,0 +1,60 @@
+"""Seed the demo data into an empty database (idempotent: a second run changes nothing)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dasan.conversations.models import Queue
+from dasan.demo import data
+from dasan.knowledge.models import Article
+from dasan.orgs.actions import do_create_user
+from dasan.orgs.models import Department, LegacyLine, Organisation, Skill
+
+
+def seed(*, session: Session) -> bool:
+    """Write the demo city; returns False when the database already holds it."""
+    if session.scalar(select(Organisation.id).where(Organisation.code == "seoul")) is not None:
+        return False
+    city = Organisation(code="seoul", name="서울특별시", name_en="Seoul Metropolitan Government", kind="city")
+    session.add(city)
+    session.flush()
+    depts: dict[str, Department] = {}
+    for code, name, name_en, lines in data.CITY_DEPARTMENTS:
+        d = Department(organisation_id=city.id, code=code, name=name, name_en=name_en, phone=lines[0])
+        session.add(d)
+        depts[code] = d
+        session.flush()
+        session.add_all(LegacyLine(number=n, department_id=d.id, label=name) for n in lines)
+    for i, (code, name, name_en) in enumerate(data.DISTRICTS):
+        org = Organisation(code=code, name=name, name_en=name_en, kind="district", parent_id=city.id)
+        session.add(org)
+        session.flush()
+        for suffix, dname, dname_en, n in (("cleaning", "청소행정과", "Sanitation Division", 1),
+                                           ("civil", "민원여권과", "Civil Affairs Division", 2)):
+            number = f"02-{3000 + i * 10 + n}-{1000 + i}"
+            d = Department(organisation_id=org.id, code=f"{code}-{suffix}", name=f"{name} {dname}",
+                           name_en=f"{name_en} {dname_en}", phone=number)
+            session.add(d)
+            session.flush()
+            depts[d.code] = d
+            session.add(LegacyLine(number=number, department_id=d.id, label=d.name))
+    session.add_all(Skill(code=c, kind=k, name=n) for c, k, n in data.SKILLS)
+    session.add_all(Queue(code=c, name=n, name_en=e, skill_code=s) for c, n, e, s in data.QUEUES)
+    session.flush()
+    for username, name, role, dept, skills in data.USERS:
+        do_create_user(session=session, username=username, password=data.DEMO_PASSWORD, role=role,
+                       display_name=name, organisation_code=None if dept else "seoul", department_code=dept,
+                       skills=skills)
+    for dept, category, title, body, questions in data.ARTICLES:
+        session.add(Article(department_id=depts[dept].id, category=category, title=title, body=body,
+                            questions=questions, lang="ko", status="published"))
+    session.flush()
+    return True
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, password, role) of the demo accounts worth trying first."""
+    wanted = ["agent1", "agent2", "agent-en1", "supervisor1", "official-recycling", "analyst1", "admin"]
+    by_name = {u[0]: u for u in data.USERS}
+    return [(u, data.DEMO_PASSWORD, by_name[u][2]) for u in wanted]

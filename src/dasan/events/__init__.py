@@ -1,0 +1,1 @@
+"""Typed real-time events, sent only after commit, to permitted recipients only."""

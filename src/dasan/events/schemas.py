@@ -1,0 +1,73 @@
+"""Every event type the server pushes; the audience is chosen by actions.py and never sent."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Audience(BaseModel):
+    """Who may receive an event. Empty means nobody: recipients are always explicit."""
+
+    user_ids: list[int] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=list)
+    # The citizen side of one conversation (the web-chat visitor who owns it).
+    citizen_conversation_id: int | None = None
+
+
+class MessageData(BaseModel):
+    id: int
+    conversation_id: int
+    seq: int
+    kind: str
+    body: str
+    author_name: str = ""
+    client_msg_id: str | None = None
+    created_at: str
+
+
+class ConversationData(BaseModel):
+    id: int
+    status: str
+    queue_code: str
+    channel: str
+    citizen_id: int
+    citizen_name: str = ""
+    agent_id: int | None = None
+    offered_to_id: int | None = None
+    offer_expires_at: str | None = None
+    preview: str = ""
+    queued_at: str | None = None
+
+
+class MessageCreated(BaseModel):
+    type: Literal["message.created"] = "message.created"
+    data: MessageData
+
+
+class ConversationUpdated(BaseModel):
+    type: Literal["conversation.updated"] = "conversation.updated"
+    data: ConversationData
+
+
+class CitizenStatus(BaseModel):
+    """What the citizen is told about their own contact (no agent identities beyond a name)."""
+
+    type: Literal["citizen.status"] = "citizen.status"
+    data: dict[str, Any]
+
+
+class PresenceChanged(BaseModel):
+    type: Literal["agent.presence"] = "agent.presence"
+    data: dict[str, Any]
+
+
+Event = MessageCreated | ConversationUpdated | CitizenStatus | PresenceChanged
+
+
+class Envelope(BaseModel):
+    """What travels on the bus: the event and its audience."""
+
+    audience: Audience
+    event: dict[str, Any]

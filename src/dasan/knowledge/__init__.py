@@ -1,0 +1,1 @@
+"""Knowledge articles written by departments, and search over them (M8)."""

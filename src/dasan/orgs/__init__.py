@@ -1,0 +1,1 @@
+"""Organisations, departments, legacy lines, users, roles and skills (M1)."""

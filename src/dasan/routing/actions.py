@@ -1,0 +1,291 @@
+"""Offering contacts to agents, accepting, transferring, ending, agent presence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from dasan.conversations.actions import (
+    do_append_message,
+    do_record_event,
+    notify_citizen_status,
+    notify_conversation,
+)
+from dasan.conversations.models import ConsultationRecord, Conversation, ConvStatus, MsgKind, Queue
+from dasan.core import clock
+from dasan.core.errors import Conflict, Invalid, NotFound
+from dasan.events.actions import send_event_on_commit
+from dasan.events.schemas import Audience, PresenceChanged
+from dasan.orgs.models import AgentSkill, AgentStatus, Presence, Role, Skill, User
+from dasan.routing.core import AgentView, choose_agent, estimate_wait_s
+
+HOLDING = (ConvStatus.OFFERED, ConvStatus.ACTIVE)
+ROUTABLE_ROLES = (Role.AGENT.value, Role.SUPERVISOR.value)
+
+
+def get_status(session: Session, user_id: int, *, lock: bool = False) -> AgentStatus:
+    """The agent's status row, created on first use."""
+    q = select(AgentStatus).where(AgentStatus.user_id == user_id)
+    if lock:
+        q = q.with_for_update()
+    row = session.scalar(q)
+    if row is None:
+        row = AgentStatus(user_id=user_id, presence=Presence.OFFLINE)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def agent_load(session: Session, user_id: int) -> int:
+    """Contacts offered to or held by an agent."""
+    offered = select(func.count()).where(
+        Conversation.offered_to_id == user_id, Conversation.status == ConvStatus.OFFERED
+    )
+    active = select(func.count()).where(Conversation.agent_id == user_id, Conversation.status == ConvStatus.ACTIVE)
+    return int(session.scalar(offered) or 0) + int(session.scalar(active) or 0)
+
+
+def _available_agents(session: Session) -> list[AgentView]:
+    rows = session.execute(
+        select(AgentStatus.user_id, AgentStatus.max_chats, AgentStatus.idle_since)
+        .join(User, User.id == AgentStatus.user_id)
+        .where(AgentStatus.presence == Presence.AVAILABLE, User.active.is_(True), User.role.in_(ROUTABLE_ROLES))
+    ).all()
+    if not rows:
+        return []
+    ids = [r.user_id for r in rows]
+    loads: dict[int, int] = {}
+    for col, status in ((Conversation.offered_to_id, ConvStatus.OFFERED), (Conversation.agent_id, ConvStatus.ACTIVE)):
+        for uid, n in session.execute(
+            select(col, func.count()).where(col.in_(ids), Conversation.status == status).group_by(col)
+        ):
+            loads[uid] = loads.get(uid, 0) + n
+    skills: dict[int, set[str]] = {}
+    for uid, code in session.execute(
+        select(AgentSkill.user_id, Skill.code).join(Skill, Skill.id == AgentSkill.skill_id).where(
+            AgentSkill.user_id.in_(ids)
+        )
+    ):
+        skills.setdefault(uid, set()).add(code)
+    return [
+        AgentView(id=r.user_id, skills=frozenset(skills.get(r.user_id, ())), load=loads.get(r.user_id, 0),
+                  capacity=r.max_chats, idle_since=r.idle_since.timestamp())
+        for r in rows
+    ]
+
+
+def do_dispatch_one(*, session: Session, offer_timeout_s: float) -> Conversation | None:
+    """Offer the oldest waiting contact that some agent can take; None when nothing can move."""
+    queued = list(
+        session.scalars(
+            select(Conversation)
+            .where(Conversation.status == ConvStatus.QUEUED)
+            .order_by(Conversation.queued_at, Conversation.id)
+            .limit(100)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not queued:
+        return None
+    agents = _available_agents(session)
+    if not agents:
+        return None
+    queue_skill = dict(session.execute(select(Queue.code, Queue.skill_code)).all())
+    for conv in queued:
+        agent = choose_agent(agents, queue_skill.get(conv.queue_code))
+        if agent is None:
+            continue
+        # Lock the agent's row and recount: another process may have offered it a contact meanwhile.
+        status = get_status(session, agent.id, lock=True)
+        if status.presence != Presence.AVAILABLE or agent_load(session, agent.id) >= status.max_chats:
+            return None  # state moved under us; the caller loops and re-reads
+        moved = session.execute(
+            update(Conversation)
+            .where(Conversation.id == conv.id, Conversation.status == ConvStatus.QUEUED)
+            .values(
+                status=ConvStatus.OFFERED, offered_to_id=agent.id,
+                offer_expires_at=clock.now() + timedelta(seconds=offer_timeout_s),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            return None
+        session.refresh(conv)
+        do_record_event(session=session, conv=conv, kind="offered", data={"agent_id": agent.id})
+        notify_conversation(session, conv)
+        return conv
+    return None
+
+
+def do_accept(*, session: Session, user: User, conversation_id: int) -> Conversation:
+    """The agent takes an offered contact; only the agent it was offered to can."""
+    now = clock.now()
+    moved = session.execute(
+        update(Conversation)
+        .where(
+            Conversation.id == conversation_id,
+            Conversation.status == ConvStatus.OFFERED,
+            Conversation.offered_to_id == user.id,
+        )
+        .values(status=ConvStatus.ACTIVE, agent_id=user.id, offered_to_id=None, offer_expires_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise NotFound(f"conversation {conversation_id} not found")
+    session.refresh(conv)
+    if moved != 1:
+        raise Conflict("this contact is no longer offered to you", code="offer_gone")
+    if conv.answered_at is None:
+        conv.answered_at = now
+    do_record_event(session=session, conv=conv, kind="accepted", actor_id=user.id)
+    do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
+                      body=f"상담사 {user.display_name}님이 연결되었습니다. (Agent {user.display_name} joined.)")
+    notify_conversation(session, conv)
+    notify_citizen_status(session, conv, agent_name=user.display_name, position=0)
+    return conv
+
+
+def do_decline(*, session: Session, user: User, conversation_id: int, reason: str = "declined") -> Conversation:
+    """Give an offered contact back to its queue; it keeps its place in line."""
+    moved = session.execute(
+        update(Conversation)
+        .where(
+            Conversation.id == conversation_id,
+            Conversation.status == ConvStatus.OFFERED,
+            Conversation.offered_to_id == user.id,
+        )
+        .values(status=ConvStatus.QUEUED, offered_to_id=None, offer_expires_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise NotFound(f"conversation {conversation_id} not found")
+    session.refresh(conv)
+    if moved != 1:
+        raise Conflict("this contact is no longer offered to you", code="offer_gone")
+    do_record_event(session=session, conv=conv, kind=reason, actor_id=user.id)
+    notify_conversation(session, conv, extra_users=(user.id,))
+    return conv
+
+
+def do_expire_offers(*, session: Session) -> int:
+    """Offers nobody accepted in time go back to the queue; the silent agent is set to break.
+
+    Setting the agent not-ready is what ACDs do ("agent not responding"): otherwise every contact
+    would be offered again and again to a desk nobody sits at.
+    """
+    expired = list(
+        session.scalars(
+            select(Conversation)
+            .where(Conversation.status == ConvStatus.OFFERED, Conversation.offer_expires_at < clock.now())
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for conv in expired:
+        agent_id = conv.offered_to_id
+        conv.status = ConvStatus.QUEUED
+        conv.offered_to_id = None
+        conv.offer_expires_at = None
+        do_record_event(session=session, conv=conv, kind="offer_expired", data={"agent_id": agent_id})
+        notify_conversation(session, conv, extra_users=(agent_id,))
+        if agent_id:
+            user = session.get(User, agent_id)
+            if user is not None:
+                do_set_presence(session=session, user=user, presence=Presence.BREAK, reason="missed_offer")
+    session.flush()
+    return len(expired)
+
+
+def do_set_presence(*, session: Session, user: User, presence: Presence, reason: str = "") -> AgentStatus:
+    """Change an agent's state; becoming available starts the idle clock."""
+    status = get_status(session, user.id, lock=True)
+    if status.presence != presence:
+        now = clock.now()
+        if presence == Presence.AVAILABLE:
+            status.idle_since = now
+        status.presence = presence
+        status.since = now
+        session.flush()
+    send_event_on_commit(
+        session,
+        Audience(user_ids=[user.id], roles=[Role.SUPERVISOR.value]),
+        PresenceChanged(data={"user_id": user.id, "presence": status.presence, "reason": reason,
+                              "since": status.since.isoformat()}),
+    )
+    return status
+
+
+def do_end_contact(*, session: Session, user: User, conv: Conversation) -> Conversation:
+    """The agent ends the live contact; the wrap-up form follows."""
+    if conv.status != ConvStatus.ACTIVE or conv.agent_id != user.id:
+        raise Conflict("only the agent handling an active contact can end it", code="not_active")
+    conv.status = ConvStatus.WRAPUP
+    conv.ended_at = clock.now()
+    do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
+                      body="상담이 종료되었습니다. 이용해 주셔서 감사합니다. (The consultation has ended.)")
+    do_record_event(session=session, conv=conv, kind="ended", actor_id=user.id)
+    notify_conversation(session, conv)
+    notify_citizen_status(session, conv)
+    return conv
+
+
+def do_free_agent(*, session: Session, user_id: int) -> None:
+    """The agent finished a contact: the longest-idle clock restarts now."""
+    status = get_status(session, user_id)
+    status.idle_since = clock.now()
+
+
+def do_transfer(
+    *, session: Session, user: User, conv: Conversation, to_agent_id: int | None, to_queue: str | None, note: str
+) -> Conversation:
+    """Hand a live contact to another agent (offered to them) or to a queue (keeps its place)."""
+    if conv.status != ConvStatus.ACTIVE or conv.agent_id != user.id:
+        raise Conflict("only the agent handling an active contact can transfer it", code="not_active")
+    if (to_agent_id is None) == (to_queue is None):
+        raise Invalid("give exactly one of to_agent_id and to_queue", code="transfer_target")
+    previous = conv.agent_id
+    if to_agent_id is not None:
+        target = session.get(User, to_agent_id)
+        if target is None or target.role not in ROUTABLE_ROLES or not target.active or target.id == user.id:
+            raise Invalid("the target must be another active agent", code="transfer_target")
+        conv.status = ConvStatus.OFFERED
+        conv.offered_to_id = target.id
+        conv.offer_expires_at = clock.now() + timedelta(seconds=120)
+        where = target.display_name
+    else:
+        queue = session.scalar(select(Queue).where(Queue.code == to_queue))
+        if queue is None:
+            raise Invalid(f"unknown queue '{to_queue}'", code="transfer_target")
+        conv.status = ConvStatus.QUEUED
+        conv.queue_code = queue.code
+        conv.offered_to_id = None
+        where = queue.name
+    conv.agent_id = None
+    session.flush()
+    if note.strip():
+        do_append_message(session=session, conv=conv, kind=MsgKind.NOTE, body=f"[이관 메모] {note.strip()}",
+                          author=user)
+    do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
+                      body=f"상담이 {where}(으)로 연결되고 있습니다. 잠시만 기다려 주세요. (Transferring you.)")
+    do_record_event(session=session, conv=conv, kind="transferred", actor_id=user.id,
+                    data={"to_agent_id": to_agent_id, "to_queue": to_queue})
+    do_free_agent(session=session, user_id=user.id)
+    notify_conversation(session, conv, extra_users=(previous,))
+    return conv
+
+
+def wait_estimate(*, session: Session, conv: Conversation, position: int) -> float | None:
+    """The simple expected wait shown to the citizen (labelled as a rough estimate)."""
+    staffed = session.execute(
+        select(func.coalesce(func.sum(AgentStatus.max_chats), 0)).where(
+            AgentStatus.presence.in_([Presence.AVAILABLE, Presence.ACW])
+        )
+    ).scalar_one()
+    recent = select(ConsultationRecord.handle_s).where(ConsultationRecord.handle_s > 0).order_by(
+        ConsultationRecord.id.desc()
+    ).limit(100).subquery()
+    avg = session.scalar(select(func.avg(recent.c.handle_s)))
+    return estimate_wait_s(position=position, staffed_slots=int(staffed), avg_handle_s=float(avg or 180.0))

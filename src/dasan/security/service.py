@@ -1,0 +1,106 @@
+"""Passwords, login sessions and tokens: hashing and lookups."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dasan.core import clock
+from dasan.orgs.models import User
+from dasan.security.models import ApiToken, AuditEntry, LoginSession
+
+_hasher = PasswordHasher()
+# Verifying against a dummy hash when the user does not exist keeps login timing uniform.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches the hash."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    """Tokens are stored only as their SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A random URL-safe token."""
+    return secrets.token_urlsafe(32)
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = session.scalar(select(User).where(User.username == username))
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        return None
+    return user
+
+
+def do_create_login_session(*, session: Session, user: User, hours: int) -> tuple[str, LoginSession]:
+    """Start a login session; returns the cookie token (only its hash is stored)."""
+    token = new_token()
+    row = LoginSession(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        csrf_token=new_token(),
+        expires_at=clock.now() + timedelta(hours=hours),
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def get_login_session(*, session: Session, token: str) -> tuple[LoginSession, User] | None:
+    """The unexpired login session and its active user for a cookie token."""
+    row = session.execute(
+        select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    login, user = row
+    if login.expires_at <= clock.now() or not user.active:
+        return None
+    return login, user
+
+
+def do_create_api_token(*, session: Session, channel: str) -> str:
+    """Create a bearer token for one channel's integration; returns the token once."""
+    token = new_token()
+    session.add(ApiToken(token_hash=token_hash(token), channel=channel))
+    session.flush()
+    return token
+
+
+def get_api_token(*, session: Session, token: str) -> ApiToken | None:
+    """The unrevoked API token row for a bearer token."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+    return None if row is None or row.revoked else row
+
+
+def do_audit(
+    *, session: Session, user_id: int | None, action: str, subject_type: str, subject_id: int | None,
+    detail: dict | None = None,
+) -> None:
+    """Append an audit entry in the current transaction."""
+    session.add(
+        AuditEntry(user_id=user_id, action=action, subject_type=subject_type, subject_id=subject_id,
+                   detail=detail or {})
+    )

@@ -1,0 +1,1 @@
+"""The supervisor's live view of queues and agents."""

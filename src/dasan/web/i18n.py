@@ -1,0 +1,83 @@
+"""UI strings in Korean and English (Korean first)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+UI_LANGS = ("ko", "en")
+
+STRINGS: dict[str, dict[str, str]] = {
+    "app_name": {"ko": "다산 상담센터", "en": "Dasan Contact Center"},
+    "login": {"ko": "로그인", "en": "Log in"},
+    "logout": {"ko": "로그아웃", "en": "Log out"},
+    "username": {"ko": "아이디", "en": "Username"},
+    "password": {"ko": "비밀번호", "en": "Password"},
+    "login_failed": {"ko": "아이디 또는 비밀번호가 올바르지 않습니다.", "en": "Wrong username or password."},
+    "agent_desktop": {"ko": "상담원 화면", "en": "Agent desktop"},
+    "supervisor_view": {"ko": "감독자 화면", "en": "Supervisor view"},
+    "presence": {"ko": "상태", "en": "State"},
+    "available": {"ko": "상담 가능", "en": "Available"},
+    "break": {"ko": "휴식", "en": "Break"},
+    "acw": {"ko": "후처리", "en": "After-contact work"},
+    "offline": {"ko": "오프라인", "en": "Offline"},
+    "offers": {"ko": "연결 요청", "en": "Offered contacts"},
+    "my_contacts": {"ko": "진행 중 상담", "en": "My contacts"},
+    "accept": {"ko": "수락", "en": "Accept"},
+    "decline": {"ko": "거절", "en": "Decline"},
+    "no_contact": {"ko": "선택된 상담이 없습니다.", "en": "No contact selected."},
+    "reply": {"ko": "답변 입력", "en": "Type a reply"},
+    "send": {"ko": "보내기", "en": "Send"},
+    "note": {"ko": "내부 메모", "en": "Internal note"},
+    "end_chat": {"ko": "상담 종료", "en": "End chat"},
+    "wrapup": {"ko": "상담 기록", "en": "Wrap-up"},
+    "category": {"ko": "분류", "en": "Category"},
+    "summary": {"ko": "요약", "en": "Summary"},
+    "resolution": {"ko": "처리 결과", "en": "Resolution"},
+    "solved": {"ko": "현장 해결", "en": "Solved on first contact"},
+    "transferred": {"ko": "부서 이관", "en": "Transferred"},
+    "callback": {"ko": "콜백", "en": "Callback"},
+    "abandoned": {"ko": "포기", "en": "Abandoned"},
+    "save_record": {"ko": "기록 저장", "en": "Save record"},
+    "transfer": {"ko": "전환", "en": "Transfer"},
+    "to_agent": {"ko": "상담원에게", "en": "To agent"},
+    "to_queue": {"ko": "대기열로", "en": "To queue"},
+    "history": {"ko": "이전 상담 이력", "en": "Past consultations"},
+    "knowledge": {"ko": "상담 지식 검색", "en": "Knowledge search"},
+    "search": {"ko": "검색", "en": "Search"},
+    "queues": {"ko": "대기열", "en": "Queues"},
+    "agents": {"ko": "상담원", "en": "Agents"},
+    "waiting": {"ko": "대기", "en": "Waiting"},
+    "offered": {"ko": "연결 중", "en": "Offered"},
+    "active": {"ko": "상담 중", "en": "Active"},
+    "longest_wait": {"ko": "최장 대기", "en": "Longest wait"},
+    "recent_records": {"ko": "최근 상담 기록", "en": "Recent records"},
+    "records_today": {"ko": "오늘 완료 상담", "en": "Closed today"},
+    "current_contacts": {"ko": "현재 상담", "en": "Current contacts"},
+    "citizen": {"ko": "시민", "en": "Citizen"},
+    "connected": {"ko": "실시간 연결됨", "en": "Live"},
+    "disconnected": {"ko": "연결 끊김 — 재연결 중", "en": "Disconnected — reconnecting"},
+    "language": {"ko": "English", "en": "한국어"},
+}
+
+
+def ui_lang(request: Request, user_locale: str | None = None) -> str:
+    """?lang= wins, then the cookie, then the user's own setting, then Korean."""
+    for candidate in (request.query_params.get("lang"), request.cookies.get("dasan_lang"), user_locale):
+        if candidate in UI_LANGS:
+            return candidate
+    return "ko"
+
+
+def translator(lang: str):
+    """A `t(key)` function for templates."""
+
+    def t(key: str) -> str:
+        entry = STRINGS.get(key)
+        return entry.get(lang, entry["ko"]) if entry else key
+
+    return t
+
+
+def strings_for(lang: str) -> dict[str, str]:
+    """Every string in one language, for the page's JavaScript."""
+    return {k: v.get(lang, v["ko"]) for k, v in STRINGS.items()}
