@@ -1,0 +1,33 @@
+// Supervisor view: live queues and agents. Every event triggers a (coalesced) refetch of the
+// snapshot, so the page always shows stored state whichever server process sent the event.
+import { S, api, el, fmtTime, connectStaff } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+const en = document.documentElement.lang === "en";
+let pending = null;
+
+function secs(s) { s = Math.round(s); return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${s % 60}s`; }
+
+async function load() {
+  const snap = await api("GET", "/api/v1/supervisor/snapshot");
+  if (!snap) return;
+  $("at").textContent = fmtTime(snap.at);
+  $("today").textContent = snap.records_today;
+  $("queues").tBodies[0].replaceChildren(...snap.queues.map((q) => el("tr", { dataset: { queue: q.code } },
+    el("td", {}, en ? q.name_en || q.name : q.name), el("td", { class: "waiting" }, q.waiting),
+    el("td", {}, q.offered), el("td", { class: "active" }, q.active), el("td", {}, secs(q.longest_wait_s)))));
+  $("agents").tBodies[0].replaceChildren(...snap.agents.map((a) => el("tr", { dataset: { agent: a.id } },
+    el("td", {}, a.name), el("td", { class: "presence p-" + a.presence }, S[a.presence] || a.presence),
+    el("td", { class: "contacts" }, a.contacts.map((c) => `#${c.id} ${c.citizen} (${S[c.status] || c.status})`).join(", ")))));
+  $("records").tBodies[0].replaceChildren(...snap.recent_records.map((r) => el("tr", { dataset: { record: r.id } },
+    el("td", {}, r.conversation_id), el("td", {}, r.citizen), el("td", {}, r.agent), el("td", {}, r.category),
+    el("td", { class: "summary" }, r.summary), el("td", {}, S[r.resolution] || r.resolution))));
+}
+
+function soon() {
+  if (pending) return;
+  pending = setTimeout(() => { pending = null; load(); }, 150);
+}
+
+connectStaff(soon, soon);
+setInterval(soon, 5000);   // longest-wait clocks move even without events

@@ -1,0 +1,185 @@
+/* Dasan citizen chat widget (plain JS, no build step).
+ * Embed: <div id="dasan-chat" data-lang="ko"></div><script src="https://HOST/static/widget.js" defer></script>
+ * Never loses or duplicates a message: every message gets a client id and stays in a local outbox
+ * until the server acknowledges it (after commit); on reconnect the outbox is resent (the server
+ * stores each id once) and missed messages are fetched by sequence number.
+ */
+(function () {
+  "use strict";
+  // Where this script was loaded from is the Dasan server (captured now: currentScript is gone later).
+  var SCRIPT_ORIGIN = document.currentScript && document.currentScript.src ? new URL(document.currentScript.src).origin : location.origin;
+  var L = {
+    ko: { title: "120 다산콜센터 채팅 상담", placeholder: "문의 내용을 입력하세요", send: "보내기",
+      connecting: "연결 중…", online: "연결됨", offline: "연결이 끊겼습니다. 다시 연결하는 중…",
+      queued: function (p, w) { return "대기 순서 " + p + "번째" + (w == null ? "" : " · 예상 대기 약 " + w + " (단순 추정)"); },
+      active: function (n) { return "상담사 " + n + "님과 연결되었습니다."; }, closed: "상담이 종료되었습니다. 새 문의를 입력하시면 새 상담이 시작됩니다.",
+      pending: "전송 중", failed: "전송 실패", min: "분", sec: "초", end: "대화 종료", welcome: "무엇을 도와드릴까요? 궁금한 점을 입력해 주세요." },
+    en: { title: "Seoul 120 Dasan Call Center chat", placeholder: "Type your question", send: "Send",
+      connecting: "Connecting…", online: "Connected", offline: "Connection lost. Reconnecting…",
+      queued: function (p, w) { return "You are number " + p + " in line" + (w == null ? "" : " · expected wait about " + w + " (rough estimate)"); },
+      active: function (n) { return "You are connected to agent " + n + "."; }, closed: "The consultation has ended. Type a new question to start again.",
+      pending: "sending", failed: "not sent", min: "min", sec: "s", end: "End chat", welcome: "How can we help? Type your question." }
+  };
+
+  function start(root) {
+    var lang = (root.dataset.lang || document.documentElement.lang || "ko").slice(0, 2);
+    var t = L[lang] || L.ko;
+    var server = root.dataset.server || SCRIPT_ORIGIN;
+    var store = window.localStorage;
+    var KEY = "dasan.chat." + server;
+    var saved = {};
+    try { saved = JSON.parse(store.getItem(KEY) || "{}"); } catch (e) { saved = {}; }
+    var st = {
+      visitor: saved.visitor || randomId() + randomId(),
+      conversationId: saved.conversationId || null,
+      lastSeq: saved.lastSeq || 0,
+      outbox: saved.outbox || []
+    };
+    function persist() { store.setItem(KEY, JSON.stringify(st)); }
+    persist();
+
+    // --- DOM (text only, never innerHTML with data) ---
+    function el(tag, cls, text) { var n = document.createElement(tag); if (cls) n.className = cls; if (text != null) n.textContent = text; return n; }
+    root.classList.add("dasan-widget");
+    var head = el("div", "dw-head"); head.append(el("strong", null, t.title));
+    var status = el("div", "dw-status", t.connecting); status.setAttribute("role", "status"); status.setAttribute("aria-live", "polite");
+    var list = el("ol", "dw-list"); list.setAttribute("aria-live", "polite"); list.setAttribute("aria-label", t.title);
+    var form = el("form", "dw-form");
+    var input = el("textarea"); input.rows = 2; input.maxLength = 4000; input.placeholder = t.placeholder; input.setAttribute("aria-label", t.placeholder);
+    var btn = el("button", null, t.send); btn.type = "submit";
+    form.append(input, btn);
+    var endBtn = el("button", "dw-end", t.end); endBtn.type = "button";
+    head.append(endBtn);
+    root.replaceChildren(head, status, list, form);
+    list.append(el("li", "dw-msg system", t.welcome));
+
+    var rendered = {};  // seq -> li
+    var pendingEls = {}; // client_msg_id -> li
+
+    function fmtWait(s) { if (s == null) return null; s = Math.round(s); return s >= 60 ? Math.round(s / 60) + t.min : s + t.sec; }
+
+    function renderMsg(m) {
+      if (rendered[m.seq]) return;
+      var li = m.client_msg_id && pendingEls[m.client_msg_id];
+      if (li) { li.classList.remove("pending"); delete pendingEls[m.client_msg_id]; var s = li.querySelector(".dw-state"); if (s) s.remove(); }
+      else {
+        li = el("li", "dw-msg " + m.kind);
+        if (m.kind === "outbound" && m.author_name) li.append(el("span", "dw-author", m.author_name));
+        li.append(el("span", "dw-body", m.body));
+        list.append(li);
+      }
+      li.dataset.seq = m.seq;
+      rendered[m.seq] = li;
+      li.scrollIntoView({ block: "end" });
+    }
+
+    function renderPending(item) {
+      var li = el("li", "dw-msg inbound pending");
+      li.append(el("span", "dw-body", item.text), el("span", "dw-state", t.pending));
+      list.append(li);
+      pendingEls[item.client_msg_id] = li;
+      li.scrollIntoView({ block: "end" });
+    }
+
+    // Apply messages in seq order; a gap means something was missed: ask for it.
+    function apply(msgs) {
+      msgs.sort(function (a, b) { return a.seq - b.seq; });
+      for (var i = 0; i < msgs.length; i++) {
+        var m = msgs[i];
+        if (m.seq <= st.lastSeq) { renderMsg(m); continue; }
+        if (m.seq > st.lastSeq + 1) { send({ type: "sync", after_seq: st.lastSeq }); return; }
+        renderMsg(m);
+        st.lastSeq = m.seq;
+      }
+      persist();
+    }
+
+    function showStatus(s) {
+      if (!s) return;
+      if (s.status === "queued" || s.status === "offered") status.textContent = t.queued(s.position || 1, fmtWait(s.wait_s));
+      else if (s.status === "active") status.textContent = s.agent_name ? t.active(s.agent_name) : t.online;
+      else if (s.status === "wrapup" || s.status === "closed") status.textContent = t.closed;
+      status.dataset.state = s.status;
+    }
+
+    // --- socket ---
+    var ws = null, delay = 500, ready = false;
+    function send(obj) { if (ws && ready) ws.send(JSON.stringify(obj)); }
+    function connect() {
+      var url = server.replace(/^http/, "ws") + "/ws/chat";
+      ws = new WebSocket(url);
+      ws.onopen = function () {
+        delay = 500;
+        ws.send(JSON.stringify({ type: "hello", visitor: st.visitor, lang: lang, after_seq: st.lastSeq }));
+      };
+      ws.onmessage = function (e) {
+        var f = JSON.parse(e.data);
+        if (f.type === "welcome") {
+          ready = true;
+          if (f.conversation_id !== st.conversationId) {
+            // A different contact than the one we remember: start the transcript afresh.
+            st.conversationId = f.conversation_id; st.lastSeq = 0; rendered = {};
+            list.querySelectorAll(".dw-msg:not(.pending)").forEach(function (n, i) { if (i > 0) n.remove(); });
+          }
+          apply(f.messages);
+          showStatus(f.status ? { status: f.status, position: f.position, wait_s: f.wait_s } : null);
+          if (!f.status) status.textContent = t.online;
+          // Resend everything not yet acknowledged, in order; the server stores each id once.
+          for (var i = 0; i < st.outbox.length; i++) send({ type: "send", client_msg_id: st.outbox[i].client_msg_id, text: st.outbox[i].text });
+        } else if (f.type === "ack") {
+          if (f.conversation_id !== st.conversationId) { st.conversationId = f.conversation_id; st.lastSeq = Math.min(st.lastSeq, f.seq - 1); }
+          st.outbox = st.outbox.filter(function (o) { return o.client_msg_id !== f.client_msg_id; });
+          persist();
+          // The stored message itself arrives as message.created; if it has not come shortly, fetch it.
+          setTimeout(function () { if (f.seq > st.lastSeq) send({ type: "sync", after_seq: st.lastSeq }); }, 400);
+        } else if (f.type === "message.created") {
+          if (f.data.conversation_id !== st.conversationId) { st.conversationId = f.data.conversation_id; st.lastSeq = 0; }
+          apply([f.data]);
+        } else if (f.type === "sync") {
+          apply(f.messages);
+          if (f.status) showStatus({ status: f.status });
+        } else if (f.type === "citizen.status") {
+          showStatus(f.data);
+        } else if (f.type === "error") {
+          if (f.client_msg_id && pendingEls[f.client_msg_id]) {
+            var li = pendingEls[f.client_msg_id]; li.classList.add("failed");
+            var s = li.querySelector(".dw-state"); if (s) s.textContent = t.failed + ": " + f.message;
+            st.outbox = st.outbox.filter(function (o) { return o.client_msg_id !== f.client_msg_id; }); persist();
+          }
+        }
+      };
+      ws.onclose = function () {
+        ready = false;
+        status.textContent = t.offline;
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 5000);
+      };
+    }
+
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = input.value.trim();
+      if (!text) return;
+      var item = { client_msg_id: randomId(), text: text };
+      st.outbox.push(item); persist();
+      renderPending(item);
+      input.value = "";
+      send({ type: "send", client_msg_id: item.client_msg_id, text: text });
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+    });
+    endBtn.addEventListener("click", function () { send({ type: "leave" }); });
+    for (var i = 0; i < st.outbox.length; i++) renderPending(st.outbox[i]);
+    connect();
+  }
+
+  function randomId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var a = new Uint8Array(16); crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function boot() { var root = document.getElementById("dasan-chat"); if (root) start(root); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot); else boot();
+})();
