@@ -1,0 +1,220 @@
+"""Test fixtures: one database backend per run (SQLite by default, PostgreSQL with DASAN_TEST_DB=postgresql).
+
+`.ci/run` runs the whole suite twice, once per backend. In CI (CI=true) a missing PostgreSQL or
+Redis server fails the run; elsewhere those tests are skipped with the reason shown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from dasan.app import create_app
+from dasan.config import Settings
+from dasan.core import clock
+from dasan.db.base import Base
+from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+from dasan.db.migrate import upgrade
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKEND = os.environ.get("DASAN_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("DASAN_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("DASAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Fail in CI, skip elsewhere, when a server the test needs is not running."""
+    if _port_open(host, port):
+        return
+    message = f"{name} is not reachable on {host}:{port}"
+    if IN_CI:
+        pytest.fail(message + " (CI requires it)")
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str | None]:
+    """A private PostgreSQL database for this test run (so parallel runs never collide)."""
+    if BACKEND != "postgresql":
+        yield None
+        return
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"dasan_test_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    upgrade(Settings(database_url=url))
+    yield url
+    with admin.connect() as c:
+        c.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, pg_database: str | None) -> Iterator[Settings]:
+    """Settings for one test, on an empty database of the run's backend."""
+    s = Settings(env="test", data_dir=tmp_path / "data", database_url=pg_database, offer_timeout_s=20,
+                 sweep_interval_s=0.2)
+    if pg_database:
+        engine = create_engine(pg_database)
+        with engine.begin() as c:
+            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+    else:
+        engine = make_engine(s)
+        import dasan.db.models  # noqa: F401  (register every table)
+
+        Base.metadata.create_all(engine)
+        engine.dispose()
+    clock.reset()
+    yield s
+    clock.reset()
+
+
+@pytest.fixture
+def app(settings: Settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def factory(app):
+    return app.state.session_factory
+
+
+@pytest.fixture
+def seeded(factory):
+    """The demo city (organisations, queues, skills, ~40 users, ~60 articles)."""
+    from dasan.demo.seed import seed
+
+    with session_scope(factory) as s:
+        seed(session=s)
+    return factory
+
+
+PASSWORD = "dasan-demo-120"
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in through the real form; returns the CSRF token of the session."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    me = client.get("/me")
+    return re.search(r'data-csrf="([^"]+)"', me.text).group(1)
+
+
+class Server:
+    """A real `dasan serve` process on 127.0.0.1 (for browser, multi-process and crash tests)."""
+
+    def __init__(self, env: dict[str, str], port: int | None = None, log_path: Path | None = None):
+        self.env = env
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log_path = log_path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dasan.cli", "serve", "--port", str(self.port)],
+            env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            if _port_open("127.0.0.1", self.port):
+                return self
+            time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def server_env(settings: Settings) -> dict[str, str]:
+    """Environment for server subprocesses on this test's database, with the demo city seeded."""
+    env = {"DASAN_DATA_DIR": str(settings.data_dir), "DASAN_ENV": "test", "DASAN_SWEEP_INTERVAL_S": "0.2"}
+    if settings.database_url:
+        env["DASAN_DATABASE_URL"] = settings.database_url
+    subprocess.run([sys.executable, "-m", "dasan.cli", "demo", "--no-serve"], env={**os.environ, **env},
+                   check=True, capture_output=True)
+    return env
+
+
+@pytest.fixture
+def servers(tmp_path: Path):
+    """Start servers with `servers(env)`; all are stopped at the end of the test."""
+    started: list[Server] = []
+
+    def start(env: dict[str, str]) -> Server:
+        s = Server(env, log_path=tmp_path / f"server{len(started)}.log").start()
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_argon2():
+    """Real Argon2id with test-sized cost parameters (production keeps argon2-cffi's defaults)."""
+    from argon2 import PasswordHasher
+
+    from dasan.security import service
+
+    service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
