@@ -39,6 +39,14 @@ def route_policy(route) -> Policy | None:
     return None
 
 
+def all_routes(app: FastAPI) -> list:
+    """Every HTTP and websocket route: the app's own and those of each mounted router."""
+    routes = [r for r in app.routes if isinstance(r, APIRoute | APIWebSocketRoute)]
+    for router in api.ROUTERS:
+        routes.extend(r for r in router.routes if isinstance(r, APIRoute | APIWebSocketRoute))
+    return routes
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: storage, bus, dispatcher, routes, error handlers."""
     settings = settings or Settings()
@@ -107,8 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return response
 
-    missing = [getattr(r, "path", "?") for r in app.routes
-               if isinstance(r, APIRoute | APIWebSocketRoute) and route_policy(r) is None]
+    missing = [r.path for r in all_routes(app) if route_policy(r) is None]
     if missing:
         raise RuntimeError(f"routes without an access policy: {missing}")
     return app

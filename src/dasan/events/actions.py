@@ -20,12 +20,18 @@ def install(factory: sessionmaker[Session], bus: LocalBus) -> None:
     """Wire a session factory to a bus: publish pending events after commit, drop them on rollback."""
 
     def _after_commit(session: Session) -> None:
+        # SQLAlchemy also fires after_commit when a SAVEPOINT is released; only the outermost
+        # commit makes the changes visible, so only then do the events go out.
+        if session.in_nested_transaction():
+            return
         pending = session.info.pop(_PENDING, [])
         for audience, ev in pending:
             bus.publish(audience, ev)
 
-    def _after_rollback(session: Session) -> None:
-        session.info.pop(_PENDING, None)
+    def _after_transaction_end(session: Session, transaction) -> None:
+        # The outermost transaction ended without a commit (rollback/close): drop its events.
+        if transaction.parent is None and not transaction.nested:
+            session.info.pop(_PENDING, None)
 
     sa_event.listen(factory, "after_commit", _after_commit)
-    sa_event.listen(factory, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+    sa_event.listen(factory, "after_transaction_end", _after_transaction_end)
