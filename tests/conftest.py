@@ -186,12 +186,20 @@ class Server:
 @pytest.fixture
 def server_env(settings: Settings) -> dict[str, str]:
     """Environment for server subprocesses on this test's database, with the demo city seeded."""
-    env = {"DASAN_DATA_DIR": str(settings.data_dir), "DASAN_ENV": "test", "DASAN_SWEEP_INTERVAL_S": "0.2"}
+    # SQLite: a data directory of the servers' own, created by migrations as `dasan demo` does it.
+    env = {"DASAN_DATA_DIR": str(settings.data_dir / "server"), "DASAN_ENV": "test",
+           "DASAN_SWEEP_INTERVAL_S": "0.2"}
     if settings.database_url:
         env["DASAN_DATABASE_URL"] = settings.database_url
-    subprocess.run([sys.executable, "-m", "dasan.cli", "demo", "--no-serve"], env={**os.environ, **env},
-                   check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "dasan.cli", "demo", "--no-serve"], env={**os.environ, **env},
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
     return env
+
+
+def settings_from_env(env: dict[str, str]) -> Settings:
+    """The settings a server started with `env` uses (to inspect its database)."""
+    return Settings(data_dir=Path(env["DASAN_DATA_DIR"]), database_url=env.get("DASAN_DATABASE_URL"))
 
 
 @pytest.fixture

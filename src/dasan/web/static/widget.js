@@ -11,12 +11,12 @@
   var L = {
     ko: { title: "120 다산콜센터 채팅 상담", placeholder: "문의 내용을 입력하세요", send: "보내기",
       connecting: "연결 중…", online: "연결됨", offline: "연결이 끊겼습니다. 다시 연결하는 중…",
-      queued: function (p, w) { return "대기 순서 " + p + "번째" + (w == null ? "" : " · 예상 대기 약 " + w + " (단순 추정)"); },
+      queued: function (p, w) { return "대기 순서 " + p + "번째 · " + (w == null ? "예상 대기 시간: 상담 가능한 상담사가 없어 산정할 수 없음" : "예상 대기 약 " + w) + " (단순 추정)"; },
       active: function (n) { return "상담사 " + n + "님과 연결되었습니다."; }, closed: "상담이 종료되었습니다. 새 문의를 입력하시면 새 상담이 시작됩니다.",
       pending: "전송 중", failed: "전송 실패", min: "분", sec: "초", end: "대화 종료", welcome: "무엇을 도와드릴까요? 궁금한 점을 입력해 주세요." },
     en: { title: "Seoul 120 Dasan Call Center chat", placeholder: "Type your question", send: "Send",
       connecting: "Connecting…", online: "Connected", offline: "Connection lost. Reconnecting…",
-      queued: function (p, w) { return "You are number " + p + " in line" + (w == null ? "" : " · expected wait about " + w + " (rough estimate)"); },
+      queued: function (p, w) { return "You are number " + p + " in line · " + (w == null ? "expected wait: cannot be estimated, no agent is available" : "expected wait about " + w) + " (rough estimate)"; },
       active: function (n) { return "You are connected to agent " + n + "."; }, closed: "The consultation has ended. Type a new question to start again.",
       pending: "sending", failed: "not sent", min: "min", sec: "s", end: "End chat", welcome: "How can we help? Type your question." }
   };
