@@ -24,7 +24,7 @@ from dasan.app import create_app
 from dasan.config import Settings
 from dasan.core import clock
 from dasan.db.base import Base
-from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+from dasan.db.engine import make_engine, session_scope
 from dasan.db.migrate import upgrade
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

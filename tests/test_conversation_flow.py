@@ -159,7 +159,8 @@ def test_transfer_to_queue_and_to_agent(client, seeded, app):
     offer_now(app, factory, conv_id)
     assert client.post(f"/api/v1/conversations/{conv_id}/accept", headers=h).status_code == 200
     target = _user_id(factory, "agent-en1")
-    r = client.post(f"/api/v1/conversations/{conv_id}/transfer", headers=h, json={"to_agent_id": target, "note": "영어"})
+    r = client.post(f"/api/v1/conversations/{conv_id}/transfer", headers=h,
+                    json={"to_agent_id": target, "note": "영어"})
     assert r.status_code == 200 and r.json()["status"] == "offered" and r.json()["offered_to_id"] == target
     bad = client.post(f"/api/v1/conversations/{conv_id}/transfer", headers=h, json={"to_queue": "lang-en"})
     assert bad.status_code == 403  # no longer ours

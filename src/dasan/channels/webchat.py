@@ -164,10 +164,13 @@ class ChatSession:
                 return
             conv = service.get_conversation(session=s, conversation_id=self.conversation_id)
             if conv.status in (ConvStatus.QUEUED, ConvStatus.OFFERED):
-                do_close_with_record(session=s, conv=conv, agent=None, category="미분류", resolution=Resolution.ABANDONED,
-                                     summary="시민이 상담 연결 전에 대화를 종료함 (left while waiting)")
+                do_close_with_record(
+                    session=s, conv=conv, agent=None, category="미분류", resolution=Resolution.ABANDONED,
+                    summary="시민이 상담 연결 전에 대화를 종료함 (left while waiting)",
+                )
             elif conv.status == ConvStatus.ACTIVE:
-                do_append_message(session=s, conv=conv, kind=MsgKind.SYSTEM, body="시민이 대화를 종료했습니다. (The citizen left.)")
+                do_append_message(session=s, conv=conv, kind=MsgKind.SYSTEM,
+                                  body="시민이 대화를 종료했습니다. (The citizen left.)")
                 do_record_event(session=s, conv=conv, kind="citizen_left")
 
     def _poll_position(self) -> dict[str, Any] | None:

@@ -47,8 +47,9 @@ def organisations(session: SessionDep, me: Anyone) -> list[dict]:
     for d in session.scalars(select(Department).order_by(Department.id)):
         depts.setdefault(d.organisation_id, []).append(
             {"id": d.id, "code": d.code, "name": d.name, "name_en": d.name_en, "legacy_lines": lines.get(d.id, [])})
+    orgs = session.scalars(select(Organisation).order_by(Organisation.id))
     return [{"id": o.id, "code": o.code, "name": o.name, "name_en": o.name_en, "kind": o.kind,
-             "departments": depts.get(o.id, [])} for o in session.scalars(select(Organisation).order_by(Organisation.id))]
+             "departments": depts.get(o.id, [])} for o in orgs]
 
 
 @router.get("/lines/{number}")

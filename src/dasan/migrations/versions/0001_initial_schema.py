@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-21 21:37:24.070751
 """
-from alembic import op
 import sqlalchemy as sa
-import dasan.db.base
+from alembic import op
 
+import dasan.db.base
 
 revision = '0001'
 down_revision = None
