@@ -6,6 +6,7 @@ Redis server fails the run; elsewhere those tests are skipped with the reason sh
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import secrets
@@ -226,3 +227,11 @@ def _fast_argon2():
 
     service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
+
+
+def run_async(coro):
+    """asyncio.run in a fresh thread: Playwright's sync API keeps an event loop on the main thread."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()

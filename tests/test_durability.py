@@ -13,7 +13,7 @@ from sqlalchemy import select
 from dasan.conversations.models import Message
 from dasan.db.engine import make_engine, make_sessionmaker, session_scope
 
-from .conftest import settings_from_env
+from .conftest import run_async, settings_from_env
 
 N = 200
 KILL_AT = (60, 140)  # kill after this many acknowledgements
@@ -61,7 +61,7 @@ def test_sigkill_loses_and_duplicates_nothing(server_env, servers):
         server.kill()  # SIGKILL: no shutdown hooks, no flush
         server.start()
 
-    acked, kills, ids = asyncio.run(_chat(server.url, kill_and_restart))
+    acked, kills, ids = run_async(_chat(server.url, kill_and_restart))
     assert kills == 2
     assert set(acked) == set(ids)
     engine = make_engine(settings_from_env(server_env))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +11,8 @@ from dasan.db.engine import make_sessionmaker
 from dasan.events import actions as event_actions
 from dasan.events.bus import Connection, LocalBus
 from dasan.events.schemas import Audience
+
+from .conftest import run_async
 
 
 class Recorder(LocalBus):
@@ -94,4 +94,4 @@ def test_hub_delivers_only_to_permitted_connections():
         bus.publish(Audience(citizen_conversation_id=7), CitizenStatus(data={"status": "active"}))
         return citizen.queue.qsize(), other.queue.qsize(), supervisor.queue.qsize()
 
-    assert asyncio.run(run()) == (1, 0, 0)
+    assert run_async(run()) == (1, 0, 0)

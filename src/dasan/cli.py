@@ -13,9 +13,15 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
+    if workers > 1:
+        # Each worker is a full Dasan process; they share work through the database and live
+        # events through Redis (create_app reads the same DASAN_* settings in every worker).
+        uvicorn.run("dasan.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", ws_ping_interval=20)
+        return
     from dasan.app import create_app
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws_ping_interval=20)
@@ -23,7 +29,14 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
 def cmd_serve(args) -> int:
     settings = _settings()
-    _serve(settings, args.host or settings.host, args.port or settings.port)
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not settings.redis_url:
+        print("error: --workers > 1 needs DASAN_REDIS_URL, so live events reach clients on every worker",
+              file=sys.stderr)
+        return 2
+    _serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
     return 0
 
 
@@ -108,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the app")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--workers", type=int, default=1, help="server processes (needs DASAN_REDIS_URL when > 1)")
     s.set_defaults(func=cmd_serve)
 
     d = sub.add_parser("demo", help="seed demo data (idempotent) and serve")

@@ -85,6 +85,12 @@ def converse(browser, citizen_base: str, agent_base: str, supervisor_base: str, 
     expect(supervisor.locator("#records tbody tr").first).to_contain_text("대형폐기물 배출 신고 방법 안내")
     expect(supervisor.locator("#records tbody tr").first).to_contain_text("현장 해결")
     assert supervisor.evaluate("window.__xss") is None
+    # Writing again after the close starts a new contact, and the widget follows it.
+    citizen.fill(".dw-form textarea", "하나 더 여쭤볼게요")
+    citizen.keyboard.press("Enter")
+    expect(citizen.locator(".dw-msg.inbound:not(.pending)")).to_have_count(3)
+    expect(citizen.locator(".dw-status")).to_contain_text("대기 순서 1번째")
+    expect(agent.locator("#offers .offer")).to_contain_text("하나 더 여쭤볼게요")
     assert errors == []
     for p in (citizen, agent, supervisor):
         p.context.close()

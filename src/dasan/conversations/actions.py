@@ -33,6 +33,9 @@ from dasan.events.schemas import (
 )
 from dasan.orgs.models import LegacyLine, Role, User
 
+# Who watches every contact live (the supervisor view is open to both).
+SUPERVISING_ROLES = [Role.SUPERVISOR.value, Role.ADMIN.value]
+
 
 def message_data(msg: Message, author_name: str = "") -> MessageData:
     return MessageData(
@@ -88,7 +91,7 @@ def notify_conversation(session: Session, conv: Conversation, *, extra_users: tu
     users = {u for u in (conv.agent_id, conv.offered_to_id, *extra_users) if u}
     send_event_on_commit(
         session,
-        Audience(user_ids=sorted(users), roles=[Role.SUPERVISOR.value]),
+        Audience(user_ids=sorted(users), roles=SUPERVISING_ROLES),
         ConversationUpdated(data=conversation_data(conv, citizen)),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -33,9 +34,24 @@ def make_engine(settings: Settings) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        # One writer at a time in this process, queued fairly on a lock: SQLite's own busy handler
+        # polls with growing sleeps, which under many threads gives multi-second tail latencies.
+        writer = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _on_begin(conn):  # pragma: no cover - driver hook
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            writer.acquire()
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                writer.release()
+                raise
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _on_end(conn):  # pragma: no cover - driver hook
+            if writer.locked():
+                writer.release()
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)

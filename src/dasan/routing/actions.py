@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dasan.conversations.actions import (
+    SUPERVISING_ROLES,
     do_append_message,
     do_record_event,
     notify_citizen_status,
@@ -211,7 +212,7 @@ def do_set_presence(*, session: Session, user: User, presence: Presence, reason:
         session.flush()
     send_event_on_commit(
         session,
-        Audience(user_ids=[user.id], roles=[Role.SUPERVISOR.value]),
+        Audience(user_ids=[user.id], roles=SUPERVISING_ROLES),
         PresenceChanged(data={"user_id": user.id, "presence": status.presence, "reason": reason,
                               "since": status.since.isoformat()}),
     )

@@ -56,6 +56,9 @@
     var rendered = {};  // seq -> li
     var pendingEls = {}; // client_msg_id -> li
 
+    // A new contact (the previous one closed): its sequence numbers start again at 1.
+    function switchTo(id) { st.conversationId = id; st.lastSeq = 0; rendered = {}; persist(); }
+
     function fmtWait(s) { if (s == null) return null; s = Math.round(s); return s >= 60 ? Math.round(s / 60) + t.min : s + t.sec; }
 
     function renderMsg(m) {
@@ -118,7 +121,7 @@
           ready = true;
           if (f.conversation_id !== st.conversationId) {
             // A different contact than the one we remember: start the transcript afresh.
-            st.conversationId = f.conversation_id; st.lastSeq = 0; rendered = {};
+            switchTo(f.conversation_id);
             list.querySelectorAll(".dw-msg:not(.pending)").forEach(function (n, i) { if (i > 0) n.remove(); });
           }
           apply(f.messages);
@@ -127,13 +130,13 @@
           // Resend everything not yet acknowledged, in order; the server stores each id once.
           for (var i = 0; i < st.outbox.length; i++) send({ type: "send", client_msg_id: st.outbox[i].client_msg_id, text: st.outbox[i].text });
         } else if (f.type === "ack") {
-          if (f.conversation_id !== st.conversationId) { st.conversationId = f.conversation_id; st.lastSeq = Math.min(st.lastSeq, f.seq - 1); }
+          if (f.conversation_id !== st.conversationId) switchTo(f.conversation_id);
           st.outbox = st.outbox.filter(function (o) { return o.client_msg_id !== f.client_msg_id; });
           persist();
           // The stored message itself arrives as message.created; if it has not come shortly, fetch it.
           setTimeout(function () { if (f.seq > st.lastSeq) send({ type: "sync", after_seq: st.lastSeq }); }, 400);
         } else if (f.type === "message.created") {
-          if (f.data.conversation_id !== st.conversationId) { st.conversationId = f.data.conversation_id; st.lastSeq = 0; }
+          if (f.data.conversation_id !== st.conversationId) switchTo(f.data.conversation_id);
           apply([f.data]);
         } else if (f.type === "sync") {
           apply(f.messages);
