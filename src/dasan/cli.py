@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from dasan.config import Settings
 
@@ -114,6 +115,49 @@ def cmd_tokens_create(args) -> int:
     return 0
 
 
+def _print(out: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(out, ensure_ascii=False, default=lambda v: None if v != v else float(v)))
+    else:
+        for k, v in out.items():
+            print(f"{k}: {v}")
+
+
+def _existing(path: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {path}")
+    return p
+
+
+def cmd_kb_eval(args) -> int:
+    from dasan.knowledge.evaluation import evaluate
+
+    _print(evaluate(args.articles, args.queries, profile=args.profile), args.json)
+    return 0
+
+
+def cmd_kb_calibrate(args) -> int:
+    from dasan.knowledge.evaluation import calibrate
+
+    _print(calibrate(args.articles, args.queries, args.negatives, args.profile, args.lang), args.json)
+    return 0
+
+
+def cmd_bot_eval_intents(args) -> int:
+    from dasan.bot.eval_intents import evaluate
+
+    _print(evaluate(args.train, args.test), args.json)
+    return 0
+
+
+def cmd_lang_eval(args) -> int:
+    from dasan.bot.eval_lang import evaluate
+
+    _print(evaluate(args.samples), args.json)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dasan", description="Dasan one-number contact center")
     sub = p.add_subparsers(dest="command", required=True)
@@ -148,12 +192,45 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--channel", required=True)
     tc.add_argument("--json", action="store_true")
     tc.set_defaults(func=cmd_tokens_create)
+
+    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
+    ke = kb.add_parser("eval", help="retrieval and answer-decision quality on articles + queries (JSONL)")
+    ke.add_argument("--articles", type=_existing, required=True)
+    ke.add_argument("--queries", type=_existing, required=True)
+    ke.add_argument("--profile", choices=["accurate", "fast", "bm25"], default="accurate")
+    ke.add_argument("--json", action="store_true")
+    ke.set_defaults(func=cmd_kb_eval)
+    kc = kb.add_parser("calibrate", help="set the bot's answer thresholds from development data")
+    kc.add_argument("--articles", type=_existing, required=True)
+    kc.add_argument("--queries", type=_existing, required=True)
+    kc.add_argument("--negatives", type=_existing, help="out-of-scope examples (CSV with a Q column, or JSONL)")
+    kc.add_argument("--profile", choices=["accurate", "fast"], default="accurate")
+    kc.add_argument("--lang", default="ko")
+    kc.add_argument("--json", action="store_true")
+    kc.set_defaults(func=cmd_kb_calibrate)
+
+    bot = sub.add_parser("bot", help="self-service bot").add_subparsers(dest="bot_command", required=True)
+    bi = bot.add_parser("eval-intents", help="train an intent classifier and evaluate it")
+    bi.add_argument("--train", type=_existing, required=True)
+    bi.add_argument("--test", type=_existing, required=True)
+    bi.add_argument("--json", action="store_true")
+    bi.set_defaults(func=cmd_bot_eval_intents)
+
+    lang = sub.add_parser("lang", help="language identification").add_subparsers(dest="lang_command", required=True)
+    le = lang.add_parser("eval", help="accuracy on labelled samples (JSONL text, lang)")
+    le.add_argument("--samples", type=_existing, required=True)
+    le.add_argument("--json", action="store_true")
+    le.set_defaults(func=cmd_lang_eval)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ValueError as e:  # bad input files: a clear message, nothing changed
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
