@@ -26,7 +26,8 @@ def _pairs():
 def test_classifier_learns_intents_and_rejects_small_talk():
     texts, labels = zip(*_pairs(), strict=True)
     clf = IntentClassifier().fit(texts, labels)
-    preds = clf.predict(["소파 버리려면 어떻게 해요", "지갑 분실 신고", "불법 주차 차량이 있어요", "배고프다 뭐 먹을까"])
+    preds = clf.predict(["소파 버리려면 어떻게 해요", "지갑 분실 신고", "불법 주차 차량이 있어요",
+                         "배고프다 뭐 먹을까"])
     assert [p.label for p in preds[:3]] == ["bulky_waste", "lost_found", "report_parking"]
     assert preds[3].in_scope_label in TRAIN  # the best guess is kept even when rejected
     assert clf.train_s > 0

@@ -210,5 +210,8 @@ class SearchIndex:
         order = np.argsort(-fused, kind="stable")[: max(k, 2)]
         order = [i for i in order if np.isfinite(fused[i])]
         hits = [Hit(id=docs[i].id, score=float(fused[i])) for i in order[:k]]
-        margin = float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else float(fused[order[0]]) if order else 0.0
+        if len(order) > 1:
+            margin = float(fused[order[0]] - fused[order[1]])
+        else:  # one candidate: its lead over nothing is its own score
+            margin = float(fused[order[0]]) if order else 0.0
         return Result(hits=hits, margin=margin, top_cos=top_cos)
