@@ -82,8 +82,9 @@ def pg_database() -> Iterator[str | None]:
 @pytest.fixture
 def settings(tmp_path: Path, pg_database: str | None) -> Iterator[Settings]:
     """Settings for one test, on an empty database of the run's backend."""
+    # The bot is off here (tests/bot turns it on): these tests drive agents and queues directly.
     s = Settings(env="test", data_dir=tmp_path / "data", database_url=pg_database, offer_timeout_s=20,
-                 sweep_interval_s=0.2)
+                 sweep_interval_s=0.2, bot_enabled=False, kb_warmup=False)
     if pg_database:
         engine = create_engine(pg_database)
         with engine.begin() as c:
@@ -189,7 +190,7 @@ def server_env(settings: Settings) -> dict[str, str]:
     """Environment for server subprocesses on this test's database, with the demo city seeded."""
     # SQLite: a data directory of the servers' own, created by migrations as `dasan demo` does it.
     env = {"DASAN_DATA_DIR": str(settings.data_dir / "server"), "DASAN_ENV": "test",
-           "DASAN_SWEEP_INTERVAL_S": "0.2"}
+           "DASAN_SWEEP_INTERVAL_S": "0.2", "DASAN_BOT_ENABLED": "false", "DASAN_KB_WARMUP": "false"}
     if settings.database_url:
         env["DASAN_DATABASE_URL"] = settings.database_url
     done = subprocess.run([sys.executable, "-m", "dasan.cli", "demo", "--no-serve"], env={**os.environ, **env},

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -21,6 +23,7 @@ from dasan.core.errors import DasanError
 from dasan.db.engine import make_engine, make_sessionmaker
 from dasan.events import actions as event_actions
 from dasan.events.bus import make_bus
+from dasan.knowledge.service import KnowledgeSearch
 from dasan.routing.runner import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,16 @@ def route_policy(route) -> Policy | None:
     return None
 
 
+def _warm(knowledge: KnowledgeSearch) -> None:
+    from dasan.bot.language import warm_up
+
+    try:
+        warm_up()
+        knowledge.refresh()
+    except Exception:  # the first search will try again
+        log.exception("knowledge index warm-up failed")
+
+
 def all_routes(app: FastAPI) -> list:
     """Every HTTP and websocket route: the app's own and those of each mounted router."""
     routes = [r for r in app.routes if isinstance(r, APIRoute | APIWebSocketRoute)]
@@ -55,14 +68,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     bus = make_bus(settings.redis_url)
     event_actions.install(factory, bus)
     dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s)
+    knowledge = KnowledgeSearch(factory, settings.kb_profile)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await bus.start()
         await dispatcher.start()
+        warmup = None
+        if settings.kb_warmup:
+            # In the background: the server answers at once; the first search waits for the index.
+            warmup = asyncio.create_task(anyio.to_thread.run_sync(_warm, knowledge))
         try:
             yield
         finally:
+            if warmup is not None and not warmup.done():
+                warmup.cancel()
             await dispatcher.stop()
             await bus.stop()
             engine.dispose()
@@ -74,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = factory
     app.state.bus = bus
     app.state.dispatcher = dispatcher
+    app.state.knowledge = knowledge
     api.mount(app)
 
     @app.get("/docs", include_in_schema=False, dependencies=[Depends(Public())])

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     # Seconds between sweeps that re-offer expired offers and refresh queue positions.
     sweep_interval_s: float = 1.0
     max_message_chars: int = 4000
+    # The self-service bot answers web chat first (hands off to a human when unsure).
+    bot_enabled: bool = True
+    # Knowledge search profile: "accurate" (e5 + USE + BM25 + n-grams) or "fast" (no e5).
+    kb_profile: str = "accurate"
+    # Build the knowledge index when the server starts, so the first question is answered fast.
+    kb_warmup: bool = True
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

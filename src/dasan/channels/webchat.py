@@ -19,12 +19,13 @@ import contextlib
 import hashlib
 import json
 import logging
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
 
+from dasan.bot.actions import bot_turn, queue_for
 from dasan.conversations import service
 from dasan.conversations.actions import (
     do_append_message,
@@ -43,12 +44,11 @@ from dasan.routing.actions import wait_estimate
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webchat"])
 CHANNEL = "webchat"
-LANGS = {"ko", "en", "zh", "ja", "vi", "mn"}
 
 
 class Hello(BaseModel):
     visitor: str = Field(min_length=16, max_length=200)
-    lang: str = "ko"
+    lang: Literal["ko", "en", "zh", "ja", "vi", "mn"] = "ko"
     after_seq: int = Field(default=0, ge=0)
     name: str = Field(default="", max_length=120)
 
@@ -134,7 +134,7 @@ class ChatSession:
             started = False
             if conv is None:
                 conv = do_start_conversation(session=s, citizen=citizen, channel=CHANNEL, lang=self.hello.lang,
-                                             queue_code=_queue_for(self.hello.lang))
+                                             queue_code=queue_for(self.hello.lang), bot=settings.bot_enabled)
                 started = True
             # Subscribe before commit so no event about this conversation can slip past us.
             self.conn.citizen_conversation_ids = {conv.id}
@@ -145,7 +145,12 @@ class ChatSession:
             )
             ack = {"type": "ack", "client_msg_id": msg.client_msg_id, "seq": stored.seq,
                    "conversation_id": conv.id, "duplicate": not created}
-        return ack, started
+            with_bot = created and conv.status == ConvStatus.BOT
+        return ack, started, with_bot
+
+    def _bot(self, conversation_id: int, text: str):
+        return bot_turn(factory=self.factory, knowledge=self.app.state.knowledge, conversation_id=conversation_id,
+                        text=text)
 
     def _sync(self, after_seq: int) -> dict[str, Any]:
         with session_scope(self.factory) as s:
@@ -163,10 +168,13 @@ class ChatSession:
             if self.conversation_id is None:
                 return
             conv = service.get_conversation(session=s, conversation_id=self.conversation_id)
-            if conv.status in (ConvStatus.QUEUED, ConvStatus.OFFERED):
+            if conv.status in (ConvStatus.BOT, ConvStatus.QUEUED, ConvStatus.OFFERED):
+                contained = conv.status == ConvStatus.BOT
                 do_close_with_record(
-                    session=s, conv=conv, agent=None, category="미분류", resolution=Resolution.ABANDONED,
-                    summary="시민이 상담 연결 전에 대화를 종료함 (left while waiting)",
+                    session=s, conv=conv, agent=None, category="챗봇" if contained else "미분류",
+                    resolution=Resolution.SOLVED if contained else Resolution.ABANDONED,
+                    summary="챗봇 상담으로 종료 (closed with the bot)" if contained
+                    else "시민이 상담 연결 전에 대화를 종료함 (left while waiting)",
                 )
             elif conv.status == ConvStatus.ACTIVE:
                 do_append_message(session=s, conv=conv, kind=MsgKind.SYSTEM,
@@ -224,8 +232,11 @@ class ChatSession:
                 await self.send({"type": "error", "code": "hello_first", "message": "send hello first"})
             elif kind == "send":
                 msg = Send.model_validate(frame)
-                ack, started = await anyio.to_thread.run_sync(self._store, msg)
+                ack, started, with_bot = await anyio.to_thread.run_sync(self._store, msg)
                 await self.send(ack)
+                if with_bot:
+                    turn = await anyio.to_thread.run_sync(self._bot, ack["conversation_id"], msg.text)
+                    started = started or (turn is not None and turn.action == "handoff")
                 if started:
                     self.app.state.dispatcher.kick()
             elif kind == "sync":
@@ -262,11 +273,6 @@ class ChatSession:
                 continue
             if update:
                 await self.send(update)
-
-
-def _queue_for(lang: str) -> str:
-    """Foreign-language contacts go to that language's line of 120+9."""
-    return "general" if lang == "ko" or lang not in LANGS else f"lang-{lang}"
 
 
 async def chat_socket(ws: WebSocket) -> None:

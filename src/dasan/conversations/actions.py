@@ -107,21 +107,22 @@ def notify_citizen_status(session: Session, conv: Conversation, **data: object) 
 
 def do_start_conversation(
     *, session: Session, citizen: Citizen, channel: str, lang: str = "ko", queue_code: str = "general",
-    dialled_number: str = "",
+    dialled_number: str = "", bot: bool = False,
 ) -> Conversation:
-    """Open a new contact and put it in its queue."""
+    """Open a new contact: with the bot first (`bot=True`), or straight into its queue."""
     now = clock.now()
     department_id = None
     if dialled_number:
         line = session.scalar(select(LegacyLine).where(LegacyLine.number == dialled_number))
         department_id = line.department_id if line else None
     conv = Conversation(
-        citizen_id=citizen.id, channel=channel, lang=lang, queue_code=queue_code, status=ConvStatus.QUEUED,
-        dialled_number=dialled_number, department_id=department_id, created_at=now, queued_at=now,
+        citizen_id=citizen.id, channel=channel, lang=lang, queue_code=queue_code,
+        status=ConvStatus.BOT if bot else ConvStatus.QUEUED, dialled_number=dialled_number,
+        department_id=department_id, created_at=now, queued_at=None if bot else now,
     )
     session.add(conv)
     session.flush()
-    do_record_event(session=session, conv=conv, kind="queued", data={"queue": queue_code})
+    do_record_event(session=session, conv=conv, kind="bot_started" if bot else "queued", data={"queue": queue_code})
     notify_conversation(session, conv)
     return conv
 

@@ -13,6 +13,7 @@ from dasan.db.base import Base, UTCDateTime
 
 
 class ConvStatus(enum.StrEnum):
+    BOT = "bot"  # the self-service bot is answering; not in any queue
     QUEUED = "queued"  # waiting for an agent
     OFFERED = "offered"  # offered to one agent, waiting for accept
     ACTIVE = "active"  # an agent is handling it
@@ -20,7 +21,7 @@ class ConvStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-OPEN_STATUSES = (ConvStatus.QUEUED, ConvStatus.OFFERED, ConvStatus.ACTIVE, ConvStatus.WRAPUP)
+OPEN_STATUSES = (ConvStatus.BOT, ConvStatus.QUEUED, ConvStatus.OFFERED, ConvStatus.ACTIVE, ConvStatus.WRAPUP)
 
 
 class MsgKind(enum.StrEnum):

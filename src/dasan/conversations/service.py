@@ -39,7 +39,7 @@ def get_open_conversation(*, session: Session, citizen_id: int, channel: str) ->
         .where(
             Conversation.citizen_id == citizen_id,
             Conversation.channel == channel,
-            Conversation.status.in_([ConvStatus.QUEUED, ConvStatus.OFFERED, ConvStatus.ACTIVE]),
+            Conversation.status.in_([ConvStatus.BOT, ConvStatus.QUEUED, ConvStatus.OFFERED, ConvStatus.ACTIVE]),
         )
         .order_by(Conversation.id.desc())
         .limit(1)

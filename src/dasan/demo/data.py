@@ -314,3 +314,26 @@ ARTICLES = [
      "이용할 수 있고, 외국어 상담은 120에서 9번입니다.",
      ["120 운영 시간", "다산콜센터 이용 방법", "수어 상담"]),
 ]
+
+# Translations of some articles (source title, language, title, body, example questions).
+TRANSLATIONS = [
+    ("대형폐기물(가구·가전) 버리는 방법", "en", "How to dispose of bulky waste (furniture, appliances)",
+     "Report the items on your district office website or the bulky-waste app, pay the fee, write the report "
+     "number on the items and put them out at the designated place on the agreed day. You can also buy a sticker "
+     "at the community service center. Large appliances such as fridges and washing machines are collected for "
+     "free by the appliance pick-up service.",
+     ["How do I throw away a sofa?", "How to dispose of bulky waste", "Where do I get a bulky waste sticker?"]),
+    ("대형폐기물(가구·가전) 버리는 방법", "vi", "Cách vứt rác cồng kềnh (đồ nội thất, đồ điện tử)",
+     "Đăng ký đồ cần vứt trên trang web của quận hoặc ứng dụng rác cồng kềnh, nộp phí, ghi số đăng ký lên đồ và "
+     "đặt ở nơi quy định vào ngày đã hẹn. Bạn cũng có thể mua nhãn dán tại trung tâm hành chính phường. Tủ lạnh, "
+     "máy giặt được thu gom miễn phí qua dịch vụ thu gom đồ điện tử.",
+     ["Làm thế nào để vứt ghế sofa?", "Cách vứt rác cồng kềnh", "Mua nhãn dán rác cồng kềnh ở đâu?"]),
+    ("전입신고", "en", "Registering a move (moving-in report)",
+     "Within 14 days of moving, report your new address at the community service center of your new address or "
+     "online on Government24. A late report may be fined.",
+     ["How do I register my new address?", "I moved, what do I need to report?"]),
+    ("외국인 주민 생활 상담", "vi", "Tư vấn đời sống cho cư dân nước ngoài",
+     "Trung tâm Toàn cầu Seoul tư vấn về đời sống, pháp lý và lao động cho người nước ngoài bằng nhiều ngôn ngữ. "
+     "Gọi 120 rồi bấm số 9 để được tư vấn bằng tiếng nước ngoài.",
+     ["Tôi cần tư vấn bằng tiếng Việt", "Người nước ngoài được tư vấn ở đâu?"]),
+]

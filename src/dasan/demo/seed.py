@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from dasan.conversations.models import Queue
 from dasan.demo import data
+from dasan.knowledge.actions import do_create_article, do_publish
 from dasan.knowledge.models import Article
 from dasan.orgs.actions import do_create_user
 from dasan.orgs.models import Department, LegacyLine, Organisation, Skill
@@ -47,8 +48,15 @@ def seed(*, session: Session) -> bool:
                        display_name=name, organisation_code=None if dept else "seoul", department_code=dept,
                        skills=skills)
     for dept, category, title, body, questions in data.ARTICLES:
-        session.add(Article(department_id=depts[dept].id, category=category, title=title, body=body,
-                            questions=questions, lang="ko", status="published"))
+        art = do_create_article(session=session, author=None, department_id=depts[dept].id, title=title,
+                                body=body, questions=questions, category=category, lang="ko")
+        do_publish(session=session, art=art)
+    for source_title, lang, title, body, questions in data.TRANSLATIONS:
+        original = session.scalar(select(Article).where(Article.title == source_title, Article.lang == "ko"))
+        art = do_create_article(session=session, author=None, department_id=original.department_id, title=title,
+                                body=body, questions=questions, category=original.category, lang=lang,
+                                translation_of_id=original.id)
+        do_publish(session=session, art=art)
     session.flush()
     return True
 

@@ -1,52 +1,158 @@
-"""Knowledge search (simple character-bigram scoring until the knowledge issue brings Kiwi + BM25)."""
+"""Reads of the knowledge base, and the per-process search service over published articles."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
+import threading
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+import numpy as np
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from dasan.knowledge.models import Article
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def bigrams(text: str) -> Counter[str]:
-    """Character bigrams inside words: robust to Korean particles without a morphological analyser."""
-    grams: Counter[str] = Counter()
-    for word in _WORD.findall(text.lower()):
-        if len(word) == 1:
-            grams[word] += 1
-        grams.update(word[i : i + 2] for i in range(len(word) - 1))
-    return grams
+from dasan.core import clock
+from dasan.db.engine import session_scope
+from dasan.knowledge.actions import get_revision, plain_text
+from dasan.knowledge.evaluation import Decision, decision_for, load_decisions
+from dasan.knowledge.models import Article, ArticleFlag, ArticleStatus, ArticleVersion
+from dasan.knowledge.search import Doc, Result, SearchIndex
+from dasan.orgs.models import Department
 
 
-def score(query: Counter[str], doc: Counter[str]) -> float:
-    """Share of the query's bigrams found in the document."""
-    total = sum(query.values())
-    if not total:
-        return 0.0
-    return sum(min(n, doc.get(g, 0)) for g, n in query.items()) / total
+@dataclass
+class Published:
+    """What agents and the bot see of a published article."""
+
+    id: int
+    title: str
+    body: str  # plain text
+    lang: str
+    department: str
+    organisations: list[str]
+    translation_of_id: int | None
+    valid_from: datetime | None
+    expires_at: datetime | None
+
+    def applies(self, *, lang: str | None, district: str | None, now: datetime) -> bool:
+        if lang and self.lang != lang:
+            return False
+        if district and self.organisations and district not in self.organisations:
+            return False
+        if self.valid_from and self.valid_from > now:
+            return False
+        return not (self.expires_at and self.expires_at <= now)
 
 
-def search(*, session: Session, q: str, limit: int = 5) -> list[tuple[Article, float]]:
-    """Published articles ranked by bigram overlap with the query (title and questions weigh double)."""
-    query = bigrams(q)
-    if not query:
-        return []
-    scored = []
-    for art in session.scalars(select(Article).where(Article.status == "published")):
-        head = bigrams(" ".join([art.title, *art.questions, art.keywords]))
-        body = bigrams(art.body)
-        s = 0.7 * score(query, head) + 0.3 * score(query, body)
-        if s > 0.15:
-            scored.append((art, s))
-    scored.sort(key=lambda t: (-t[1], t[0].id))
-    return scored[:limit]
+@dataclass
+class Found:
+    article: Published
+    score: float
 
 
-def highlight_terms(q: str) -> list[str]:
-    """The query words an agent's view highlights."""
-    return [w for w in _WORD.findall(q) if len(w) >= 2]
+def published_articles(session: Session) -> list[Published]:
+    """Every published article at its published version, in one query."""
+    rows = session.execute(
+        select(Article, ArticleVersion, Department.name)
+        .join(ArticleVersion, and_(ArticleVersion.article_id == Article.id,
+                                   ArticleVersion.version == Article.published_version))
+        .outerjoin(Department, Department.id == Article.department_id)
+        .where(Article.published_version.is_not(None), Article.status != ArticleStatus.ARCHIVED)
+        .order_by(Article.id)
+    ).all()
+    return [Published(id=a.id, title=v.title, body=plain_text(v.body), lang=a.lang, department=d or "",
+                      organisations=list(a.organisations or []), translation_of_id=a.translation_of_id,
+                      valid_from=a.valid_from, expires_at=a.expires_at)
+            for a, v, d in rows]
+
+
+def _questions(session: Session) -> dict[int, tuple[list[str], str]]:
+    rows = session.execute(
+        select(ArticleVersion.article_id, ArticleVersion.questions, ArticleVersion.keywords)
+        .join(Article, and_(Article.id == ArticleVersion.article_id,
+                            Article.published_version == ArticleVersion.version))
+    ).all()
+    return {aid: (list(q or []), kw or "") for aid, q, kw in rows}
+
+
+class KnowledgeSearch:
+    """The search index of this process; it follows the published revision in the database."""
+
+    def __init__(self, factory: sessionmaker[Session], profile: str = "accurate") -> None:
+        self.factory = factory
+        self.profile = profile
+        self.index = SearchIndex(profile)
+        self.revision = -1
+        self.articles: list[Published] = []
+        self.decisions = load_decisions(profile)
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Rebuild when the published revision moved (another process may have published)."""
+        with session_scope(self.factory) as s:
+            revision = get_revision(s)
+            if revision == self.revision:
+                return
+            with self._lock:
+                if revision == self.revision:
+                    return
+                articles = published_articles(s)
+                extra = _questions(s)
+        docs = [Doc(id=str(a.id), title=a.title, questions=extra.get(a.id, ([], ""))[0], body=a.body,
+                    keywords=extra.get(a.id, ([], ""))[1], lang=a.lang) for a in articles]
+        with self._lock:
+            self.index.build(docs)
+            self.articles = articles
+            self.revision = revision
+
+    def search(self, query: str, *, k: int = 5, lang: str | None = None,
+               district: str | None = None) -> tuple[list[Found], Result]:
+        """Published articles for a query, filtered to a language and a district."""
+        self.refresh()
+        with self._lock:
+            articles = list(self.articles)
+        now = clock.now()
+        mask = np.array([a.applies(lang=lang, district=district, now=now) for a in articles], dtype=bool)
+        if not mask.any():
+            return [], Result(hits=[], margin=0.0, top_cos=0.0)
+        result = self.index.search(query, k=k, allowed=mask)
+        by_id = {str(a.id): a for a in articles}
+        return [Found(article=by_id[h.id], score=h.score) for h in result.hits if h.id in by_id], result
+
+    def decision(self, lang: str) -> Decision:
+        return decision_for(self.decisions, lang)
+
+
+def list_for_department(*, session: Session, department_id: int | None) -> list[Article]:
+    q = select(Article).order_by(Article.updated_at.desc())
+    if department_id is not None:
+        q = q.where(Article.department_id == department_id)
+    return list(session.scalars(q))
+
+
+def list_flags(*, session: Session, department_id: int | None) -> list[tuple[ArticleFlag, Article]]:
+    q = (select(ArticleFlag, Article).join(Article, Article.id == ArticleFlag.article_id)
+         .where(ArticleFlag.resolved_at.is_(None)).order_by(ArticleFlag.id.desc()))
+    if department_id is not None:
+        q = q.where(Article.department_id == department_id)
+    return list(session.execute(q).tuples())
+
+
+def list_expiring(*, session: Session, department_id: int | None, days: int = 30) -> list[Article]:
+    from datetime import timedelta
+
+    q = select(Article).where(Article.expires_at.is_not(None), Article.expires_at <= clock.now() + timedelta(days=days),
+                              Article.status != ArticleStatus.ARCHIVED).order_by(Article.expires_at)
+    if department_id is not None:
+        q = q.where(Article.department_id == department_id)
+    return list(session.scalars(q))
+
+
+def list_versions(*, session: Session, article_id: int) -> list[ArticleVersion]:
+    return list(session.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article_id)
+                                .order_by(ArticleVersion.version)))
+
+
+def translations_of(*, session: Session, article_id: int) -> list[Article]:
+    root = session.get(Article, article_id)
+    base = root.translation_of_id if root and root.translation_of_id else article_id
+    return list(session.scalars(select(Article).where(or_(Article.id == base, Article.translation_of_id == base))))

@@ -36,7 +36,8 @@ from dasan.web.i18n import UI_LANGS, strings_for, translator, ui_lang
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PRE_CSRF = "dasan_login_csrf"
-HOME = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.ADMIN: "/supervisor"}
+CHAT_LANGS = ("ko", "en", "zh", "ja", "vi", "mn")
+HOME = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.ADMIN: "/supervisor", Role.OFFICIAL: "/kb"}
 
 
 def _render(request: Request, name: str, principal: Principal | None = None, **ctx) -> HTMLResponse:
@@ -123,10 +124,19 @@ def supervisor_page(request: Request, me: Annotated[Principal, Depends(Allow(*SU
     return _render(request, "supervisor.html", me)
 
 
+@router.get("/kb")
+def kb_page(request: Request, me: Annotated[Principal, Depends(Allow("official", "supervisor", "admin", page=True))]):
+    return _render(request, "kb.html", me)
+
+
 @router.get("/chat", dependencies=[Depends(Public())])
 def chat_page(request: Request, line: str | None = None) -> Response:
-    """The citizen's chat page; the widget can also be embedded in any city page."""
-    return _render(request, "chat.html", None, line=line or "")
+    """The citizen's chat page (?lang= one of the six service languages); embeddable elsewhere too."""
+    response = _render(request, "chat.html", None, line=line or "")
+    wanted = request.query_params.get("lang")
+    if wanted in CHAT_LANGS:
+        response = templates.TemplateResponse(request, "chat.html", {"lang": wanted, "line": line or ""})
+    return response
 
 
 @router.get("/healthz", dependencies=[Depends(Public())])

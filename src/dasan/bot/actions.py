@@ -1,0 +1,99 @@
+"""The bot's turn in a conversation: search outside any transaction, then record the reply."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dasan.bot.core import BotTurn, choose_reply, t
+from dasan.bot.language import detect
+from dasan.conversations.actions import (
+    do_append_message,
+    do_record_event,
+    notify_citizen_status,
+    notify_conversation,
+)
+from dasan.conversations.models import Conversation, ConversationEvent, ConvStatus, MsgKind
+from dasan.core import clock
+from dasan.db.engine import session_scope
+from dasan.knowledge.actions import do_count_usage
+from dasan.knowledge.service import KnowledgeSearch
+
+BOT_EVENTS = ("bot_answered", "bot_choices", "bot_smalltalk", "bot_handoff")
+
+
+def queue_for(lang: str) -> str:
+    """Foreign-language contacts go to that language's line of 120+9."""
+    return "general" if lang == "ko" else f"lang-{lang}"
+
+
+def _pending_choices(session: Session, conv_id: int) -> list[int]:
+    last = session.scalar(select(ConversationEvent).where(ConversationEvent.conversation_id == conv_id,
+                                                         ConversationEvent.kind.in_(BOT_EVENTS))
+                          .order_by(ConversationEvent.id.desc()).limit(1))
+    return list(last.data.get("article_ids", [])) if last is not None and last.kind == "bot_choices" else []
+
+
+def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conversation_id: int,
+             text: str) -> BotTurn | None:
+    """Answer one citizen message if the conversation is still with the bot; returns what it did."""
+    with session_scope(factory) as s:
+        conv = s.get(Conversation, conversation_id)
+        if conv is None or conv.status != ConvStatus.BOT:
+            return None
+        pending = _pending_choices(s, conv.id)
+        known_lang = conv.lang
+    lang = detect(text, default=known_lang)
+    decision = knowledge.decision(lang)
+    # Searches run outside any transaction (tens of milliseconds).
+    found, result = knowledge.search(text, lang=lang, k=5)
+    native = lang == "ko" or (bool(found) and decision.answers(result))
+    if not native:
+        # No confident answer written in the citizen's language: an agent who speaks it takes
+        # over (interpreting where needed), with the Korean candidates as a head start.
+        found, result = knowledge.search(text, lang="ko", k=5)
+    turn = choose_reply(text=text, lang=lang, found=found, result=result, decision=decision,
+                        pending_choices=pending, has_native_match=native)
+    by_id = {f.article.id: f.article for f in found}
+    with session_scope(factory) as s:
+        conv = s.get(Conversation, conversation_id)
+        if conv is None or conv.status != ConvStatus.BOT:
+            return None  # a human took over meanwhile
+        conv.lang = lang
+        if turn.action == "answer":
+            article = by_id.get(turn.article_ids[0])
+            if article is None:  # a choice offered in an earlier turn
+                article = next((a for a in knowledge.articles if a.id == turn.article_ids[0]), None)
+            body = f"{article.title}\n\n{article.body}\n\n{t('answer_footer', lang)}" if article else t("handoff", lang)
+            do_append_message(session=s, conv=conv, kind=MsgKind.OUTBOUND, body=body)
+            do_record_event(session=s, conv=conv, kind="bot_answered",
+                            data={"article_id": turn.article_ids[0], "reason": turn.reason,
+                                  "margin": round(result.margin, 3), "cos": round(result.top_cos, 4)})
+            do_count_usage(session=s, article_ids=turn.article_ids)
+        elif turn.action in ("choices", "smalltalk"):
+            do_append_message(session=s, conv=conv, kind=MsgKind.OUTBOUND, body=turn.text)
+            do_record_event(session=s, conv=conv, kind=f"bot_{turn.action}",
+                            data={"article_ids": turn.article_ids, "reason": turn.reason})
+        else:
+            do_handoff(session=s, conv=conv, turn=turn, lang=lang)
+    return turn
+
+
+def do_handoff(*, session: Session, conv: Conversation, turn: BotTurn, lang: str) -> None:
+    """Put the contact in the queue with what the bot knew: the reason and its candidates."""
+    do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND, body=turn.text)
+    reasons = {"requested": "시민이 상담원 연결을 요청함", "low_confidence": "답변 확신 부족",
+               "no_translation": f"{lang} 언어로 작성된 답변 없음 — 3자 통역 필요", "no_match": "맞는 답변 없음"}
+    lines = [f"[챗봇 이관] 사유: {reasons.get(turn.reason, turn.reason)} ({turn.reason})"]
+    lines += [f"후보 {i}. {f.article.title} — {f.article.department} (점수 {f.score:.2f})"
+              for i, f in enumerate(turn.candidates, 1)]
+    do_append_message(session=session, conv=conv, kind=MsgKind.NOTE, body="\n".join(lines))
+    conv.status = ConvStatus.QUEUED
+    conv.queued_at = clock.now()
+    conv.queue_code = queue_for(lang)
+    session.flush()
+    do_record_event(session=session, conv=conv, kind="bot_handoff",
+                    data={"reason": turn.reason, "candidates": [f.article.id for f in turn.candidates],
+                          "queue": conv.queue_code, "interpreting": turn.reason == "no_translation"})
+    notify_conversation(session, conv)
+    notify_citizen_status(session, conv, position=1)
