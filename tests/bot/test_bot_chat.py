@@ -121,7 +121,8 @@ def test_a_published_article_is_answered_within_two_seconds(bot_client):
     with session_scope(factory) as s:
         official = s.scalar(select(User).where(User.username == "official-recycling"))
         art = do_create_article(session=s, author=official, department_id=official.department_id,
-                                title="폐건전지·폐형광등 버리는 곳", body="폐건전지와 폐형광등은 동 주민센터와 아파트의 전용 수거함에 넣어 주세요.",
+                                title="폐건전지·폐형광등 버리는 곳",
+                                body="폐건전지와 폐형광등은 동 주민센터와 아파트의 전용 수거함에 넣어 주세요.",
                                 questions=["건전지 어디에 버려요", "형광등 버리는 방법"])
         do_submit(session=s, user=official, art=art)
     with session_scope(factory) as s:

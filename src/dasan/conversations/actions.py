@@ -124,6 +124,7 @@ def do_start_conversation(
     session.flush()
     do_record_event(session=session, conv=conv, kind="bot_started" if bot else "queued", data={"queue": queue_code})
     notify_conversation(session, conv)
+    notify_citizen_status(session, conv)
     return conv
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,22 +37,36 @@ def make_engine(settings: Settings) -> Engine:
 
         # One writer at a time in this process, queued fairly on a lock: SQLite's own busy handler
         # polls with growing sleeps, which under many threads gives multi-second tail latencies.
+        # The lock belongs to the DBAPI connection that took it and is released when that
+        # connection's transaction ends in any way (commit, rollback, or return to the pool).
         writer = threading.Lock()
+        holder: list[object] = [None]
+
+        def _release(dbapi_conn) -> None:
+            if holder[0] is not None and holder[0] is dbapi_conn:
+                holder[0] = None
+                writer.release()
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):  # pragma: no cover - driver hook
-            writer.acquire()
+            if not writer.acquire(timeout=30):
+                raise sqlite3.OperationalError("database is locked (waited 30 s for the writer lock)")
+            holder[0] = conn.connection.dbapi_connection
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
-                writer.release()
+                _release(holder[0])
                 raise
 
         @event.listens_for(engine, "commit")
         @event.listens_for(engine, "rollback")
         def _on_end(conn):  # pragma: no cover - driver hook
-            if writer.locked():
-                writer.release()
+            _release(conn.connection.dbapi_connection)
+
+        @event.listens_for(engine, "checkin")
+        @event.listens_for(engine, "reset")
+        def _on_checkin(dbapi_conn, *_):  # pragma: no cover - driver hook
+            _release(dbapi_conn)
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)

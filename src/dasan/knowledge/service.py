@@ -86,17 +86,24 @@ class KnowledgeSearch:
         self.decisions = load_decisions(profile)
         self._lock = threading.Lock()
 
-    def refresh(self) -> None:
-        """Rebuild when the published revision moved (another process may have published)."""
-        with session_scope(self.factory) as s:
-            revision = get_revision(s)
+    def refresh(self, session: Session | None = None) -> None:
+        """Rebuild when the published revision moved (another process may have published).
+
+        Pass the caller's session when it has one: on SQLite a second transaction in the same
+        request would wait for the first one's write lock.
+        """
+        if session is None:
+            with session_scope(self.factory) as s:
+                self.refresh(s)
+            return
+        revision = get_revision(session)
+        if revision == self.revision:
+            return
+        with self._lock:
             if revision == self.revision:
                 return
-            with self._lock:
-                if revision == self.revision:
-                    return
-                articles = published_articles(s)
-                extra = _questions(s)
+            articles = published_articles(session)
+            extra = _questions(session)
         docs = [Doc(id=str(a.id), title=a.title, questions=extra.get(a.id, ([], ""))[0], body=a.body,
                     keywords=extra.get(a.id, ([], ""))[1], lang=a.lang) for a in articles]
         with self._lock:
@@ -104,10 +111,10 @@ class KnowledgeSearch:
             self.articles = articles
             self.revision = revision
 
-    def search(self, query: str, *, k: int = 5, lang: str | None = None,
-               district: str | None = None) -> tuple[list[Found], Result]:
+    def search(self, query: str, *, k: int = 5, lang: str | None = None, district: str | None = None,
+               session: Session | None = None) -> tuple[list[Found], Result]:
         """Published articles for a query, filtered to a language and a district."""
-        self.refresh()
+        self.refresh(session)
         with self._lock:
             articles = list(self.articles)
         now = clock.now()

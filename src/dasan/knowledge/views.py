@@ -40,11 +40,11 @@ def _scope(me: Principal) -> int | None:
 
 @router.get("/search")
 def search(
-    request: Request, me: Reader, q: Annotated[str, Query(min_length=1, max_length=200)],
+    request: Request, session: SessionDep, me: Reader, q: Annotated[str, Query(min_length=1, max_length=200)],
     district: Annotated[str | None, Query(max_length=40)] = None, lang: Annotated[str | None, Query()] = None,
 ) -> dict:
     """Published articles that answer a question, best first, for the citizen's district."""
-    found, result = request.app.state.knowledge.search(q, k=5, lang=lang, district=district)
+    found, result = request.app.state.knowledge.search(q, k=5, lang=lang, district=district, session=session)
     terms = sorted({w for w in q.split() if len(w) >= 2} | {m.rstrip("다") for m in morphemes(q) if len(m) >= 2})
     return {
         "query": q, "terms": terms, "method": request.app.state.knowledge.profile,
