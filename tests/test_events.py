@@ -47,7 +47,7 @@ def test_events_wait_for_commit_and_vanish_on_rollback(app):
     do_append_message(session=s, conv=conv, kind=MsgKind.INBOUND, body="hi")
     s.commit()
     s.close()
-    assert [e.type for _, e in bus.sent] == ["conversation.updated", "message.created"]
+    assert [e.type for _, e in bus.sent] == ["conversation.updated", "citizen.status", "message.created"]
 
 
 def test_notes_are_addressed_to_the_agent_only(app):

@@ -66,7 +66,8 @@ def converse(browser, citizen_base: str, agent_base: str, supervisor_base: str, 
     expect(supervisor.locator("#agents tbody tr", has_text="최민준").locator(".contacts")).to_contain_text("상담 중")
 
     # Knowledge search suggests the bulky-waste article for the question.
-    expect(agent.locator("#kb-results .article").first).to_contain_text("대형폐기물")
+    # (the first search builds the index and loads the models)
+    expect(agent.locator("#kb-results .article").first).to_contain_text("대형폐기물", timeout=30_000)
 
     agent.fill("#reply", REPLY)
     agent.click("#send")

@@ -141,7 +141,7 @@ def list_flags(*, session: Session, department_id: int | None) -> list[tuple[Art
          .where(ArticleFlag.resolved_at.is_(None)).order_by(ArticleFlag.id.desc()))
     if department_id is not None:
         q = q.where(Article.department_id == department_id)
-    return list(session.execute(q).tuples())
+    return [(f, a) for f, a in session.execute(q)]
 
 
 def list_expiring(*, session: Session, department_id: int | None, days: int = 30) -> list[Article]:
