@@ -12,6 +12,7 @@ if [ "$what" = all ] || [ "$what" = kb ]; then
   for profile in bm25 fast accurate; do
     echo "kb eval ($profile, one core): $(taskset -c 0 $DASAN kb eval --articles $D/kb/parakqc_articles.jsonl --queries $D/kb/parakqc_queries.jsonl --profile $profile --json)"
   done
+  echo "lexical engines (one core):"; taskset -c 0 $PY bench/lexical_compare.py $D/kb/parakqc_articles.jsonl $D/kb/parakqc_queries.jsonl
 fi
 if [ "$what" = all ] || [ "$what" = intents ]; then
   echo "intents clinc150 dasan:  $($DASAN bot eval-intents --train $D/intents/clinc150_train.jsonl --test $D/intents/clinc150_val.jsonl --json)"
@@ -22,4 +23,5 @@ if [ "$what" = all ] || [ "$what" = intents ]; then
 fi
 if [ "$what" = all ] || [ "$what" = lang ]; then
   echo "lang eval (one core): $(taskset -c 0 $DASAN lang eval --samples $D/lang/short_texts_dev.jsonl --json)"
+  echo "lang anchor (one core): $(taskset -c 0 $PY bench/lang_anchor.py $D/lang/short_texts_dev.jsonl)"
 fi
