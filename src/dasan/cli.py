@@ -137,6 +137,27 @@ def cmd_kb_eval(args) -> int:
     return 0
 
 
+def cmd_kb_import(args) -> int:
+    from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+    from dasan.knowledge.importer import do_import
+
+    engine = make_engine(_settings())
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            report = do_import(session=session, path=args.file, progress=not args.json)
+    finally:
+        engine.dispose()
+    out = report.as_dict()
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(f"read {out['read']}, imported {out['imported']}, already present {out['skipped_existing']}, "
+              f"rejected {len(out['rejected'])}")
+        for r in out["rejected"]:
+            print(f"  row {r['row']}: {r['reason']}")
+    return 0
+
+
 def cmd_kb_calibrate(args) -> int:
     from dasan.knowledge.evaluation import calibrate
 
@@ -200,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     ke.add_argument("--profile", choices=["accurate", "fast", "bm25"], default="accurate")
     ke.add_argument("--json", action="store_true")
     ke.set_defaults(func=cmd_kb_eval)
+    ki = kb.add_parser("import", help="import and publish articles from JSONL, CSV or XLSX")
+    ki.add_argument("file", type=_existing)
+    ki.add_argument("--json", action="store_true")
+    ki.set_defaults(func=cmd_kb_import)
     kc = kb.add_parser("calibrate", help="set the bot's answer thresholds from development data")
     kc.add_argument("--articles", type=_existing, required=True)
     kc.add_argument("--queries", type=_existing, required=True)

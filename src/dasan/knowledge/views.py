@@ -141,6 +141,14 @@ def flag(article_id: int, body: Flag, session: SessionDep, me: Staff) -> dict:
     return {"id": f.id, "article_id": article_id}
 
 
+@router.post("/articles/{article_id}/used")
+def used(article_id: int, session: SessionDep, me: Staff) -> dict:
+    """An agent answered with this article (counts usage for the owning department)."""
+    _get(session, article_id)
+    actions.do_count_usage(session=session, article_ids=[article_id])
+    return {"id": article_id}
+
+
 @router.post("/flags/{flag_id}/resolve")
 def resolve_flag(flag_id: int, session: SessionDep, me: Writer) -> dict:
     f = session.get(ArticleFlag, flag_id)

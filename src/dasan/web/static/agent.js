@@ -126,9 +126,18 @@ async function search() {
   ul.replaceChildren();
   if (!res.results.length) ul.append(el("li", { class: "muted" }, "—"));
   for (const a of res.results) {
-    const insert = el("button", { type: "button", class: "link", onclick: () => { $("reply").value = a.body; $("reply").focus(); } }, "↳ " + S.reply);
+    const insert = el("button", { type: "button", class: "link", onclick: () => {
+      $("reply").value = a.body; $("reply").focus();
+      api("POST", `/api/v1/knowledge/articles/${a.id}/used`).catch(() => {});
+    } }, "↳ " + S.reply);
+    const flag = el("button", { type: "button", class: "link flag", onclick: async () => {
+      const reason = prompt(S.flag_reason);
+      if (!reason) return;
+      try { await api("POST", `/api/v1/knowledge/articles/${a.id}/flag`, { reason }); flag.textContent = "✓ " + S.flagged; }
+      catch (e) { alert(e.message); }
+    } }, "⚑ " + S.flag);
     ul.append(el("li", { class: "article" }, el("strong", {}, highlighted(a.title, terms)), " ",
-      el("small", {}, a.department), el("p", {}, highlighted(a.body, terms)), insert));
+      el("small", {}, a.department), el("p", {}, highlighted(a.body, terms)), insert, " ", flag));
   }
 }
 
