@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from dasan.config import Settings
 from dasan.core.errors import DasanError, Forbidden, Unauthorized
+from dasan.db.engine import session_scope
 from dasan.orgs.models import Role, User
 from dasan.security.models import ApiToken, LoginSession
 from dasan.security.service import get_api_token, get_login_session
@@ -28,15 +29,8 @@ ALL_ROLES = tuple(r.value for r in Role)
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent."""
-    session = request.app.state.session_factory()
-    try:
+    with session_scope(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_settings(request: Request) -> Settings:

@@ -120,9 +120,8 @@ def do_dispatch_one(*, session: Session, offer_timeout_s: float) -> Conversation
     return None
 
 
-def do_accept(*, session: Session, user: User, conversation_id: int) -> Conversation:
-    """The agent takes an offered contact; only the agent it was offered to can."""
-    now = clock.now()
+def _take_offer(session: Session, user: User, conversation_id: int, **values) -> Conversation:
+    """Move a contact offered to `user` on, atomically: only one of accept / decline / expiry wins."""
     moved = session.execute(
         update(Conversation)
         .where(
@@ -130,7 +129,7 @@ def do_accept(*, session: Session, user: User, conversation_id: int) -> Conversa
             Conversation.status == ConvStatus.OFFERED,
             Conversation.offered_to_id == user.id,
         )
-        .values(status=ConvStatus.ACTIVE, agent_id=user.id, offered_to_id=None, offer_expires_at=None)
+        .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
     conv = session.get(Conversation, conversation_id)
@@ -139,6 +138,14 @@ def do_accept(*, session: Session, user: User, conversation_id: int) -> Conversa
     session.refresh(conv)
     if moved != 1:
         raise Conflict("this contact is no longer offered to you", code="offer_gone")
+    return conv
+
+
+def do_accept(*, session: Session, user: User, conversation_id: int) -> Conversation:
+    """The agent takes an offered contact; only the agent it was offered to can."""
+    now = clock.now()
+    conv = _take_offer(session, user, conversation_id,
+                       status=ConvStatus.ACTIVE, agent_id=user.id, offered_to_id=None, offer_expires_at=None)
     if conv.answered_at is None:
         conv.answered_at = now
     do_record_event(session=session, conv=conv, kind="accepted", actor_id=user.id)
@@ -151,22 +158,8 @@ def do_accept(*, session: Session, user: User, conversation_id: int) -> Conversa
 
 def do_decline(*, session: Session, user: User, conversation_id: int, reason: str = "declined") -> Conversation:
     """Give an offered contact back to its queue; it keeps its place in line."""
-    moved = session.execute(
-        update(Conversation)
-        .where(
-            Conversation.id == conversation_id,
-            Conversation.status == ConvStatus.OFFERED,
-            Conversation.offered_to_id == user.id,
-        )
-        .values(status=ConvStatus.QUEUED, offered_to_id=None, offer_expires_at=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    conv = session.get(Conversation, conversation_id)
-    if conv is None:
-        raise NotFound(f"conversation {conversation_id} not found")
-    session.refresh(conv)
-    if moved != 1:
-        raise Conflict("this contact is no longer offered to you", code="offer_gone")
+    conv = _take_offer(session, user, conversation_id,
+                       status=ConvStatus.QUEUED, offered_to_id=None, offer_expires_at=None)
     do_record_event(session=session, conv=conv, kind=reason, actor_id=user.id)
     notify_conversation(session, conv, extra_users=(user.id,))
     return conv
