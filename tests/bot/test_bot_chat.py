@@ -135,3 +135,24 @@ def test_a_published_article_is_answered_within_two_seconds(bot_client):
         _, reply = _ask(ws, "h" * 20, "다 쓴 건전지는 어디에 버리나요?")
     assert time.monotonic() - published < 2.0
     assert reply.startswith("폐건전지·폐형광등 버리는 곳")
+
+
+def test_publication_reaches_another_process(settings):
+    """Two apps on one database: what one publishes, the other's index picks up at its next search."""
+    a = create_app(settings.model_copy(update={"bot_enabled": True}))
+    b = create_app(settings.model_copy(update={"bot_enabled": True}))
+    with session_scope(a.state.session_factory) as s:
+        seed(session=s)
+    found, _ = b.state.knowledge.search("반려견 동물등록은 어디서 하나요", lang="ko")
+    assert all("반려견" not in f.article.title for f in found)
+    with session_scope(a.state.session_factory) as s:
+        reviewer = s.scalar(select(User).where(User.username == "supervisor1"))
+        art = do_create_article(session=s, author=reviewer, department_id=None, title="반려견 동물등록 방법",
+                                body="반려견은 구청이나 동물병원에서 동물등록을 합니다.",
+                                questions=["강아지 등록은 어디서 하나요"])
+        do_submit(session=s, user=reviewer, art=art)
+        do_review(session=s, reviewer=reviewer, art=art, approve=True)
+    found, _ = b.state.knowledge.search("반려견 동물등록은 어디서 하나요", lang="ko")
+    assert found[0].article.title == "반려견 동물등록 방법"
+    a.state.engine.dispose()
+    b.state.engine.dispose()

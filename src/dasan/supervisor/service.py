@@ -21,7 +21,11 @@ def snapshot(*, session: Session) -> dict:
         .where(Conversation.status.in_(OPEN_STATUSES)).order_by(Conversation.id)
     ).all()
     by_agent: dict[int, list[dict]] = {}
+    with_bot = 0
     for conv, citizen in open_convs:
+        if conv.status == ConvStatus.BOT:
+            with_bot += 1  # not in any queue: the bot is answering
+            continue
         q = queues.setdefault(conv.queue_code, {"code": conv.queue_code, "name": conv.queue_code, "name_en": "",
                                                 "waiting": 0, "offered": 0, "active": 0, "longest_wait_s": 0.0})
         if conv.status in (ConvStatus.QUEUED, ConvStatus.OFFERED):
@@ -59,6 +63,7 @@ def snapshot(*, session: Session) -> dict:
         "queues": list(queues.values()),
         "agents": agents,
         "records_today": int(today or 0),
+        "with_bot": with_bot,
         "recent_records": [
             {"id": r.id, "conversation_id": r.conversation_id, "citizen_id": r.citizen_id, "citizen": citizen_name(c),
              "agent": name or "", "category": r.category, "summary": r.summary, "resolution": r.resolution,

@@ -13,6 +13,7 @@ async function load() {
   if (!snap) return;
   $("at").textContent = fmtTime(snap.at);
   $("today").textContent = snap.records_today;
+  $("with-bot").textContent = snap.with_bot;
   $("queues").tBodies[0].replaceChildren(...snap.queues.map((q) => el("tr", { dataset: { queue: q.code } },
     el("td", {}, en ? q.name_en || q.name : q.name), el("td", { class: "waiting" }, q.waiting),
     el("td", {}, q.offered), el("td", { class: "active" }, q.active), el("td", {}, secs(q.longest_wait_s)))));
