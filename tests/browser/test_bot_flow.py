@@ -81,6 +81,12 @@ def test_official_drafts_reviewer_publishes_bot_answers_within_two_seconds(brows
     official.fill("#kb-questions", "건전지 어디에 버려요\n형광등 버리는 방법")
     official.click("#kb-save")
     expect(official.locator("#kb-status")).to_have_text("저장되었습니다.")
+    # A second save is a new version whose diff the official sees.
+    official.fill("#kb-body", "폐건전지와 폐형광등은 동 주민센터와 아파트 단지의 전용 수거함에 넣어 주세요. "
+                              "깨진 형광등은 신문지에 싸서 버립니다.")
+    official.click("#kb-save")
+    expect(official.locator("#kb-versions li").first).to_contain_text("v2")
+    expect(official.locator("#kb-versions pre.diff").first).to_contain_text("깨진 형광등")
     official.click("#kb-submit")
     expect(official.locator("#kb-status")).to_have_text("검토를 요청했습니다.")
 

@@ -76,6 +76,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "kb_published": {"ko": "게시되었습니다.", "en": "Published."},
     "kb_returned": {"ko": "반려했습니다.", "en": "Returned to draft."},
     "kb_live": {"ko": "게시", "en": "live"},
+    "kb_versions": {"ko": "버전 기록", "en": "Versions"},
     "kb_status_draft": {"ko": "초안", "en": "draft"},
     "kb_status_review": {"ko": "검토 중", "en": "in review"},
     "kb_status_published": {"ko": "게시됨", "en": "published"},

@@ -22,6 +22,13 @@ async function load() {
   $("kb-expiring").replaceChildren(...work.expiring.map((a) => item(a, ` · ${new Date(a.expires_at).toLocaleDateString()}`)));
 }
 
+async function showVersions(id) {
+  const versions = await api("GET", `/api/v1/knowledge/articles/${id}/versions`);
+  $("kb-versions").replaceChildren(...versions.reverse().map((v) => el("li", {},
+    el("strong", {}, `v${v.version}`), ` · ${new Date(v.created_at).toLocaleString()} · ${v.note}`,
+    v.diff ? el("pre", { class: "diff" }, v.diff) : "")));
+}
+
 function edit(a) {
   $("kb-id").value = a.id;
   $("kb-title").value = a.title;
@@ -30,6 +37,7 @@ function edit(a) {
   $("kb-category").value = a.category;
   $("kb-lang").value = a.lang;
   $("kb-editor-title").textContent = `#${a.id} · v${a.version}`;
+  showVersions(a.id);
 }
 
 async function review(id, approve) {
