@@ -172,6 +172,17 @@ def cmd_bot_eval_intents(args) -> int:
     return 0
 
 
+def cmd_wfm_erlang(args) -> int:
+    from dasan.workforce.erlang import staff
+
+    st = staff(calls=args.calls, interval_s=args.interval_min * 60, aht_s=args.aht_s, target_sl=args.target_sl,
+               sl_seconds=args.sl_seconds)
+    _print({"agents": st.agents, "service_level": round(st.service_level, 4), "p_wait": round(st.p_wait, 4),
+            "asa_s": round(st.asa_s, 2), "occupancy": round(st.occupancy, 4), "traffic_erlangs": round(st.traffic, 4)},
+           args.json)
+    return 0
+
+
 def cmd_lang_eval(args) -> int:
     from dasan.bot.eval_lang import evaluate
 
@@ -240,6 +251,16 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("--test", type=_existing, required=True)
     bi.add_argument("--json", action="store_true")
     bi.set_defaults(func=cmd_bot_eval_intents)
+
+    wfm = sub.add_parser("wfm", help="workforce management").add_subparsers(dest="wfm_command", required=True)
+    we = wfm.add_parser("erlang", help="Erlang C staffing for one interval")
+    we.add_argument("--calls", type=float, required=True)
+    we.add_argument("--interval-min", type=float, default=30)
+    we.add_argument("--aht-s", type=float, required=True)
+    we.add_argument("--target-sl", type=float, default=0.8)
+    we.add_argument("--sl-seconds", type=float, default=20)
+    we.add_argument("--json", action="store_true")
+    we.set_defaults(func=cmd_wfm_erlang)
 
     lang = sub.add_parser("lang", help="language identification").add_subparsers(dest="lang_command", required=True)
     le = lang.add_parser("eval", help="accuracy on labelled samples (JSONL text, lang)")
