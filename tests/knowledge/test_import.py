@@ -107,3 +107,20 @@ def test_officials_write_only_for_their_department(client, seeded):
     r = client.post(f"/api/v1/knowledge/articles/{art['id']}/review", json={"approve": True},
                     headers={"X-CSRF-Token": csrf2})
     assert r.status_code == 403
+
+
+def test_search_is_filtered_to_the_citizens_district(client, seeded):
+    from dasan.knowledge.actions import do_create_article, do_publish
+    from tests.conftest import login
+
+    with session_scope(seeded) as s:
+        for code, title in (("mapo", "마포구 대형폐기물 수거 요일"), ("gangnam", "강남구 대형폐기물 수거 요일")):
+            art = do_create_article(session=s, author=None, department_id=None, title=title,
+                                    body=f"{title}은 구청 누리집에서 확인하세요.", organisations=[code],
+                                    questions=["대형폐기물 수거 요일이 언제예요"])
+            do_publish(session=s, art=art)
+    login(client, "agent1")
+    res = client.get("/api/v1/knowledge/search", params={"q": "대형폐기물 수거 요일", "district": "mapo"}).json()
+    titles = [r["title"] for r in res["results"]]
+    assert "마포구 대형폐기물 수거 요일" in titles and "강남구 대형폐기물 수거 요일" not in titles
+    assert "대형폐기물(가구·가전) 버리는 방법" in titles  # city-wide articles apply everywhere

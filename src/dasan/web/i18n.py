@@ -83,6 +83,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "kb_status_archived": {"ko": "보관", "en": "archived"},
     "bot": {"ko": "챗봇 상담", "en": "With the bot"},
     "flag": {"ko": "오류 신고", "en": "Report as wrong"},
+    "district": {"ko": "시민 거주 자치구", "en": "Citizen's district"},
+    "all_districts": {"ko": "전체 (서울시 공통)", "en": "All (city-wide)"},
     "flag_reason": {"ko": "무엇이 틀리거나 오래되었나요?", "en": "What is wrong or outdated?"},
     "flagged": {"ko": "신고됨", "en": "reported"},
 }

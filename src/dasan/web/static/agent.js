@@ -119,7 +119,9 @@ function highlighted(text, terms) {
 async function search() {
   const q = $("kb-q").value.trim();
   if (!q) return;
-  const res = await api("GET", "/api/v1/knowledge/search?q=" + encodeURIComponent(q));
+  const district = $("kb-district").value;
+  const res = await api("GET", "/api/v1/knowledge/search?q=" + encodeURIComponent(q) +
+    (district ? "&district=" + encodeURIComponent(district) : ""));
   // Highlight both the query words and their 2-character stems (Korean particles vary).
   const terms = [...new Set(res.terms.flatMap((t) => (t.length > 2 ? [t, t.slice(0, 2)] : [t])))];
   const ul = $("kb-results");
@@ -139,6 +141,12 @@ async function search() {
     ul.append(el("li", { class: "article" }, el("strong", {}, highlighted(a.title, terms)), " ",
       el("small", {}, a.department), el("p", {}, highlighted(a.body, terms)), insert, " ", flag));
   }
+}
+
+async function loadDistricts() {
+  const orgs = await api("GET", "/api/v1/organisations");
+  const en = document.documentElement.lang === "en";
+  for (const o of orgs.filter((x) => x.kind === "district")) $("kb-district").append(el("option", { value: o.code }, en ? o.name_en : o.name));
 }
 
 async function loadTransferTargets() {
@@ -207,4 +215,5 @@ $("transfer-go").addEventListener("click", async () => {
 $("kb-form").addEventListener("submit", (e) => { e.preventDefault(); search(); });
 
 loadTransferTargets();
+loadDistricts();
 connectStaff(onEvent, refresh);
