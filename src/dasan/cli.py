@@ -183,6 +183,14 @@ def cmd_wfm_erlang(args) -> int:
     return 0
 
 
+def cmd_sim_erlang(args) -> int:
+    from dasan.workforce.simulate import simulate_erlang
+
+    _print(simulate_erlang(per_day=args.per_day, aht_s=args.aht_s, agents=args.agents, sl_seconds=args.sl_seconds,
+                           seed=args.seed), args.json)
+    return 0
+
+
 def cmd_lang_eval(args) -> int:
     from dasan.bot.eval_lang import evaluate
 
@@ -261,6 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
     we.add_argument("--sl-seconds", type=float, default=20)
     we.add_argument("--json", action="store_true")
     we.set_defaults(func=cmd_wfm_erlang)
+
+    sim = sub.add_parser("sim", help="simulation").add_subparsers(dest="sim_command", required=True)
+    se = sim.add_parser("erlang", help="simulate one M/M/c day through the routing engine")
+    se.add_argument("--per-day", type=float, required=True)
+    se.add_argument("--aht-s", type=float, required=True)
+    se.add_argument("--agents", type=int, required=True)
+    se.add_argument("--sl-seconds", type=float, default=15)
+    se.add_argument("--seed", type=int, default=0)
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(func=cmd_sim_erlang)
 
     lang = sub.add_parser("lang", help="language identification").add_subparsers(dest="lang_command", required=True)
     le = lang.add_parser("eval", help="accuracy on labelled samples (JSONL text, lang)")
