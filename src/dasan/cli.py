@@ -183,6 +183,39 @@ def cmd_wfm_erlang(args) -> int:
     return 0
 
 
+def cmd_wfm_plan(args) -> int:
+    from dasan.workforce.plan import plan, read_calls
+
+    out = plan(read_calls(args.history), days=args.days, interval_min=args.interval_min, target_sl=args.target_sl,
+               sl_seconds=args.sl_seconds, margin_z=args.margin_z)
+    print(json.dumps(out) if args.json else f"{len(out['intervals'])} intervals, {out['agent_hours']} agent-hours")
+    return 0
+
+
+def cmd_sim_replay(args) -> int:
+    from datetime import datetime, timedelta
+
+    from dasan.workforce.plan import read_calls
+    from dasan.workforce.replay import replay
+
+    calls = read_calls(args.calls)
+    if args.staffing:
+        try:
+            plan = json.loads(args.staffing.read_text(encoding="utf-8"))
+            interval_min = int(plan.get("interval_min", 30))
+            staffing = [(datetime.fromisoformat(i["start"]), int(i["agents"])) for i in plan["intervals"]]
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"{args.staffing.name}: not a staffing plan as 'dasan wfm plan --json' prints "
+                             f"({e})") from None
+    else:
+        interval_min = 30
+        first = calls[0].arrival.replace(hour=0, minute=0, second=0, microsecond=0)
+        days = (calls[-1].arrival.date() - first.date()).days + 1
+        staffing = [(first + timedelta(minutes=30 * k), args.agents) for k in range(days * 48)]
+    _print(replay(calls, staffing, interval_min=interval_min, sl_seconds=args.sl_seconds), args.json)
+    return 0
+
+
 def cmd_sim_erlang(args) -> int:
     from dasan.workforce.simulate import simulate_erlang
 
@@ -271,6 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     we.set_defaults(func=cmd_wfm_erlang)
 
     sim = sub.add_parser("sim", help="simulation").add_subparsers(dest="sim_command", required=True)
+    sr = sim.add_parser("replay", help="replay recorded calls through the routing engine")
+    sr.add_argument("--calls", type=_existing, required=True)
+    group = sr.add_mutually_exclusive_group(required=True)
+    group.add_argument("--agents", type=int)
+    group.add_argument("--staffing", type=_existing, help="the JSON 'dasan wfm plan --json' prints")
+    sr.add_argument("--sl-seconds", type=float, default=20)
+    sr.add_argument("--json", action="store_true")
+    sr.set_defaults(func=cmd_sim_replay)
     se = sim.add_parser("erlang", help="simulate one M/M/c day through the routing engine")
     se.add_argument("--per-day", type=float, required=True)
     se.add_argument("--aht-s", type=float, required=True)
@@ -279,6 +320,17 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--seed", type=int, default=0)
     se.add_argument("--json", action="store_true")
     se.set_defaults(func=cmd_sim_erlang)
+
+    wp = wfm.add_parser("plan", help="forecast from call history and staff each interval")
+    wp.add_argument("--history", type=_existing, required=True)
+    wp.add_argument("--days", type=int, required=True)
+    wp.add_argument("--interval-min", type=int, default=30)
+    wp.add_argument("--target-sl", type=float, default=0.8)
+    wp.add_argument("--sl-seconds", type=float, default=20)
+    wp.add_argument("--margin-z", type=float, default=1.0,
+                    help="staff each interval for the target plus this many sampling errors of its service level")
+    wp.add_argument("--json", action="store_true")
+    wp.set_defaults(func=cmd_wfm_plan)
 
     lang = sub.add_parser("lang", help="language identification").add_subparsers(dest="lang_command", required=True)
     le = lang.add_parser("eval", help="accuracy on labelled samples (JSONL text, lang)")

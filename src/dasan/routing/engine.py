@@ -66,6 +66,19 @@ class Router:
         self.agents[agent.id] = agent
         self._push_free(agent)
 
+    def set_available(self, agent_id: int, available: bool, now: float) -> tuple[Contact, Agent] | None:
+        """An agent logs in / becomes ready (it may take a waiting contact at once) or stops
+        taking new contacts (those it holds are finished)."""
+        agent = self.agents[agent_id]
+        agent.available = available
+        self._stamp[agent_id] = self._stamp.get(agent_id, 0) + 1
+        if not available:
+            return None
+        if agent.load == 0:
+            agent.idle_since = now
+        agent.load += 1  # release() below gives the slot back and looks for work
+        return self.release(agent_id, now)
+
     def _push_free(self, agent: Agent) -> None:
         if not agent.has_room():
             return
