@@ -38,6 +38,16 @@ def offer_now(app, factory, conv_id, not_to=None):
     raise AssertionError("contact was not offered")
 
 
+def accepted_by_agent1(client, factory, app):
+    """A new SMS contact, offered to and accepted by agent1; returns (conversation id, headers)."""
+    conv_id = _intake(client, factory)["conversation_id"]
+    h = {"X-CSRF-Token": login(client, "agent1")}
+    client.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h)
+    offer_now(app, factory, conv_id)
+    assert client.post(f"/api/v1/conversations/{conv_id}/accept", headers=h).status_code == 200
+    return conv_id, h
+
+
 def _user_id(factory, username):
     with session_scope(factory) as s:
         return s.scalar(select(User.id).where(User.username == username))
@@ -152,12 +162,7 @@ def test_unaccepted_offer_goes_to_the_next_agent(client, seeded, app):
 
 def test_transfer_to_queue_and_to_agent(client, seeded, app):
     factory = seeded
-    conv_id = _intake(client, factory)["conversation_id"]
-    csrf = login(client, "agent1")
-    h = {"X-CSRF-Token": csrf}
-    client.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h)
-    offer_now(app, factory, conv_id)
-    assert client.post(f"/api/v1/conversations/{conv_id}/accept", headers=h).status_code == 200
+    conv_id, h = accepted_by_agent1(client, factory, app)
     target = _user_id(factory, "agent-en1")
     r = client.post(f"/api/v1/conversations/{conv_id}/transfer", headers=h,
                     json={"to_agent_id": target, "note": "영어"})
@@ -171,12 +176,7 @@ def test_transfer_to_queue_and_to_agent(client, seeded, app):
 
 def test_record_requires_category_summary_and_known_resolution(client, seeded, app):
     factory = seeded
-    conv_id = _intake(client, factory)["conversation_id"]
-    csrf = login(client, "agent1")
-    h = {"X-CSRF-Token": csrf}
-    client.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h)
-    offer_now(app, factory, conv_id)
-    assert client.post(f"/api/v1/conversations/{conv_id}/accept", headers=h).status_code == 200
+    conv_id, h = accepted_by_agent1(client, factory, app)
     r = client.post(f"/api/v1/conversations/{conv_id}/wrapup", headers=h,
                     json={"category": "", "summary": "x", "resolution": "maybe"})
     assert r.status_code == 422

@@ -95,3 +95,18 @@ def test_hub_delivers_only_to_permitted_connections():
         return citizen.queue.qsize(), other.queue.qsize(), supervisor.queue.qsize()
 
     assert run_async(run()) == (1, 0, 0)
+
+
+def test_a_client_that_stops_reading_is_cut_off_not_the_server():
+    from dasan.events.schemas import CitizenStatus
+
+    async def run():
+        bus = LocalBus()
+        await bus.start()
+        slow = Connection(citizen_conversation_ids={1})
+        bus.hub.add(slow)
+        for _ in range(1001):
+            bus.publish(Audience(citizen_conversation_id=1), CitizenStatus(data={"status": "queued"}))
+        return slow.overflowed, slow in bus.hub.connections, slow.queue.qsize()
+
+    assert run_async(run()) == (True, False, 1000)

@@ -260,6 +260,9 @@ class ChatSession:
         while True:
             payload = await self.conn.queue.get()
             await self.ws.send_text(payload)
+            if self.conn.overflowed and self.conn.queue.empty():
+                await self.ws.close(code=4008)  # events were dropped: reconnect and resume
+                return
 
     async def _poller(self) -> None:
         # Place in line changes when others are answered; each socket checks its own (cheap,

@@ -28,6 +28,9 @@ class Connection:
     role: str | None = None
     citizen_conversation_ids: set[int] = field(default_factory=set)
     queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+    # Set when the client stopped reading and events were dropped: the socket is closed once the
+    # queue drains, and the client resumes from the database.
+    overflowed: bool = False
 
     def permitted(self, audience: Audience) -> bool:
         """The recipient rule: explicit user, role, or the citizen who owns the conversation."""
@@ -59,11 +62,9 @@ class Hub:
                 try:
                     conn.queue.put_nowait(payload)
                 except asyncio.QueueFull:
-                    # A client that stopped reading is dropped; it resumes from the database.
                     log.warning("event queue full; closing a slow connection")
                     self.connections.discard(conn)
-                    conn.queue = asyncio.Queue(maxsize=1)
-                    conn.queue.put_nowait(json.dumps({"type": "reconnect"}))
+                    conn.overflowed = True
 
 
 class LocalBus:

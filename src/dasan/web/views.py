@@ -174,6 +174,9 @@ async def staff_socket(ws: WebSocket) -> None:
     async def writer() -> None:
         while True:
             await ws.send_text(await conn.queue.get())
+            if conn.overflowed and conn.queue.empty():
+                await ws.close(code=4008)  # events were dropped: the page reconnects and refetches
+                return
 
     task = asyncio.create_task(writer())
     try:
