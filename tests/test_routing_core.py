@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dasan.routing.core import AgentView, choose_agent, eligible, estimate_wait_s
+from dasan.routing.core import AgentView, choose_agent, eligible, expected_wait_s
 
 SKILLS = ["ko", "en", "vi", "ksl"]
 
@@ -35,12 +35,12 @@ def test_choice_does_not_depend_on_order(pool, skill):
 
 
 @given(st.integers(0, 500), st.integers(0, 100), st.floats(1, 3600))
-def test_wait_estimate_grows_with_position(position, slots, aht):
-    w = estimate_wait_s(position=position, staffed_slots=slots, avg_handle_s=aht)
+def test_wait_estimate_grows_with_position(position, agents, aht):
+    w = expected_wait_s(position=position, serving_agents=agents, mean_handle_s=aht)
     if position == 0:
         assert w == 0
-    elif slots == 0:
+    elif agents == 0:
         assert w is None
     else:
-        w2 = estimate_wait_s(position=position + slots, staffed_slots=slots, avg_handle_s=aht)
-        assert w2 > w >= 0
+        w2 = expected_wait_s(position=position + 1, serving_agents=agents, mean_handle_s=aht)
+        assert w2 > w > 0

@@ -20,7 +20,7 @@ from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.events.actions import send_event_on_commit
 from dasan.events.schemas import Audience, PresenceChanged
 from dasan.orgs.models import AgentSkill, AgentStatus, Presence, Role, Skill, User
-from dasan.routing.core import AgentView, choose_agent, estimate_wait_s
+from dasan.routing.core import AgentView, choose_agent, expected_wait_s
 
 HOLDING = (ConvStatus.OFFERED, ConvStatus.ACTIVE)
 ROUTABLE_ROLES = (Role.AGENT.value, Role.SUPERVISOR.value)
@@ -282,4 +282,4 @@ def wait_estimate(*, session: Session, conv: Conversation, position: int) -> flo
         ConsultationRecord.id.desc()
     ).limit(100).subquery()
     avg = session.scalar(select(func.avg(recent.c.handle_s)))
-    return estimate_wait_s(position=position, staffed_slots=int(staffed), avg_handle_s=float(avg or 180.0))
+    return expected_wait_s(position=position, serving_agents=int(staffed), mean_handle_s=float(avg or 180.0))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,14 +35,14 @@ def choose_agent(agents: Iterable[AgentView], required_skill: str | None) -> Age
     return best
 
 
-def estimate_wait_s(*, position: int, staffed_slots: int, avg_handle_s: float) -> float | None:
-    """A simple estimate: contacts ahead × handle time ÷ slots staffed. None when nobody is staffed.
-
-    Simple on purpose (labelled so for citizens) until the routing issue replaces it with a
-    measured estimator.
-    """
+def expected_wait_s(*, position: int, serving_agents: int, mean_handle_s: float) -> float | None:
+    """The wait to tell the contact at `position` (1-based) in a FIFO queue served by
+    `serving_agents` busy agents. With exponential handle times each agent frees up at rate
+    1/AHT, so the wait until the k-th release is Gamma(k, AHT/c); we tell its median,
+    ≈ (k − 1/3)·AHT/c, the figure a caller is as likely to beat as to exceed. None when nobody
+    serves the queue."""
     if position <= 0:
         return 0.0
-    if staffed_slots <= 0:
+    if serving_agents <= 0:
         return None
-    return math.ceil(position / staffed_slots) * avg_handle_s
+    return (position - 1 / 3) * mean_handle_s / serving_agents

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from dasan.routing.core import expected_wait_s
 from dasan.routing.engine import Agent, Contact, QueueSpec, Router
 from dasan.workforce.erlang import service_level, traffic
 
@@ -45,6 +46,7 @@ def simulate_erlang(*, per_day: float, aht_s: float, agents: int, sl_seconds: fl
     contacts = [Contact(id=i, queue="general", arrived=float(a)) for i, a in enumerate(arrivals)]
     waits = np.full(n, np.nan)
     busy = 0.0
+    predicted = np.full(n, np.nan)  # the expected wait a queued caller would have been told
     next_arrival = 0
     push, pop = heapq.heappush, heapq.heappop
     while next_arrival < n or events:
@@ -57,6 +59,9 @@ def simulate_erlang(*, per_day: float, aht_s: float, agents: int, sl_seconds: fl
                 waits[i] = 0.0
                 push(events, (now + services[i], DEPART, i, got[1].id))
                 busy += services[i]
+            else:
+                predicted[i] = expected_wait_s(position=len(router.waiting["general"]), serving_agents=agents,
+                                               mean_handle_s=aht_s)
             continue
         now, _, i, agent_id = pop(events)
         got = router.release(agent_id, now)
@@ -76,6 +81,8 @@ def simulate_erlang(*, per_day: float, aht_s: float, agents: int, sl_seconds: fl
         iv.offered += 1
         iv.answered_in_t += bool(w <= sl_seconds)
     a = traffic(per_day, DAY, aht_s)
+    told = ~np.isnan(predicted) & (waits > 0)
+    rel_err = np.abs(predicted[told] - waits[told]) / waits[told]
     return {
         "offered": int(n), "answered": answered, "abandoned": 0,
         "service_level": round(in_t / n, 5) if n else 1.0,
@@ -88,5 +95,8 @@ def simulate_erlang(*, per_day: float, aht_s: float, agents: int, sl_seconds: fl
                        "service_level": round(iv.answered_in_t / iv.offered, 4) if iv.offered else 1.0,
                        "agents": agents} for b, iv in sorted(buckets.items())],
         "erlang_c_service_level": round(service_level(a, agents, aht_s, sl_seconds), 5),
+        # How far the expected wait told to each queued caller was from the wait they had.
+        "expected_wait_median_abs_error_pct": round(float(np.median(rel_err)) * 100, 2) if told.any() else None,
+        "expected_wait_told": int(told.sum()),
         "seed": seed,
     }
