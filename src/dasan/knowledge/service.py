@@ -85,36 +85,37 @@ class KnowledgeSearch:
         self.articles: list[Published] = []
         self.decisions = load_decisions(profile)
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
 
-    def refresh(self, session: Session | None = None) -> None:
+    def refresh(self) -> None:
         """Rebuild when the published revision moved (another process may have published).
 
-        Pass the caller's session when it has one: on SQLite a second transaction in the same
-        request would wait for the first one's write lock.
+        The database is read in a short transaction of its own and the index is built after it
+        ends: building embeds text (up to seconds on a cold start), and on SQLite an open
+        transaction holds the write lock every other request waits for.
         """
-        if session is None:
-            with session_scope(self.factory) as s:
-                self.refresh(s)
-            return
-        revision = get_revision(session)
-        if revision == self.revision:
-            return
-        with self._lock:
+        with session_scope(self.factory) as s:
+            revision = get_revision(s)
             if revision == self.revision:
                 return
-            articles = published_articles(session)
-            extra = _questions(session)
-        docs = [Doc(id=str(a.id), title=a.title, questions=extra.get(a.id, ([], ""))[0], body=a.body,
-                    keywords=extra.get(a.id, ([], ""))[1], lang=a.lang) for a in articles]
-        with self._lock:
+            articles = published_articles(s)
+            extra = _questions(s)
+        with self._build_lock:  # one build at a time; a second caller finds it done
+            if revision == self.revision:
+                return
+            docs = [Doc(id=str(a.id), title=a.title, questions=extra.get(a.id, ([], ""))[0], body=a.body,
+                        keywords=extra.get(a.id, ([], ""))[1], lang=a.lang) for a in articles]
             self.index.build(docs)
-            self.articles = articles
-            self.revision = revision
+            with self._lock:
+                self.articles = articles
+                self.revision = revision
 
-    def search(self, query: str, *, k: int = 5, lang: str | None = None, district: str | None = None,
-               session: Session | None = None) -> tuple[list[Found], Result]:
-        """Published articles for a query, filtered to a language and a district."""
-        self.refresh(session)
+    def search(self, query: str, *, k: int = 5, lang: str | None = None,
+               district: str | None = None) -> tuple[list[Found], Result]:
+        """Published articles for a query, filtered to a language and a district.
+
+        Call it outside any open transaction (it opens its own to check the revision)."""
+        self.refresh()
         with self._lock:
             articles = list(self.articles)
         now = clock.now()

@@ -44,7 +44,10 @@ def search(
     district: Annotated[str | None, Query(max_length=40)] = None, lang: Annotated[str | None, Query()] = None,
 ) -> dict:
     """Published articles that answer a question, best first, for the citizen's district."""
-    found, result = request.app.state.knowledge.search(q, k=5, lang=lang, district=district, session=session)
+    # End this request's transaction first: the search opens its own, and on SQLite an open
+    # transaction holds the write lock (a cold index build takes seconds).
+    session.commit()
+    found, result = request.app.state.knowledge.search(q, k=5, lang=lang, district=district)
     terms = sorted({w for w in q.split() if len(w) >= 2} | {m.rstrip("다") for m in morphemes(q) if len(m) >= 2})
     return {
         "query": q, "terms": terms, "method": request.app.state.knowledge.profile,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -11,11 +13,43 @@ from dasan.core import clock
 from dasan.orgs.models import AgentStatus, Role, User
 
 
+def day_start(now: datetime) -> datetime:
+    """Midnight in Seoul, as UTC: the wallboard's day."""
+    local = clock.local(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+
+
+def queue_day(*, session: Session, since: datetime, sl_seconds: dict[str, int]) -> dict[str, dict]:
+    """Per queue since `since`: offered, answered, answered within the queue's target, abandoned,
+    and the service level (answered in time ÷ offered; an abandoned contact is not in time)."""
+    rows = session.execute(
+        select(Conversation.queue_code, Conversation.queued_at, Conversation.answered_at,
+               ConsultationRecord.resolution)
+        .outerjoin(ConsultationRecord, ConsultationRecord.conversation_id == Conversation.id)
+        .where(Conversation.queued_at >= since)
+    ).all()
+    out: dict[str, dict] = {}
+    for code, queued_at, answered_at, resolution in rows:
+        d = out.setdefault(code, {"offered": 0, "answered": 0, "answered_in_t": 0, "abandoned": 0})
+        d["offered"] += 1
+        if answered_at is not None:
+            d["answered"] += 1
+            d["answered_in_t"] += (answered_at - queued_at).total_seconds() <= sl_seconds.get(code, 15)
+        elif resolution == "abandoned":
+            d["abandoned"] += 1
+    for d in out.values():
+        d["service_level"] = round(d["answered_in_t"] / d["offered"], 4) if d["offered"] else None
+    return out
+
+
 def snapshot(*, session: Session) -> dict:
     """Queues (waiting, longest wait), agents (state, current contacts) and the latest records."""
     now = clock.now()
+    specs = list(session.scalars(select(Queue).order_by(Queue.id)))
     queues = {q.code: {"code": q.code, "name": q.name, "name_en": q.name_en, "waiting": 0, "offered": 0,
-                       "active": 0, "longest_wait_s": 0.0} for q in session.scalars(select(Queue).order_by(Queue.id))}
+                       "active": 0, "longest_wait_s": 0.0, "sl_seconds": q.sl_seconds} for q in specs}
+    empty_day = {"offered": 0, "answered": 0, "answered_in_t": 0, "abandoned": 0, "service_level": None}
+    day = queue_day(session=session, since=day_start(now), sl_seconds={q.code: q.sl_seconds for q in specs})
     open_convs = session.execute(
         select(Conversation, Citizen).join(Citizen, Citizen.id == Conversation.citizen_id)
         .where(Conversation.status.in_(OPEN_STATUSES)).order_by(Conversation.id)
@@ -57,10 +91,16 @@ def snapshot(*, session: Session) -> dict:
         .order_by(ConsultationRecord.id.desc()).limit(20)
     ).all()
     today = session.scalar(select(func.count(ConsultationRecord.id)).where(
-        ConsultationRecord.closed_at >= now.replace(hour=0, minute=0, second=0, microsecond=0)))
+        ConsultationRecord.closed_at >= day_start(now)))
+    for code, q in queues.items():
+        q["today"] = day.get(code, dict(empty_day))
+    presence_counts: dict[str, int] = {}
+    for a in agents:
+        presence_counts[a["presence"]] = presence_counts.get(a["presence"], 0) + 1
     return {
         "at": now.isoformat(),
         "queues": list(queues.values()),
+        "agents_by_state": presence_counts,
         "agents": agents,
         "records_today": int(today or 0),
         "with_bot": with_bot,

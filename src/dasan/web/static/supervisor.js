@@ -16,7 +16,11 @@ async function load() {
   $("with-bot").textContent = snap.with_bot;
   $("queues").tBodies[0].replaceChildren(...snap.queues.map((q) => el("tr", { dataset: { queue: q.code } },
     el("td", {}, en ? q.name_en || q.name : q.name), el("td", { class: "waiting" }, q.waiting),
-    el("td", {}, q.offered), el("td", { class: "active" }, q.active), el("td", {}, secs(q.longest_wait_s)))));
+    el("td", {}, q.offered), el("td", { class: "active" }, q.active), el("td", {}, secs(q.longest_wait_s)),
+    el("td", { class: "day-offered" }, q.today.offered), el("td", { class: "day-answered" }, q.today.answered),
+    el("td", { class: "day-abandoned" }, q.today.abandoned),
+    el("td", { class: "day-sl" }, q.today.service_level === null ? "—" : `${Math.round(q.today.service_level * 100)}% (${q.sl_seconds}s)`))));
+  $("agents-by-state").textContent = Object.entries(snap.agents_by_state).map(([k, v]) => `${S[k] || k} ${v}`).join(" · ");
   $("agents").tBodies[0].replaceChildren(...snap.agents.map((a) => el("tr", { dataset: { agent: a.id } },
     el("td", {}, a.name), el("td", { class: "presence p-" + a.presence }, S[a.presence] || a.presence),
     el("td", { class: "contacts" }, a.contacts.map((c) => `#${c.id} ${c.citizen} (${S[c.status] || c.status})`).join(", ")))));
