@@ -88,6 +88,11 @@ def settings(tmp_path: Path, pg_database: str | None) -> Iterator[Settings]:
     if pg_database:
         engine = create_engine(pg_database)
         with engine.begin() as c:
+            # A thread of the previous test's app (a dispatcher round, say) may still hold a
+            # connection mid-transaction; end those sessions so TRUNCATE cannot deadlock with them.
+            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        with engine.begin() as c:
             tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         engine.dispose()
