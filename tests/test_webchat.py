@@ -116,3 +116,20 @@ def test_citizen_never_receives_internal_notes(client, seeded, app):
         ws.send_json({"type": "sync", "after_seq": 0})
         sync = _until(ws, "sync")
         assert [m["seq"] for m in sync["messages"]] == [1, 2, 4]  # seq 3 is the note
+
+
+def test_resending_after_the_contact_closed_is_acknowledged_once(client, factory):
+    visitor = "r" * 20
+    with client.websocket_connect("/ws/chat") as ws:
+        _hello(ws, visitor)
+        ws.send_json({"type": "send", "client_msg_id": "late", "text": "마지막 질문"})
+        first = _until(ws, "ack")
+        ws.send_json({"type": "leave"})  # the contact closes (abandoned while queued)
+        _until(ws, "citizen.status")
+        # The ack was lost: the widget resends the same message id after the close.
+        ws.send_json({"type": "send", "client_msg_id": "late", "text": "마지막 질문"})
+        again = _until(ws, "ack")
+    assert again == {**first, "duplicate": True}
+    with session_scope(factory) as s:
+        assert s.scalar(select(func.count()).select_from(Message)) == 1
+        assert s.scalar(select(func.count()).select_from(Conversation)) == 1

@@ -113,7 +113,8 @@ class ChatSession:
         wait = wait_estimate(session=s, conv=conv, position=position) if position else 0.0
         return {"position": position, "wait_s": wait, "wait_kind": "simple"}
 
-    def _store(self, msg: Send) -> tuple[dict[str, Any], bool]:
+    def _store(self, msg: Send) -> tuple[dict[str, Any], bool, bool]:
+        """Store a citizen message; returns (ack, a new conversation was queued, the bot should answer)."""
         assert self.hello is not None
         settings = self.app.state.settings
         with session_scope(self.factory) as s:
@@ -130,7 +131,7 @@ class ChatSession:
                 dup = service.find_by_client_id(session=s, conversation_id=known.id, client_msg_id=msg.client_msg_id)
                 if dup is not None:
                     return {"type": "ack", "client_msg_id": msg.client_msg_id, "seq": dup.seq,
-                            "conversation_id": known.id, "duplicate": True}, False
+                            "conversation_id": known.id, "duplicate": True}, False, False
             started = False
             if conv is None:
                 conv = do_start_conversation(session=s, citizen=citizen, channel=CHANNEL, lang=self.hello.lang,
