@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html as htmlmod
+import re
+
 import nh3
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -29,9 +32,6 @@ def sanitize(html: str) -> str:
 
 def plain_text(html: str) -> str:
     """The text of an article body, for chat channels."""
-    import html as htmlmod
-    import re
-
     text = re.sub(r"<\s*(br|/p|/li|/h3|/h4)\s*/?>", "\n", html, flags=re.I)
     text = nh3.clean(text, tags=set())
     return htmlmod.unescape(re.sub(r"\n{3,}", "\n\n", text)).strip()

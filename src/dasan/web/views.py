@@ -132,11 +132,9 @@ def kb_page(request: Request, me: Annotated[Principal, Depends(Allow("official",
 @router.get("/chat", dependencies=[Depends(Public())])
 def chat_page(request: Request, line: str | None = None) -> Response:
     """The citizen's chat page (?lang= one of the six service languages); embeddable elsewhere too."""
-    response = _render(request, "chat.html", None, line=line or "")
     wanted = request.query_params.get("lang")
-    if wanted in CHAT_LANGS:
-        response = templates.TemplateResponse(request, "chat.html", {"lang": wanted, "line": line or ""})
-    return response
+    lang = wanted if wanted in CHAT_LANGS else ui_lang(request)
+    return templates.TemplateResponse(request, "chat.html", {"lang": lang, "line": line or ""})
 
 
 @router.get("/healthz", dependencies=[Depends(Public())])
