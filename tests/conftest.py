@@ -204,6 +204,18 @@ def server_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def wait_until_ready(base_url: str, timeout_s: float = 120) -> None:
+    """Wait until a server's knowledge index is built (`/healthz` says so)."""
+    import httpx
+
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if httpx.get(base_url + "/healthz").json().get("knowledge_ready"):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the knowledge index was not built in time")
+
+
 def settings_from_env(env: dict[str, str]) -> Settings:
     """The settings a server started with `env` uses (to inspect its database)."""
     return Settings(data_dir=Path(env["DASAN_DATA_DIR"]), database_url=env.get("DASAN_DATABASE_URL"))

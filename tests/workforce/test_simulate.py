@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dasan.routing.engine import Agent, Contact, QueueSpec, Router
+from dasan.routing.engine import ANY, Agent, Contact, QueueSpec, Router
 from dasan.workforce.simulate import simulate_erlang
 
 
@@ -39,16 +39,25 @@ def test_cli_contract():
             "intervals", "erlang_c_service_level"} <= r.keys()
 
 
-ops = st.lists(st.tuples(st.sampled_from(["arrive", "release", "abandon"]), st.integers(0, 5),
-                         st.sampled_from(["ko", "en", "any"])), max_size=80)
+ops = st.lists(st.tuples(st.sampled_from(["arrive", "release", "abandon", "dispatch", "callback", "wait"]),
+                         st.integers(0, 5), st.sampled_from(["ko", "en", "any"])), max_size=80)
 
 
-@settings(max_examples=200, deadline=None)
+def _may_serve(router: Router, contact: Contact, agent: Agent, now: float) -> bool:
+    pools = router.queues[contact.queue].pools(now - contact.arrived)
+    return any(p == ANY or p in agent.skills for p in pools)
+
+
+@settings(max_examples=300, deadline=None)
 @given(ops, st.lists(st.tuples(st.frozensets(st.sampled_from(["ko", "en"])), st.integers(1, 3)), min_size=1,
                      max_size=5))
 def test_no_agent_over_capacity_and_each_contact_once(script, agent_specs):
-    router = Router.create([QueueSpec("ko", skill="ko"), QueueSpec("en", skill="en", priority=1),
-                            QueueSpec("any")])
+    """Whatever happens — arrivals, releases, hang-ups, callbacks, batch dispatch after waits that
+    cross the overflow threshold — no agent exceeds capacity, each contact is assigned at most once,
+    only to an agent of a pool its wait allows, never after hanging up, and a contact who took the
+    callback offer is never lost to abandonment."""
+    router = Router.create([QueueSpec("ko", skill="ko", overflow_after_s=5.0),
+                            QueueSpec("en", skill="en", priority=1), QueueSpec("any")])
     for i, (skills, cap) in enumerate(agent_specs):
         router.add_agent(Agent(id=i, skills=skills, capacity=cap))
     holding: dict[int, list[Contact]] = {i: [] for i in router.agents}
@@ -57,31 +66,76 @@ def test_no_agent_over_capacity_and_each_contact_once(script, agent_specs):
     now = 0.0
     for op, k, queue in script:
         now += 1.0
+        got: list = []
         if op == "arrive":
             c = Contact(id=len(contacts), queue=queue, arrived=now)
             contacts.append(c)
-            got = router.arrive(c)
+            got = [router.arrive(c)]
         elif op == "release":
             busy = [a for a, held in holding.items() if held]
             if not busy:
                 continue
             agent_id = busy[k % len(busy)]
             holding[agent_id].pop(0)
-            got = router.release(agent_id, now)
+            got = [router.release(agent_id, now)]
+        elif op == "dispatch":
+            got = router.dispatch(now)
+            # Work-conserving: afterwards no waiting contact could be taken by an agent with room.
+            for code in router.waiting:
+                for c in router.waiting[code]:
+                    if not c.abandoned:
+                        assert not any(a.has_room() and _may_serve(router, c, a, now)
+                                       for a in router.agents.values())
+        elif op == "callback":
+            if contacts:
+                router.request_callback(contacts[k % len(contacts)])
+            continue
+        elif op == "wait":
+            now += 5.0
+            continue
         else:
             if contacts:
-                router.abandon(contacts[k % len(contacts)])
+                c = contacts[k % len(contacts)]
+                gone = router.abandon(c)
+                assert not (gone and c.callback)
             continue
-        if got is not None:
-            contact, agent = got
+        for pair in got:
+            if pair is None:
+                continue
+            contact, agent = pair
             assert not contact.abandoned
-            spec = router.queues[contact.queue]
-            assert spec.skill is None or spec.skill in agent.skills
+            assert _may_serve(router, contact, agent, now)
             holding[agent.id].append(contact)
             assigned_ids.append(contact.id)
         for a in router.agents.values():
             assert 0 <= a.load <= a.capacity and a.load == len(holding[a.id])
     assert len(assigned_ids) == len(set(assigned_ids))
+    assert all(not c.abandoned for c in contacts if c.callback)
+
+
+def test_overflow_widens_the_pool_after_the_threshold():
+    router = Router.create([QueueSpec("vi", skill="vi", overflow_after_s=30.0, overflow_skill="en")])
+    router.add_agent(Agent(id=1, skills=frozenset({"en"})))
+    c = Contact(id=0, queue="vi", arrived=0.0)
+    assert router.arrive(c) is None  # nobody speaks Vietnamese
+    assert router.dispatch(29.0) == []
+    (contact, agent), = router.dispatch(30.0)  # the English pool may take it now
+    assert contact.id == 0 and agent.id == 1
+
+
+def test_callback_and_bot_offers_are_made_once_when_due():
+    router = Router.create([QueueSpec("general", bot_after_s=20.0, callback_after_s=60.0)])
+    c = Contact(id=0, queue="general", arrived=0.0)
+    router.arrive(c)
+    assert router.offers_due(c, 10.0) == []
+    assert router.offers_due(c, 20.0) == ["bot"]
+    assert router.offers_due(c, 30.0) == []
+    assert router.offers_due(c, 61.0) == ["callback"]
+    assert router.request_callback(c)
+    assert router.abandon(c) is False and not c.abandoned  # the callback keeps the place
+    router.add_agent(Agent(id=1, available=False))
+    contact, agent = router.set_available(1, True, 100.0)
+    assert contact is c and agent.id == 1
 
 
 def test_priority_and_aging_decide_what_a_freed_agent_takes():

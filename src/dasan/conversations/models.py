@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dasan.core import clock
@@ -74,6 +74,14 @@ class Queue(Base):
     skill_code: Mapped[str | None] = mapped_column(String(60))
     sl_seconds: Mapped[int] = mapped_column(Integer, default=15)
     sl_target_pct: Mapped[int] = mapped_column(Integer, default=80)
+    # Routing rules (routing.engine.QueueSpec): priority with aging, overflow to a wider pool,
+    # callback and bot offers after a wait. None: the rule is off.
+    priority: Mapped[float] = mapped_column(Float, default=0.0)
+    aging_per_s: Mapped[float] = mapped_column(Float, default=0.0)
+    overflow_after_s: Mapped[float | None] = mapped_column(Float)
+    overflow_skill: Mapped[str | None] = mapped_column(String(60))
+    callback_after_s: Mapped[float | None] = mapped_column(Float)
+    bot_after_s: Mapped[float | None] = mapped_column(Float)
 
 
 class Conversation(Base):
@@ -99,6 +107,10 @@ class Conversation(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Highest message sequence number; bumped with an UPDATE so concurrent writers never collide.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Offers made while waiting ("bot", "callback"; comma-separated), each made once.
+    offers_made: Mapped[str] = mapped_column(String(40), default="")
+    # The citizen took the callback offer: keeps the place in line; the agent calls this number.
+    callback_number: Mapped[str | None] = mapped_column(String(40))
 
 
 class Message(Base):

@@ -38,6 +38,17 @@ CITY_DEPARTMENTS = [
     ("youth", "청년정책담당관", "Youth Policy Office", ["02-2133-6580"]),
 ]
 
+# Routing rules per queue (routing.engine.QueueSpec): the 120+9 language lines and sign language
+# come first; a language contact nobody who speaks it can take within two minutes widens to every
+# agent (the centre's three-way interpreting); text backlog yields to live contacts but ages.
+QUEUE_RULES = {
+    "general": {"aging_per_s": 0.01, "bot_after_s": 60.0, "callback_after_s": 120.0},
+    **{f"lang-{c}": {"priority": 1.0, "aging_per_s": 0.01, "overflow_after_s": 120.0, "callback_after_s": 180.0}
+       for c in ("en", "zh", "ja", "vi", "mn")},
+    "ksl-video": {"priority": 2.0},
+    "text-backlog": {"priority": -1.0, "aging_per_s": 0.005},
+}
+
 QUEUES = [
     ("general", "일반 상담", "General", None),
     ("lang-en", "영어 상담 (120+9)", "English (120+9)", "en"),

@@ -41,7 +41,8 @@ def seed(*, session: Session) -> bool:
             depts[d.code] = d
             session.add(LegacyLine(number=number, department_id=d.id, label=d.name))
     session.add_all(Skill(code=c, kind=k, name=n) for c, k, n in data.SKILLS)
-    session.add_all(Queue(code=c, name=n, name_en=e, skill_code=s) for c, n, e, s in data.QUEUES)
+    session.add_all(Queue(code=c, name=n, name_en=e, skill_code=s, **data.QUEUE_RULES.get(c, {}))
+                    for c, n, e, s in data.QUEUES)
     session.flush()
     for username, name, role, dept, skills in data.USERS:
         do_create_user(session=session, username=username, password=data.DEMO_PASSWORD, role=role,

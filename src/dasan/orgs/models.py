@@ -113,3 +113,16 @@ class AgentStatus(Base):
     max_chats: Mapped[int] = mapped_column(Integer, default=3)
     # When the agent last became free; the longest-idle eligible agent is offered first.
     idle_since: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class PresenceLog(Base):
+    """Every change of an agent's state, append-only: staffed time and occupancy are computed
+    from it (reports), and adherence later."""
+
+    __tablename__ = "presence_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    presence: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    reason: Mapped[str] = mapped_column(String(40), default="")

@@ -19,8 +19,9 @@ from dasan.core import clock
 from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.events.actions import send_event_on_commit
 from dasan.events.schemas import Audience, PresenceChanged
-from dasan.orgs.models import AgentSkill, AgentStatus, Presence, Role, Skill, User
-from dasan.routing.core import AgentView, choose_agent, expected_wait_s
+from dasan.orgs.models import AgentSkill, AgentStatus, Presence, PresenceLog, Role, Skill, User
+from dasan.routing.core import expected_wait_s
+from dasan.routing.engine import Agent, Contact, QueueSpec, Router
 
 HOLDING = (ConvStatus.OFFERED, ConvStatus.ACTIVE)
 ROUTABLE_ROLES = (Role.AGENT.value, Role.SUPERVISOR.value)
@@ -48,7 +49,8 @@ def agent_load(session: Session, user_id: int) -> int:
     return int(session.scalar(offered) or 0) + int(session.scalar(active) or 0)
 
 
-def _available_agents(session: Session) -> list[AgentView]:
+def _available_agents(session: Session) -> list[Agent]:
+    """Agents who may be offered contacts now, with their load (offered + active) and skills."""
     rows = session.execute(
         select(AgentStatus.user_id, AgentStatus.max_chats, AgentStatus.idle_since)
         .join(User, User.id == AgentStatus.user_id)
@@ -57,12 +59,7 @@ def _available_agents(session: Session) -> list[AgentView]:
     if not rows:
         return []
     ids = [r.user_id for r in rows]
-    loads: dict[int, int] = {}
-    for col, status in ((Conversation.offered_to_id, ConvStatus.OFFERED), (Conversation.agent_id, ConvStatus.ACTIVE)):
-        for uid, n in session.execute(
-            select(col, func.count()).where(col.in_(ids), Conversation.status == status).group_by(col)
-        ):
-            loads[uid] = loads.get(uid, 0) + n
+    loads = _loads(session, ids)
     skills: dict[int, set[str]] = {}
     for uid, code in session.execute(
         select(AgentSkill.user_id, Skill.code).join(Skill, Skill.id == AgentSkill.skill_id).where(
@@ -71,53 +68,97 @@ def _available_agents(session: Session) -> list[AgentView]:
     ):
         skills.setdefault(uid, set()).add(code)
     return [
-        AgentView(id=r.user_id, skills=frozenset(skills.get(r.user_id, ())), load=loads.get(r.user_id, 0),
-                  capacity=r.max_chats, idle_since=r.idle_since.timestamp())
+        Agent(id=r.user_id, skills=frozenset(skills.get(r.user_id, ())), load=loads.get(r.user_id, 0),
+              capacity=r.max_chats, idle_since=r.idle_since.timestamp())
         for r in rows
     ]
 
 
-def do_dispatch_one(*, session: Session, offer_timeout_s: float) -> Conversation | None:
-    """Offer the oldest waiting contact that some agent can take; None when nothing can move."""
-    queued = list(
-        session.scalars(
-            select(Conversation)
+def _loads(session: Session, ids: list[int]) -> dict[int, int]:
+    loads: dict[int, int] = {}
+    for col, status in ((Conversation.offered_to_id, ConvStatus.OFFERED), (Conversation.agent_id, ConvStatus.ACTIVE)):
+        for uid, n in session.execute(
+            select(col, func.count()).where(col.in_(ids), Conversation.status == status).group_by(col)
+        ):
+            loads[uid] = loads.get(uid, 0) + n
+    return loads
+
+
+def queue_specs(session: Session) -> dict[str, QueueSpec]:
+    """The routing rules of every queue, as the engine takes them."""
+    return {
+        q.code: QueueSpec(q.code, skill=q.skill_code, priority=q.priority, aging_per_s=q.aging_per_s,
+                          overflow_after_s=q.overflow_after_s, overflow_skill=q.overflow_skill,
+                          callback_after_s=q.callback_after_s, bot_after_s=q.bot_after_s)
+        for q in session.scalars(select(Queue))
+    }
+
+
+def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 500) -> list[Conversation]:
+    """One round of the live dispatcher: build the routing engine's state from the database
+    (available agents with their load, waiting contacts in arrival order), let the engine decide
+    (`Router.dispatch`, the code the simulator runs), and make each offer with a conditional update.
+
+    Other processes may be dispatching at the same time. Waiting contacts are read with
+    `FOR UPDATE SKIP LOCKED`, so two rounds never hold the same contact; the chosen agents' status
+    rows are locked in id order (no deadlock) and their load recounted under the lock, so an agent
+    another round filled meanwhile is skipped. Returns the contacts offered."""
+    specs = queue_specs(session)
+    rows = list(
+        session.execute(
+            select(Conversation.id, Conversation.queue_code, Conversation.queued_at, Conversation.created_at,
+                   Conversation.callback_number)
             .where(Conversation.status == ConvStatus.QUEUED)
             .order_by(Conversation.queued_at, Conversation.id)
-            .limit(100)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
     )
-    if not queued:
-        return None
+    if not rows:
+        return []
     agents = _available_agents(session)
     if not agents:
-        return None
-    queue_skill = dict(session.execute(select(Queue.code, Queue.skill_code)).all())
-    for conv in queued:
-        agent = choose_agent(agents, queue_skill.get(conv.queue_code))
-        if agent is None:
-            continue
-        # Lock the agent's row and recount: another process may have offered it a contact meanwhile.
-        status = get_status(session, agent.id, lock=True)
-        if status.presence != Presence.AVAILABLE or agent_load(session, agent.id) >= status.max_chats:
-            return None  # state moved under us; the caller loops and re-reads
+        return []
+    router = Router.create(list(specs.values()))
+    for agent in agents:
+        router.add_agent(agent)
+    for r in rows:
+        if r.queue_code not in specs:
+            continue  # a queue deleted under a waiting contact: left for a supervisor to move
+        router.enqueue(Contact(id=r.id, queue=r.queue_code, arrived=(r.queued_at or r.created_at).timestamp(),
+                               callback=r.callback_number is not None))
+    decisions = router.dispatch(clock.now().timestamp())
+    if not decisions:
+        return []
+    chosen = sorted({agent.id for _, agent in decisions})
+    statuses = {
+        st.user_id: st
+        for st in session.scalars(
+            select(AgentStatus).where(AgentStatus.user_id.in_(chosen)).order_by(AgentStatus.user_id).with_for_update()
+        )
+    }
+    loads = _loads(session, chosen)
+    expires = clock.now() + timedelta(seconds=offer_timeout_s)
+    offered: list[Conversation] = []
+    for contact, agent in decisions:
+        status = statuses.get(agent.id)
+        if status is None or status.presence != Presence.AVAILABLE or loads.get(agent.id, 0) >= status.max_chats:
+            continue  # another process changed this agent meanwhile; the next round re-reads
         moved = session.execute(
             update(Conversation)
-            .where(Conversation.id == conv.id, Conversation.status == ConvStatus.QUEUED)
-            .values(
-                status=ConvStatus.OFFERED, offered_to_id=agent.id,
-                offer_expires_at=clock.now() + timedelta(seconds=offer_timeout_s),
-            )
+            .where(Conversation.id == contact.id, Conversation.status == ConvStatus.QUEUED)
+            .values(status=ConvStatus.OFFERED, offered_to_id=agent.id, offer_expires_at=expires)
             .execution_options(synchronize_session=False)
         ).rowcount
         if moved != 1:
-            return None
+            continue
+        loads[agent.id] = loads.get(agent.id, 0) + 1
+        conv = session.get(Conversation, contact.id)
         session.refresh(conv)
         do_record_event(session=session, conv=conv, kind="offered", data={"agent_id": agent.id})
         notify_conversation(session, conv)
-        return conv
-    return None
+        offered.append(conv)
+    return offered
 
 
 def _take_offer(session: Session, user: User, conversation_id: int, **values) -> Conversation:
@@ -202,6 +243,7 @@ def do_set_presence(*, session: Session, user: User, presence: Presence, reason:
             status.idle_since = now
         status.presence = presence
         status.since = now
+        session.add(PresenceLog(user_id=user.id, presence=presence, at=now, reason=reason[:40]))
         session.flush()
     send_event_on_commit(
         session,

@@ -14,7 +14,7 @@ import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
 from dasan.db.engine import session_scope
-from dasan.routing.actions import do_dispatch_one, do_expire_offers
+from dasan.routing.actions import do_dispatch_round, do_expire_offers
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,12 @@ class Dispatcher:
         with session_scope(self.factory) as session:
             do_expire_offers(session=session)
         made = 0
-        while made < 1000:
+        for _ in range(20):  # a round may skip agents another process filled meanwhile: go again
             with session_scope(self.factory) as session:
-                conv = do_dispatch_one(session=session, offer_timeout_s=self.offer_timeout_s)
-            if conv is None:
+                n = len(do_dispatch_round(session=session, offer_timeout_s=self.offer_timeout_s))
+            if n == 0:
                 break
-            made += 1
+            made += n
         return made
 
     def kick(self) -> None:

@@ -91,6 +91,22 @@ STRINGS: dict[str, dict[str, str]] = {
     "all_districts": {"ko": "전체 (서울시 공통)", "en": "All (city-wide)"},
     "flag_reason": {"ko": "무엇이 틀리거나 오래되었나요?", "en": "What is wrong or outdated?"},
     "flagged": {"ko": "신고됨", "en": "reported"},
+    "reports": {"ko": "구간 보고서", "en": "Interval report"},
+    "report_day": {"ko": "날짜", "en": "Day"},
+    "interval": {"ko": "구간", "en": "Interval"},
+    "all_queues": {"ko": "전체 대기열", "en": "All queues"},
+    "show": {"ko": "보기", "en": "Show"},
+    "csv_export": {"ko": "CSV 내려받기", "en": "Download CSV"},
+    "kpi_answer_rate": {"ko": "응답률", "en": "Answer rate"},
+    "kpi_sl": {"ko": "15초 응답률 (서비스 레벨)", "en": "15-second answer rate (service level)"},
+    "kpi_asa": {"ko": "평균 응답 속도", "en": "Average speed of answer"},
+    "kpi_aht": {"ko": "평균 처리 시간", "en": "Average handle time"},
+    "kpi_abandon": {"ko": "포기율", "en": "Abandonment"},
+    "kpi_occupancy": {"ko": "점유율", "en": "Occupancy"},
+    "chart_title": {"ko": "구간별 인입·응답과 서비스 레벨", "en": "Offered, answered and service level per interval"},
+    "staffed": {"ko": "근무 상담사 (평균)", "en": "Agents staffed (mean)"},
+    "time": {"ko": "시각", "en": "Time"},
+    "sl_short": {"ko": "15초 응답률", "en": "15-s answer rate"},
 }
 
 

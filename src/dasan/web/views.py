@@ -124,6 +124,12 @@ def supervisor_page(request: Request, me: Annotated[Principal, Depends(Allow(*SU
     return _render(request, "supervisor.html", me)
 
 
+@router.get("/reports")
+def reports_page(request: Request, me: Annotated[Principal, Depends(Allow("supervisor", "admin", "analyst",
+                                                                            page=True))]) -> Response:
+    return _render(request, "reports.html", me)
+
+
 @router.get("/kb")
 def kb_page(request: Request, me: Annotated[Principal, Depends(Allow("official", "supervisor", "admin", page=True))]):
     return _render(request, "kb.html", me)
@@ -138,8 +144,10 @@ def chat_page(request: Request, line: str | None = None) -> Response:
 
 
 @router.get("/healthz", dependencies=[Depends(Public())])
-def healthz() -> dict:
-    return {"ok": True}
+def healthz(request: Request) -> dict:
+    """Liveness, and whether this process's knowledge index is built (a load balancer can wait
+    for `knowledge_ready` before sending it citizens: a cold build takes seconds)."""
+    return {"ok": True, "knowledge_ready": request.app.state.knowledge.revision >= 0}
 
 
 def _same_origin(ws: WebSocket) -> bool:

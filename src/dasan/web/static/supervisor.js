@@ -16,7 +16,7 @@ async function load() {
   $("with-bot").textContent = snap.with_bot;
   $("queues").tBodies[0].replaceChildren(...snap.queues.map((q) => el("tr", { dataset: { queue: q.code } },
     el("td", {}, en ? q.name_en || q.name : q.name), el("td", { class: "waiting" }, q.waiting),
-    el("td", {}, q.offered), el("td", { class: "active" }, q.active), el("td", {}, secs(q.longest_wait_s)),
+    el("td", {}, q.offered), el("td", { class: "active" }, q.active), el("td", { class: "longest" }, secs(q.longest_wait_s)),
     el("td", { class: "day-offered" }, q.today.offered), el("td", { class: "day-answered" }, q.today.answered),
     el("td", { class: "day-abandoned" }, q.today.abandoned),
     el("td", { class: "day-sl" }, q.today.service_level === null ? "—" : `${Math.round(q.today.service_level * 100)}% (${q.sl_seconds}s)`))));
@@ -35,4 +35,4 @@ function soon() {
 }
 
 connectStaff(soon, soon);
-setInterval(soon, 5000);   // longest-wait clocks move even without events
+setInterval(soon, 1000);   // the wallboard refreshes every second (longest-wait clocks move without events)

@@ -1,0 +1,1 @@
+"""Interval reports and KPIs computed from the consultation records (M16)."""

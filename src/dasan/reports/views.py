@@ -1,0 +1,43 @@
+"""Interval report API (JSON and CSV) and the report page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from dasan.core import clock
+from dasan.core.deps import Allow, Principal, SessionDep
+from dasan.core.errors import Invalid, NotFound
+from dasan.reports.service import interval_report, report_csv
+
+REPORT_ROLES = ("supervisor", "admin", "analyst")
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+
+@router.get("/intervals")
+def get_intervals(
+    session: SessionDep,
+    me: Annotated[Principal, Depends(Allow(*REPORT_ROLES))],
+    day: date | None = None,
+    interval_min: Annotated[int, Query()] = 30,
+    queue: str | None = None,
+    format: Literal["json", "csv"] = "json",
+):
+    """Offered, answered, abandoned, service level, answer rate, ASA, handle time and occupancy per
+    interval of a Seoul day (default today), with totals; `format=csv` downloads the same rows."""
+    day = day or clock.local(clock.now()).date()
+    try:
+        report = interval_report(session=session, day=day, interval_min=interval_min, queue=queue or None)
+    except ValueError as e:
+        raise Invalid(str(e), code="bad_interval") from e
+    except LookupError as e:
+        raise NotFound(str(e)) from e
+    if format == "csv":
+        name = f"dasan-intervals-{day.isoformat()}{'-' + queue if queue else ''}.csv"
+        return Response(report_csv(report), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return report

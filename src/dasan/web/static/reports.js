@@ -1,0 +1,69 @@
+// Interval report: KPI tiles, a chart (bars: offered and answered; line: service level against
+// the 80 % target) drawn as SVG from the JSON, the table, and the CSV link for the same query.
+import { S, api, el } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+const en = document.documentElement.lang === "en";
+const NS = "http://www.w3.org/2000/svg";
+const pct = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 1000) / 10}%`);
+const sec = (x) => (x === null || x === undefined ? "—" : `${Math.round(x)}s`);
+const hhmm = (iso) => iso.slice(11, 16);
+
+function svg(tag, attrs = {}, text) {
+  const n = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+  if (text !== undefined) n.textContent = text;
+  return n;
+}
+
+function chart(rows) {
+  const W = 960, H = 260, L = 40, R = 40, T = 10, B = 30;
+  const w = (W - L - R) / rows.length;
+  const max = Math.max(1, ...rows.map((r) => r.offered));
+  const y = (v) => T + (H - T - B) * (1 - v / max);
+  const ysl = (v) => T + (H - T - B) * (1 - v);
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": S.chart_title || "chart", class: "report-chart" });
+  root.append(svg("line", { x1: L, x2: W - R, y1: ysl(0.8), y2: ysl(0.8), class: "target" }));
+  rows.forEach((r, i) => {
+    const x = L + i * w;
+    root.append(svg("rect", { x: x + 1, y: y(r.offered), width: Math.max(1, w / 2 - 1), height: H - B - y(r.offered), class: "offered" },),
+      svg("rect", { x: x + w / 2, y: y(r.answered), width: Math.max(1, w / 2 - 1), height: H - B - y(r.answered), class: "answered" }));
+    if (i % Math.ceil(rows.length / 12) === 0) root.append(svg("text", { x, y: H - 10, class: "tick" }, hhmm(r.start)));
+  });
+  const pts = rows.map((r, i) => (r.service_level === null ? null : `${L + i * w + w / 2},${ysl(r.service_level)}`)).filter(Boolean);
+  if (pts.length) root.append(svg("polyline", { points: pts.join(" "), class: "sl" }));
+  root.append(svg("text", { x: 2, y: T + 10, class: "tick" }, String(max)), svg("text", { x: W - R + 4, y: ysl(0.8) + 4, class: "tick" }, "80%"));
+  return root;
+}
+
+function query() {
+  const p = new URLSearchParams({ day: $("day").value, interval_min: $("interval").value });
+  if ($("queue").value) p.set("queue", $("queue").value);
+  return p;
+}
+
+async function load() {
+  const p = query();
+  const rep = await api("GET", "/api/v1/reports/intervals?" + p);
+  if (!rep) return;
+  const sel = $("queue");
+  if (sel.options.length === 1) {
+    for (const q of rep.queues) sel.append(el("option", { value: q.code }, en ? q.name_en || q.name : q.name));
+  }
+  p.set("format", "csv");
+  $("csv").href = "/api/v1/reports/intervals?" + p;
+  const t = rep.totals;
+  const tile = (key, value) => el("div", { class: "kpi", dataset: { kpi: key } }, el("span", {}, S["kpi_" + key] || key), el("strong", {}, value));
+  $("kpis").replaceChildren(tile("answer_rate", pct(t.answer_rate)), tile("sl", pct(t.service_level)),
+    tile("asa", sec(t.asa_s)), tile("aht", sec(t.aht_s)), tile("abandon", pct(t.abandon_rate)),
+    tile("occupancy", pct(t.occupancy)));
+  $("chart").replaceChildren(chart(rep.intervals));
+  $("intervals").tBodies[0].replaceChildren(...rep.intervals.filter((r) => r.offered || r.staffed_agents).map((r) =>
+    el("tr", { dataset: { start: r.start } }, el("td", {}, `${hhmm(r.start)}–${hhmm(r.end)}`), el("td", { class: "offered" }, r.offered),
+      el("td", { class: "answered" }, r.answered), el("td", { class: "abandoned" }, r.abandoned), el("td", { class: "sl" }, pct(r.service_level)),
+      el("td", {}, sec(r.asa_s)), el("td", {}, sec(r.aht_s)), el("td", {}, pct(r.occupancy)), el("td", {}, r.staffed_agents))));
+}
+
+$("day").value = new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10);  // today in Seoul
+$("report-form").addEventListener("submit", (e) => { e.preventDefault(); load(); });
+load();
