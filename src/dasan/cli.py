@@ -173,8 +173,17 @@ def cmd_bot_eval_intents(args) -> int:
 
 
 def cmd_wfm_erlang(args) -> int:
-    from dasan.workforce.erlang import staff
+    from dasan.workforce.erlang import staff, staff_a
 
+    if args.patience_s is not None:
+        if args.patience_s <= 0:
+            raise ValueError("--patience-s must be positive")
+        r = staff_a(calls=args.calls, interval_s=args.interval_min * 60, aht_s=args.aht_s,
+                    patience_s=args.patience_s, target_sl=args.target_sl, sl_seconds=args.sl_seconds)
+        _print({"model": "erlang_a", "agents": r.agents, "service_level": round(r.service_level, 4),
+                "p_wait": round(r.p_wait, 4), "p_abandon": round(r.p_abandon, 4), "asa_s": round(r.asa_s, 2),
+                "occupancy": round(r.occupancy, 4), "traffic_erlangs": round(r.traffic, 4)}, args.json)
+        return 0
     st = staff(calls=args.calls, interval_s=args.interval_min * 60, aht_s=args.aht_s, target_sl=args.target_sl,
                sl_seconds=args.sl_seconds)
     _print({"agents": st.agents, "service_level": round(st.service_level, 4), "p_wait": round(st.p_wait, 4),
@@ -219,8 +228,10 @@ def cmd_sim_replay(args) -> int:
 def cmd_sim_erlang(args) -> int:
     from dasan.workforce.simulate import simulate_erlang
 
+    if args.patience_s is not None and args.patience_s <= 0:
+        raise ValueError("--patience-s must be positive")
     _print(simulate_erlang(per_day=args.per_day, aht_s=args.aht_s, agents=args.agents, sl_seconds=args.sl_seconds,
-                           seed=args.seed), args.json)
+                           seed=args.seed, patience_s=args.patience_s), args.json)
     return 0
 
 
@@ -294,12 +305,14 @@ def build_parser() -> argparse.ArgumentParser:
     bi.set_defaults(func=cmd_bot_eval_intents)
 
     wfm = sub.add_parser("wfm", help="workforce management").add_subparsers(dest="wfm_command", required=True)
-    we = wfm.add_parser("erlang", help="Erlang C staffing for one interval")
+    we = wfm.add_parser("erlang", help="Erlang C (or, with --patience-s, Erlang A) staffing for one interval")
     we.add_argument("--calls", type=float, required=True)
     we.add_argument("--interval-min", type=float, default=30)
     we.add_argument("--aht-s", type=float, required=True)
     we.add_argument("--target-sl", type=float, default=0.8)
     we.add_argument("--sl-seconds", type=float, default=20)
+    we.add_argument("--patience-s", type=float,
+                    help="mean caller patience: staff with Erlang A (abandonment) instead of Erlang C")
     we.add_argument("--json", action="store_true")
     we.set_defaults(func=cmd_wfm_erlang)
 
@@ -318,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--agents", type=int, required=True)
     se.add_argument("--sl-seconds", type=float, default=15)
     se.add_argument("--seed", type=int, default=0)
+    se.add_argument("--patience-s", type=float, help="mean caller patience (exponential): callers abandon")
     se.add_argument("--json", action="store_true")
     se.set_defaults(func=cmd_sim_erlang)
 

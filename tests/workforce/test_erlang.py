@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dasan.workforce.erlang import erlang_c, service_level, staff
+from dasan.workforce.erlang import erlang_a, erlang_c, service_level, staff, staff_a, traffic
 
 
 def exact_erlang_c(a: Fraction, n: int) -> Fraction:
@@ -73,3 +73,52 @@ def test_bad_input_is_refused():
         staff(calls=10, interval_s=1800, aht_s=180, target_sl=1.2, sl_seconds=20)
     with pytest.raises(ValueError, match="interval and handle time > 0"):
         staff(calls=10, interval_s=0, aht_s=180, target_sl=0.8, sl_seconds=20)
+
+
+# --- Erlang A ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("a,n", [(0.5, 1), (2.0, 3), (10.0, 14), (50.0, 60), (120.0, 130)])
+def test_erlang_a_without_abandonment_is_erlang_c(a, n):
+    r = erlang_a(calls=a * 1800 / 180, interval_s=1800, aht_s=180, patience_s=1e12, agents=n, sl_seconds=20)
+    assert r.service_level == pytest.approx(service_level(a, n, 180, 20), abs=1e-6)
+    assert r.p_wait == pytest.approx(erlang_c(a, n), abs=1e-6)
+    assert r.p_abandon == pytest.approx(0.0, abs=1e-6)
+
+
+def test_erlang_a_agrees_with_the_simulated_queue_with_abandonment():
+    from dasan.workforce.simulate import simulate_erlang
+
+    runs = [simulate_erlang(per_day=9355, aht_s=180, agents=20, sl_seconds=15, seed=s, patience_s=300.0)
+            for s in range(10)]
+    sl = sum(r["service_level"] for r in runs) / len(runs)
+    ab = sum(r["abandon_rate"] for r in runs) / len(runs)
+    assert abs(sl - runs[0]["erlang_a_service_level"]) <= 0.01
+    assert abs(ab - runs[0]["erlang_a_abandon_rate"]) <= 0.005
+
+
+@given(st.floats(1, 200), st.floats(30, 600), st.floats(10, 1200))
+@settings(max_examples=40, deadline=None)
+def test_erlang_a_more_agents_never_hurt_and_abandonment_lowers_staffing(calls, aht, patience):
+    prev = None
+    a = traffic(calls, 1800, aht)
+    for n in range(max(1, int(a) - 2), int(a) + 6):
+        r = erlang_a(calls=calls, interval_s=1800, aht_s=aht, patience_s=patience, agents=n, sl_seconds=20)
+        assert 0 <= r.service_level <= 1 and 0 <= r.p_abandon <= 1 and 0 <= r.p_wait <= 1
+        if prev is not None:
+            assert r.service_level >= prev.service_level - 1e-9 and r.p_abandon <= prev.p_abandon + 1e-9
+        prev = r
+    with_abandon = staff_a(calls=calls, interval_s=1800, aht_s=aht, patience_s=patience, target_sl=0.8,
+                           sl_seconds=20)
+    assert with_abandon.agents <= staff(calls=calls, interval_s=1800, aht_s=aht, target_sl=0.8, sl_seconds=20).agents
+
+
+def test_wfm_erlang_a_cli():
+    args = ["wfm", "erlang", "--calls", "100", "--interval-min", "30", "--aht-s", "180", "--target-sl", "0.8",
+            "--sl-seconds", "20", "--patience-s", "120", "--json"]
+    out = subprocess.run([sys.executable, "-m", "dasan.cli", *args], capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout)
+    assert r["model"] == "erlang_a" and r["agents"] == 12 and 0.8 <= r["service_level"] < 0.85
+    bad = subprocess.run([sys.executable, "-m", "dasan.cli", "wfm", "erlang", "--calls", "100", "--aht-s", "180",
+                          "--patience-s", "0"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "patience" in bad.stderr

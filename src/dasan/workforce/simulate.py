@@ -1,8 +1,9 @@
 """Discrete-event simulation of the contact center, driven through the routing engine.
 
 `simulate_erlang` is the M/M/c day of `dasan sim erlang`: Poisson arrivals at a flat rate,
-exponential handle times, no abandonment, one queue, FIFO — the model Erlang C describes, so the
-simulated service level can be checked against the formula.
+exponential handle times, one queue, FIFO — the model Erlang C describes, so the simulated service
+level can be checked against the formula. With `patience_s` callers hang up after an exponential
+patience of that mean (M/M/c+M, the model of Erlang A).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import numpy as np
 
 from dasan.routing.core import expected_wait_s
 from dasan.routing.engine import Agent, Contact, QueueSpec, Router
-from dasan.workforce.erlang import service_level, traffic
+from dasan.workforce.erlang import erlang_a, service_level, traffic
 
 DAY = 86_400.0
-ARRIVE, DEPART = 0, 1
+ARRIVE, DEPART, ABANDON = 0, 1, 2
 
 
 @dataclass
@@ -29,7 +30,8 @@ class Interval:
 
 
 def simulate_erlang(*, per_day: float, aht_s: float, agents: int, sl_seconds: float, seed: int,
-                    interval_s: float = 1800.0, start: datetime | None = None) -> dict:
+                    interval_s: float = 1800.0, start: datetime | None = None,
+                    patience_s: float | None = None) -> dict:
     """One simulated day of an M/M/agents queue; the contract keys of `dasan sim erlang`."""
     if per_day <= 0 or aht_s <= 0 or agents <= 0:
         raise ValueError("per-day, handle time and agents must be positive")
@@ -39,6 +41,7 @@ def simulate_erlang(*, per_day: float, aht_s: float, agents: int, sl_seconds: fl
     n = rng.poisson(per_day)
     arrivals = np.sort(rng.uniform(0.0, DAY, size=n))
     services = rng.exponential(aht_s, size=n)
+    patience = rng.exponential(patience_s, size=n) if patience_s else None
     router = Router.create([QueueSpec("general")])
     for i in range(agents):
         router.add_agent(Agent(id=i))
@@ -46,6 +49,7 @@ def simulate_erlang(*, per_day: float, aht_s: float, agents: int, sl_seconds: fl
     contacts = [Contact(id=i, queue="general", arrived=float(a)) for i, a in enumerate(arrivals)]
     waits = np.full(n, np.nan)
     busy = 0.0
+    abandoned = 0
     predicted = np.full(n, np.nan)  # the expected wait a queued caller would have been told
     next_arrival = 0
     push, pop = heapq.heappush, heapq.heappop
@@ -62,8 +66,13 @@ def simulate_erlang(*, per_day: float, aht_s: float, agents: int, sl_seconds: fl
             else:
                 predicted[i] = expected_wait_s(position=len(router.waiting["general"]), serving_agents=agents,
                                                mean_handle_s=aht_s)
+                if patience is not None:
+                    push(events, (now + patience[i], ABANDON, i, -1))
             continue
-        now, _, i, agent_id = pop(events)
+        now, kind, i, agent_id = pop(events)
+        if kind == ABANDON:
+            abandoned += router.abandon(contacts[i])
+            continue
         got = router.release(agent_id, now)
         if got is not None:
             j = got[0].id
@@ -84,10 +93,10 @@ def simulate_erlang(*, per_day: float, aht_s: float, agents: int, sl_seconds: fl
     told = ~np.isnan(predicted) & (waits > 0)
     rel_err = np.abs(predicted[told] - waits[told]) / waits[told]
     return {
-        "offered": int(n), "answered": answered, "abandoned": 0,
+        "offered": int(n), "answered": answered, "abandoned": abandoned,
         "service_level": round(in_t / n, 5) if n else 1.0,
         "asa_s": round(float(np.nanmean(waits)), 3) if answered else 0.0,
-        "abandon_rate": 0.0,
+        "abandon_rate": round(abandoned / n, 5) if n else 0.0,
         "occupancy": round(busy / (agents * max(DAY, float(np.nanmax(arrivals + services)) if n else DAY)), 5),
         "wall_s": round(wall_s, 4),
         "intervals": [{"start": (start + timedelta(seconds=b * interval_s)).isoformat(), "offered": iv.offered,
@@ -95,6 +104,11 @@ def simulate_erlang(*, per_day: float, aht_s: float, agents: int, sl_seconds: fl
                        "service_level": round(iv.answered_in_t / iv.offered, 4) if iv.offered else 1.0,
                        "agents": agents} for b, iv in sorted(buckets.items())],
         "erlang_c_service_level": round(service_level(a, agents, aht_s, sl_seconds), 5),
+        **({"erlang_a_service_level": round(erlang_a(calls=per_day, interval_s=DAY, aht_s=aht_s, patience_s=patience_s,
+                                                     agents=agents, sl_seconds=sl_seconds).service_level, 5),
+            "erlang_a_abandon_rate": round(erlang_a(calls=per_day, interval_s=DAY, aht_s=aht_s, patience_s=patience_s,
+                                                    agents=agents, sl_seconds=sl_seconds).p_abandon, 5)}
+           if patience_s else {}),
         # How far the expected wait told to each queued caller was from the wait they had.
         "expected_wait_median_abs_error_pct": round(float(np.median(rel_err)) * 100, 2) if told.any() else None,
         "expected_wait_told": int(told.sum()),
