@@ -20,6 +20,11 @@ for name, keep in (("history", lambda d: d < 14), ("week", lambda d: 14 <= d < 2
 PY
 .venv/bin/dasan wfm plan --history "$tmp/history.csv" --days 7 --interval-min 30 --target-sl 0.8 --sl-seconds 20 --json > "$tmp/plan.json"
 .venv/bin/dasan sim replay --calls "$tmp/week.csv" --staffing "$tmp/plan.json" --sl-seconds 20 --json > "$tmp/replay.json"
+# The same plan turned into shifts (8, 6 and 4 hours with legal breaks), replayed with the agents
+# the shifts put on the floor; the plot shows forecast vs actual calls and required vs scheduled.
+.venv/bin/dasan wfm plan --history "$tmp/history.csv" --days 7 --interval-min 30 --target-sl 0.8 --sl-seconds 20 \
+  --shifts 8,6,4 --plot "${PLOT:-$tmp/plan.svg}" --actuals "$tmp/week.csv" --json > "$tmp/shifts.json"
+.venv/bin/dasan sim replay --calls "$tmp/week.csv" --staffing "$tmp/shifts.json" --sl-seconds 20 --json > "$tmp/replay-shifts.json"
 .venv/bin/python - "$tmp" <<'PY'
 import json, sys
 from datetime import datetime, timedelta
@@ -37,5 +42,15 @@ print(json.dumps({
     "plan_agent_hours": plan["agent_hours"], "hindsight_erlang_c_agent_hours": hind,
     "agent_hours_ratio": round(plan["agent_hours"] / hind, 4),
     "abandon_rate": rep["abandon_rate"], "offered": rep["offered"], "replay_wall_s": rep["wall_s"],
+}))
+shifts = json.loads((tmp / "shifts.json").read_text())
+rs = json.loads((tmp / "replay-shifts.json").read_text())
+staffed = [i for i in rs["intervals"] if i["agents"] > 0 and i["offered"] > 0]
+print(json.dumps({
+    "with_shifts": True, "service_level_week": rs["service_level"],
+    "share_of_staffed_intervals_at_target": round(sum(i["service_level"] >= 0.8 for i in staffed) / len(staffed), 4),
+    "paid_shift_agent_hours": shifts["shifts"]["paid_agent_hours"], "shifts": len(shifts["shifts"]["shifts"]),
+    "paid_vs_hindsight_ratio": round(shifts["shifts"]["paid_agent_hours"] / hind, 4),
+    "schedule_optimal": shifts["shifts"]["optimal"],
 }))
 PY

@@ -193,11 +193,42 @@ def cmd_wfm_erlang(args) -> int:
 
 
 def cmd_wfm_plan(args) -> int:
-    from dasan.workforce.plan import plan, read_calls
+    from datetime import datetime
+
+    from dasan.workforce.plan import actual_volume, plan, read_calls
 
     out = plan(read_calls(args.history), days=args.days, interval_min=args.interval_min, target_sl=args.target_sl,
                sl_seconds=args.sl_seconds, margin_z=args.margin_z)
-    print(json.dumps(out) if args.json else f"{len(out['intervals'])} intervals, {out['agent_hours']} agent-hours")
+    starts = [datetime.fromisoformat(i["start"]) for i in out["intervals"]]
+    required = [i["agents"] for i in out["intervals"]]
+    coverage = None
+    if args.shifts:
+        from dasan.workforce.shifts import default_types, schedule
+
+        try:
+            lengths = [float(x) for x in args.shifts.split(",") if x.strip()]
+        except ValueError:
+            raise ValueError("--shifts takes shift lengths in hours, e.g. 8,6,4") from None
+        if not lengths or any(h <= 0 or h > 12 for h in lengths):
+            raise ValueError("--shifts: each shift length must be between 0 and 12 hours")
+        sched = schedule(required, interval_min=args.interval_min, types=default_types(lengths), starts=starts)
+        coverage = sched.pop("coverage")
+        for row, c in zip(out["intervals"], coverage, strict=True):
+            row["scheduled"] = c
+        out["shifts"] = sched
+    if args.plot:
+        from dasan.workforce.plot import plan_svg
+
+        actual = actual_volume(read_calls(args.actuals), starts, args.interval_min) if args.actuals else None
+        args.plot.write_text(plan_svg(starts, [i["forecast"] for i in out["intervals"]], required, coverage, actual),
+                             encoding="utf-8")
+    if args.json:
+        print(json.dumps(out))
+    else:
+        line = f"{len(out['intervals'])} intervals, {out['agent_hours']} agent-hours"
+        if "shifts" in out:
+            line += f"; shifts: {out['shifts']['paid_agent_hours']} paid agent-hours"
+        print(line)
     return 0
 
 
@@ -212,7 +243,9 @@ def cmd_sim_replay(args) -> int:
         try:
             plan = json.loads(args.staffing.read_text(encoding="utf-8"))
             interval_min = int(plan.get("interval_min", 30))
-            staffing = [(datetime.fromisoformat(i["start"]), int(i["agents"])) for i in plan["intervals"]]
+            # Scheduled shifts (wfm plan --shifts) are who is on the floor; else the plan's agents.
+            staffing = [(datetime.fromisoformat(i["start"]), int(i.get("scheduled", i["agents"])))
+                        for i in plan["intervals"]]
         except (KeyError, TypeError, ValueError) as e:
             raise ValueError(f"{args.staffing.name}: not a staffing plan as 'dasan wfm plan --json' prints "
                              f"({e})") from None
@@ -343,6 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     wp.add_argument("--sl-seconds", type=float, default=20)
     wp.add_argument("--margin-z", type=float, default=1.0,
                     help="staff each interval for the target plus this many sampling errors of its service level")
+    wp.add_argument("--shifts", help="shift lengths in hours to schedule, e.g. 8,6,4 (breaks by the labour law)")
+    wp.add_argument("--plot", type=Path, help="write an SVG plot of forecast, staffing and shifts here")
+    wp.add_argument("--actuals", type=_existing, help="calls CSV with what happened, for the plot")
     wp.add_argument("--json", action="store_true")
     wp.set_defaults(func=cmd_wfm_plan)
 

@@ -128,3 +128,16 @@ def hindsight_agent_hours(calls: list[Call], *, interval_min: int, target_sl: fl
                        sl_seconds=sl_seconds).agents
     return total * interval_min / 60
 
+
+
+def actual_volume(calls: list[Call], starts: list[datetime], interval_min: int) -> list[float]:
+    """Calls that arrived in each of the intervals beginning at `starts`."""
+    index = {s: k for k, s in enumerate(starts)}
+    out = [0.0] * len(starts)
+    for c in calls:
+        s = c.arrival.replace(second=0, microsecond=0)
+        s -= timedelta(minutes=(s.hour * 60 + s.minute) % interval_min)
+        k = index.get(s)
+        if k is not None:
+            out[k] += 1
+    return out
