@@ -37,11 +37,15 @@ def erlang_c(a: float, n: int) -> float:
     return n * b / (n - a * (1.0 - b))
 
 
-def service_level(a: float, n: int, aht_s: float, t_s: float) -> float:
-    """Share of contacts answered within t_s seconds."""
+def service_level(a: float, n: int, aht_s: float, t_s: float, cv2: float = 1.0) -> float:
+    """Share of contacts answered within t_s seconds.
+
+    `cv2` is the squared coefficient of variation of handle times (1 for exponential, where this is
+    exactly Erlang C). Other values use the Allen–Cunneen approximation for M/G/n: waits scale by
+    (1 + cv²)/2, so heavy-tailed handle times (cv² > 1, as real calls have) need more agents."""
     if n <= a:
         return 0.0
-    return 1.0 - erlang_c(a, n) * math.exp(-(n - a) * t_s / aht_s)
+    return 1.0 - erlang_c(a, n) * math.exp(-(n - a) * t_s / aht_s * 2.0 / (1.0 + cv2))
 
 
 def asa(a: float, n: int, aht_s: float) -> float:
@@ -62,19 +66,19 @@ class Staffing:
 
 
 def staff(*, calls: float, interval_s: float, aht_s: float, target_sl: float, sl_seconds: float,
-          max_agents: int = 100_000) -> Staffing:
-    """The fewest agents whose Erlang C service level reaches the target."""
+          max_agents: int = 100_000, cv2: float = 1.0) -> Staffing:
+    """The fewest agents whose Erlang C service level (Allen–Cunneen with `cv2` ≠ 1) reaches the target."""
     if not 0 < target_sl < 1:
         raise ValueError("target service level must be between 0 and 1")
     a = traffic(calls, interval_s, aht_s)
     n = max(1, math.floor(a) + 1)
-    while service_level(a, n, aht_s, sl_seconds) < target_sl:
+    while service_level(a, n, aht_s, sl_seconds, cv2) < target_sl:
         n += 1
         if n > max_agents:
             raise ValueError("no staffing up to max_agents reaches the target")
     if calls == 0:
         n = 0
-    return Staffing(agents=n, service_level=1.0 if n == 0 else service_level(a, n, aht_s, sl_seconds),
+    return Staffing(agents=n, service_level=1.0 if n == 0 else service_level(a, n, aht_s, sl_seconds, cv2),
                     p_wait=0.0 if n == 0 else erlang_c(a, n), asa_s=0.0 if n == 0 else asa(a, n, aht_s),
                     occupancy=0.0 if n == 0 else a / n, traffic=a)
 

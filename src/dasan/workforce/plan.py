@@ -50,12 +50,17 @@ def _slot(dt: datetime, interval_min: int) -> int:
     return (dt.hour * 60 + dt.minute) // interval_min
 
 
-def forecast(calls: list[Call], days: int, interval_min: int) -> list[tuple[datetime, float, float]]:
+def forecast(calls: list[Call], days: int, interval_min: int,
+             similar_within: float = 0.3) -> list[tuple[datetime, float, float]]:
     """(interval start, expected calls, expected handle time) for the `days` after the history.
 
-    Volume: the mean over history days of the same weekday for that time of day (all days when a
-    weekday never occurs). Handle time: the mean of served calls at that time of day over all
-    days (pooled: handle time varies little by weekday and needs more data than volume).
+    Volume = the day's level × its intraday shape. Level: the mean daily volume of the same
+    weekday in the history (all days when that weekday never occurs). Shape: the share of the
+    day's calls in each interval, pooled over every history day whose weekday level is within
+    `similar_within` of this one — working days share a shape, quiet days share theirs — so each
+    interval's share rests on many days instead of the two or three of its own weekday.
+    Handle time: the mean of served calls at that time of day over all days (pooled: handle time
+    varies little by weekday and needs more data than volume).
     """
     if not calls:
         raise ValueError("the history has no calls")
@@ -74,12 +79,20 @@ def forecast(calls: list[Call], days: int, interval_min: int) -> list[tuple[date
     history = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     served = sum(aht_n)
     overall_aht = sum(aht_sum) / served if served else 180.0
+    all_level = sum(sum(counts[h]) if h in counts else 0 for h in history) / len(history)
+    level: dict[int, float] = {}
+    for wd in range(7):
+        same = [h for h in history if h.weekday() == wd]
+        level[wd] = sum(sum(counts[h]) if h in counts else 0 for h in same) / len(same) if same else all_level
     out = []
     for k in range(1, days + 1):
         d = last + timedelta(days=k)
-        same = [h for h in history if h.weekday() == d.weekday()] or history
+        lvl = level[d.weekday()]
+        similar = [h for h in history if lvl > 0 and abs(level[h.weekday()] / lvl - 1) <= similar_within]
+        profile = [sum(counts[h][s] if h in counts else 0 for h in similar) for s in range(slots)]
+        total = sum(profile)
         for s in range(slots):
-            volume = sum(counts[h][s] if h in counts else 0 for h in same) / len(same)
+            volume = lvl * profile[s] / total if total else 0.0
             aht = aht_sum[s] / aht_n[s] if aht_n[s] >= 5 else overall_aht
             out.append((datetime.combine(d, datetime.min.time()) + timedelta(minutes=s * interval_min), volume, aht))
     return out
@@ -97,17 +110,30 @@ def interval_target(target_sl: float, volume: float, margin_z: float, cap: float
     return min(max(cap, target_sl), target_sl + margin_z * math.sqrt(target_sl * (1 - target_sl) / max(volume, 1.0)))
 
 
+def handle_cv2(calls: list[Call]) -> float:
+    """Squared coefficient of variation of the recorded handle times (1 when too few)."""
+    served = [c.service_s for c in calls if c.service_s is not None]
+    if len(served) < 30:
+        return 1.0
+    mean = sum(served) / len(served)
+    var = sum((x - mean) ** 2 for x in served) / len(served)
+    return var / mean**2 if mean > 0 else 1.0
+
+
 def plan(calls: list[Call], *, days: int, interval_min: int, target_sl: float, sl_seconds: float,
-         margin_z: float = 1.0) -> dict:
-    """The staffing plan: per interval the forecast and the Erlang C agents to reach the target."""
+         margin_z: float = 1.0, variability: bool = True) -> dict:
+    """The staffing plan: per interval the forecast and the agents to reach the target — Erlang C,
+    corrected (Allen–Cunneen) for the handle-time variability measured in the history unless
+    `variability` is off."""
+    cv2 = handle_cv2(calls) if variability else 1.0
     intervals = []
     for start, volume, aht in forecast(calls, days, interval_min):
         agents = 0 if volume <= 0 else staff(
-            calls=volume, interval_s=interval_min * 60, aht_s=aht, sl_seconds=sl_seconds,
+            calls=volume, interval_s=interval_min * 60, aht_s=aht, sl_seconds=sl_seconds, cv2=cv2,
             target_sl=interval_target(target_sl, volume, margin_z)).agents
         intervals.append({"start": start.isoformat(), "forecast": round(volume, 3), "aht_s": round(aht, 1),
                           "agents": agents})
-    return {"interval_min": interval_min, "intervals": intervals,
+    return {"interval_min": interval_min, "handle_cv2": round(cv2, 3), "intervals": intervals,
             "agent_hours": round(sum(i["agents"] for i in intervals) * interval_min / 60, 2)}
 
 
