@@ -9,11 +9,12 @@ from dasan.conversations import views as conversations
 from dasan.knowledge import views as knowledge
 from dasan.orgs import views as orgs
 from dasan.reports import views as reports
+from dasan.routing import views as routing
 from dasan.supervisor import views as supervisor
 from dasan.web import views as web
 
 ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, reports.router,
-           intake.router, webchat.router)
+           routing.router, intake.router, webchat.router)
 
 
 def mount(app: FastAPI) -> None:

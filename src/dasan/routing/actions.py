@@ -313,15 +313,48 @@ def do_transfer(
     return conv
 
 
+def queue_wait(*, session: Session, queue_code: str, position: int) -> dict:
+    """The expected wait for the contact at `position` in a queue, from live state: the contacts the
+    agents who can take this queue may hold at once (logged in: available or wrapping up) and the
+    mean handle time of the queue's last 100 records (all queues' when it has fewer than 10)."""
+    queue = session.scalar(select(Queue).where(Queue.code == queue_code))
+    if queue is None:
+        raise NotFound(f"unknown queue '{queue_code}'")
+    serving = (
+        select(func.coalesce(func.sum(AgentStatus.max_chats), 0))
+        .join(User, User.id == AgentStatus.user_id)
+        .where(AgentStatus.presence.in_([Presence.AVAILABLE, Presence.ACW]), User.active.is_(True),
+               User.role.in_(ROUTABLE_ROLES))
+    )
+    if queue.skill_code:
+        skilled = select(AgentSkill.user_id).join(Skill, Skill.id == AgentSkill.skill_id).where(
+            Skill.code == queue.skill_code)
+        serving = serving.where(AgentStatus.user_id.in_(skilled))
+    capacity = int(session.execute(serving).scalar_one())
+
+    def mean_handle(restrict: bool) -> tuple[float | None, int]:
+        q = select(ConsultationRecord.handle_s).where(ConsultationRecord.handle_s > 0)
+        if restrict:
+            q = q.join(Conversation, Conversation.id == ConsultationRecord.conversation_id).where(
+                Conversation.queue_code == queue_code)
+        recent = q.order_by(ConsultationRecord.id.desc()).limit(100).subquery()
+        row = session.execute(select(func.avg(recent.c.handle_s), func.count())).one()
+        return (float(row[0]) if row[0] is not None else None), int(row[1])
+
+    aht, n = mean_handle(True)
+    if n < 10:
+        aht, _ = mean_handle(False)
+    aht = aht or 180.0
+    return {"queue": queue_code, "position": position, "serving_capacity": capacity, "mean_handle_s": round(aht, 1),
+            "expected_wait_s": expected_wait_s(position=position, serving_agents=capacity, mean_handle_s=aht)}
+
+
+def waiting_in(session: Session, queue_code: str) -> int:
+    """Contacts waiting in a queue (queued or being offered)."""
+    return int(session.scalar(select(func.count(Conversation.id)).where(
+        Conversation.queue_code == queue_code, Conversation.status.in_([ConvStatus.QUEUED, ConvStatus.OFFERED]))) or 0)
+
+
 def wait_estimate(*, session: Session, conv: Conversation, position: int) -> float | None:
-    """The simple expected wait shown to the citizen (labelled as a rough estimate)."""
-    staffed = session.execute(
-        select(func.coalesce(func.sum(AgentStatus.max_chats), 0)).where(
-            AgentStatus.presence.in_([Presence.AVAILABLE, Presence.ACW])
-        )
-    ).scalar_one()
-    recent = select(ConsultationRecord.handle_s).where(ConsultationRecord.handle_s > 0).order_by(
-        ConsultationRecord.id.desc()
-    ).limit(100).subquery()
-    avg = session.scalar(select(func.avg(recent.c.handle_s)))
-    return expected_wait_s(position=position, serving_agents=int(staffed), mean_handle_s=float(avg or 180.0))
+    """The expected wait told to the citizen at `position` in their queue (labelled an estimate)."""
+    return queue_wait(session=session, queue_code=conv.queue_code, position=position)["expected_wait_s"]
