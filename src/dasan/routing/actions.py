@@ -356,5 +356,9 @@ def waiting_in(session: Session, queue_code: str) -> int:
 
 
 def wait_estimate(*, session: Session, conv: Conversation, position: int) -> float | None:
-    """The expected wait told to the citizen at `position` in their queue (labelled an estimate)."""
-    return queue_wait(session=session, queue_code=conv.queue_code, position=position)["expected_wait_s"]
+    """The expected wait told to the citizen at `position` in their queue (labelled an estimate);
+    None when nobody can serve it (or its queue was removed)."""
+    try:
+        return queue_wait(session=session, queue_code=conv.queue_code, position=position)["expected_wait_s"]
+    except NotFound:
+        return None
