@@ -268,6 +268,25 @@ def cmd_sim_erlang(args) -> int:
     return 0
 
 
+def cmd_sim_scenario(args) -> int:
+    from dasan.workforce.scenario import SEOUL_120, simulate_scenario
+
+    if args.scenario:
+        try:
+            scenario = json.loads(args.scenario.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{args.scenario.name}: not JSON ({e})") from None
+        if not isinstance(scenario, dict):
+            raise ValueError(f"{args.scenario.name}: a scenario is a JSON object")
+    else:
+        scenario = SEOUL_120
+    if args.print_scenario:
+        print(json.dumps(scenario, ensure_ascii=False, indent=2))
+        return 0
+    _print(simulate_scenario(scenario, seed=args.seed), args.json)
+    return 0
+
+
 def cmd_lang_eval(args) -> int:
     from dasan.bot.eval_lang import evaluate
 
@@ -365,6 +384,12 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--sl-seconds", type=float, default=15)
     se.add_argument("--seed", type=int, default=0)
     se.add_argument("--patience-s", type=float, help="mean caller patience (exponential): callers abandon")
+    ss = sim.add_parser("scenario", help="multi-skill day: queues, skilled agents, overflow, callbacks, bot offers")
+    ss.add_argument("--scenario", type=_existing, help="scenario JSON (default: a Seoul-120-like day)")
+    ss.add_argument("--seed", type=int, default=0)
+    ss.add_argument("--print-scenario", action="store_true", help="print the scenario (a template) and stop")
+    ss.add_argument("--json", action="store_true")
+    ss.set_defaults(func=cmd_sim_scenario)
     se.add_argument("--json", action="store_true")
     se.set_defaults(func=cmd_sim_erlang)
 
