@@ -67,7 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     factory = make_sessionmaker(engine)
     bus = make_bus(settings.redis_url)
     event_actions.install(factory, bus)
-    dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s)
+    dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s,
+                            bot_enabled=settings.bot_enabled)
     knowledge = KnowledgeSearch(factory, settings.kb_profile)
 
     @asynccontextmanager

@@ -156,3 +156,34 @@ def test_publication_reaches_another_process(settings):
     assert found[0].article.title == "반려견 동물등록 방법"
     a.state.engine.dispose()
     b.state.engine.dispose()
+
+
+def test_a_waiting_citizen_who_takes_the_bot_offer_keeps_the_place(bot_client):
+    client, app = bot_client
+    factory = app.state.session_factory
+    from sqlalchemy import update
+
+    from dasan.conversations.models import Queue
+
+    with session_scope(factory) as s:
+        s.execute(update(Queue).where(Queue.code == "general").values(bot_after_s=0, callback_after_s=None))
+    with client.websocket_connect("/ws/chat") as ws:
+        conv_id, _ = _ask(ws, "q" * 20, "상담원 연결")  # straight to the queue
+        with session_scope(factory) as s:
+            queued_at = s.get(Conversation, conv_id).queued_at
+        assert _status(factory, conv_id)[0] == "queued"
+        app.state.dispatcher.run_once()  # nobody is available; the bot offer is due at once
+        while True:
+            f = ws.receive_json()
+            if f["type"] == "citizen.status" and f["data"].get("offers") == ["bot"]:
+                break
+        ws.send_json({"type": "bot"})
+        while ws.receive_json()["type"] != "offer_taken":
+            pass
+        _, reply = _say(ws, "소파를 버리려면 어떻게 해야 하나요?", "m2")
+        assert "대형" in reply or "폐기물" in reply
+    with session_scope(factory) as s:
+        conv = s.get(Conversation, conv_id)
+        assert conv.status == "queued" and conv.queued_at == queued_at  # the place in line is kept
+    kinds = [k for k, _ in _events(factory, conv_id)]
+    assert kinds.count("bot_offered") == 1 and "bot_offer_accepted" in kinds and "bot_answered" in kinds

@@ -34,12 +34,18 @@ def _pending_choices(session: Session, conv_id: int) -> list[int]:
     return list(last.data.get("article_ids", [])) if last is not None and last.kind == "bot_choices" else []
 
 
+def bot_may_answer(conv: Conversation) -> bool:
+    """With the bot first, or waiting in line after taking the bot offer (the place is kept)."""
+    return conv.status == ConvStatus.BOT or (
+        conv.status == ConvStatus.QUEUED and "bot_accepted" in (conv.offers_made or "").split(","))
+
+
 def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conversation_id: int,
              text: str) -> BotTurn | None:
     """Answer one citizen message if the conversation is still with the bot; returns what it did."""
     with session_scope(factory) as s:
         conv = s.get(Conversation, conversation_id)
-        if conv is None or conv.status != ConvStatus.BOT:
+        if conv is None or not bot_may_answer(conv):
             return None
         pending = _pending_choices(s, conv.id)
         known_lang = conv.lang
@@ -57,7 +63,7 @@ def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conv
     by_id = {f.article.id: f.article for f in found}
     with session_scope(factory) as s:
         conv = s.get(Conversation, conversation_id)
-        if conv is None or conv.status != ConvStatus.BOT:
+        if conv is None or not bot_may_answer(conv):
             return None  # a human took over meanwhile
         conv.lang = lang
         if turn.action == "answer":
@@ -88,6 +94,11 @@ def do_handoff(*, session: Session, conv: Conversation, turn: BotTurn, lang: str
     lines += [f"후보 {i}. {f.article.title} — {f.article.department} (점수 {f.score:.2f})"
               for i, f in enumerate(turn.candidates, 1)]
     do_append_message(session=session, conv=conv, kind=MsgKind.NOTE, body="\n".join(lines))
+    if conv.status == ConvStatus.QUEUED:  # asked the bot while waiting: already in line, place kept
+        do_record_event(session=session, conv=conv, kind="bot_handoff",
+                        data={"reason": turn.reason, "candidates": [f.article.id for f in turn.candidates],
+                              "queue": conv.queue_code, "while_queued": True})
+        return
     conv.status = ConvStatus.QUEUED
     conv.queued_at = clock.now()
     conv.queue_code = queue_for(lang)

@@ -36,10 +36,16 @@ from dasan.conversations.actions import (
 )
 from dasan.conversations.models import ConvStatus, MsgKind, Resolution
 from dasan.core.deps import Public
-from dasan.core.errors import DasanError
+from dasan.core.errors import Conflict, DasanError, Invalid
 from dasan.db.engine import session_scope
 from dasan.events.bus import Connection
-from dasan.routing.actions import wait_estimate
+from dasan.routing.actions import (
+    do_accept_bot_offer,
+    do_request_callback,
+    offers_of,
+    offers_open,
+    wait_estimate,
+)
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webchat"])
@@ -106,6 +112,7 @@ class ChatSession:
             out = {"type": "welcome", "conversation_id": conv.id, "status": conv.status,
                    "messages": [_msg_json(m, names.get(m.author_id or 0, "")) for m in msgs]}
             out.update(self._position(s, conv))
+            out["offers"] = sorted(offers_open(conv))
             return out
 
     def _position(self, s, conv) -> dict[str, Any]:
@@ -146,7 +153,8 @@ class ChatSession:
             )
             ack = {"type": "ack", "client_msg_id": msg.client_msg_id, "seq": stored.seq,
                    "conversation_id": conv.id, "duplicate": not created}
-            with_bot = created and conv.status == ConvStatus.BOT
+            with_bot = created and (conv.status == ConvStatus.BOT or (
+                conv.status == ConvStatus.QUEUED and "bot_accepted" in offers_of(conv)))
         return ack, started, with_bot
 
     def _bot(self, conversation_id: int, text: str):
@@ -164,11 +172,30 @@ class ChatSession:
             return {"type": "sync", "conversation_id": conv.id, "status": conv.status,
                     "messages": [_msg_json(m, names.get(m.author_id or 0, "")) for m in msgs]}
 
+    def _take_offer(self, kind: str, frame: dict[str, Any]) -> dict[str, Any]:
+        """The citizen takes an offer made while waiting: a callback (with a phone number) or the bot."""
+        with session_scope(self.factory) as s:
+            if self.conversation_id is None:
+                raise Conflict("there is no contact waiting", code="no_contact")
+            conv = service.get_conversation(session=s, conversation_id=self.conversation_id)
+            if kind == "callback":
+                phone = frame.get("phone")
+                if not isinstance(phone, str):
+                    raise Invalid("give the phone number to call back", code="bad_phone")
+                do_request_callback(session=s, conv=conv, phone=phone)
+            else:
+                do_accept_bot_offer(session=s, conv=conv)
+            return {"type": "offer_taken", "offer": kind, "conversation_id": conv.id}
+
     def _leave(self) -> None:
         with session_scope(self.factory) as s:
             if self.conversation_id is None:
                 return
             conv = service.get_conversation(session=s, conversation_id=self.conversation_id)
+            if conv.callback_number is not None and conv.status in (ConvStatus.QUEUED, ConvStatus.OFFERED):
+                # They asked to be called back: closing the chat keeps their place in line.
+                do_record_event(session=s, conv=conv, kind="citizen_left_callback_kept")
+                return
             if conv.status in (ConvStatus.BOT, ConvStatus.QUEUED, ConvStatus.OFFERED):
                 contained = conv.status == ConvStatus.BOT
                 do_close_with_record(
@@ -243,6 +270,8 @@ class ChatSession:
             elif kind == "sync":
                 after = int(frame.get("after_seq") or 0)
                 await self.send(await anyio.to_thread.run_sync(self._sync, after))
+            elif kind in ("callback", "bot"):
+                await self.send(await anyio.to_thread.run_sync(self._take_offer, kind, frame))
             elif kind == "leave":
                 await anyio.to_thread.run_sync(self._leave)
                 self.app.state.dispatcher.kick()

@@ -57,6 +57,7 @@ class ConversationRead(BaseModel):
     created_at: datetime
     department_name: str = ""
     dialled_number: str = ""
+    callback_number: str | None = None  # the citizen asked to be called back on this number
 
 
 class ConversationDetail(ConversationRead):

@@ -39,7 +39,7 @@ def _read(session, conv: Conversation) -> ConversationRead:
         id=conv.id, status=conv.status, channel=conv.channel, queue_code=conv.queue_code, lang=conv.lang,
         citizen_id=conv.citizen_id, citizen_name=service.citizen_name(citizen), agent_id=conv.agent_id,
         offered_to_id=conv.offered_to_id, created_at=conv.created_at, department_name=dept.name if dept else "",
-        dialled_number=conv.dialled_number,
+        dialled_number=conv.dialled_number, callback_number=conv.callback_number,
     )
 
 

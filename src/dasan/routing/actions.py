@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -94,7 +95,11 @@ def queue_specs(session: Session) -> dict[str, QueueSpec]:
     }
 
 
-def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 500) -> list[Conversation]:
+OFFER_CHANNELS = ("webchat",)  # channels whose client can show and take the offers
+
+
+def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 500,
+                      bot_enabled: bool = True) -> list[Conversation]:
     """One round of the live dispatcher: build the routing engine's state from the database
     (available agents with their load, waiting contacts in arrival order), let the engine decide
     (`Router.dispatch`, the code the simulator runs), and make each offer with a conditional update.
@@ -107,7 +112,7 @@ def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 
     rows = list(
         session.execute(
             select(Conversation.id, Conversation.queue_code, Conversation.queued_at, Conversation.created_at,
-                   Conversation.callback_number)
+                   Conversation.callback_number, Conversation.offers_made, Conversation.channel)
             .where(Conversation.status == ConvStatus.QUEUED)
             .order_by(Conversation.queued_at, Conversation.id)
             .limit(limit)
@@ -116,18 +121,27 @@ def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 
     )
     if not rows:
         return []
-    agents = _available_agents(session)
-    if not agents:
-        return []
     router = Router.create(list(specs.values()))
-    for agent in agents:
+    for agent in _available_agents(session):
         router.add_agent(agent)
+    waiting: list[tuple[Contact, str]] = []
     for r in rows:
         if r.queue_code not in specs:
             continue  # a queue deleted under a waiting contact: left for a supervisor to move
-        router.enqueue(Contact(id=r.id, queue=r.queue_code, arrived=(r.queued_at or r.created_at).timestamp(),
-                               callback=r.callback_number is not None))
-    decisions = router.dispatch(clock.now().timestamp())
+        contact = Contact(id=r.id, queue=r.queue_code, arrived=(r.queued_at or r.created_at).timestamp(),
+                          callback=r.callback_number is not None,
+                          offered=frozenset(o for o in (r.offers_made or "").split(",") if o))
+        router.enqueue(contact)
+        if r.channel in OFFER_CHANNELS:
+            waiting.append((contact, r.offers_made or ""))
+    now_ts = clock.now().timestamp()
+    decisions = router.dispatch(now_ts)
+    # Those still waiting may have crossed a callback or bot threshold (the engine decides).
+    for contact, before in waiting:
+        if contact.assigned_to is None:
+            due = [o for o in router.offers_due(contact, now_ts) if o != "bot" or bot_enabled]
+            if due:
+                do_make_offers(session=session, conversation_id=contact.id, offers=due, before=before)
     if not decisions:
         return []
     chosen = sorted({agent.id for _, agent in decisions})
@@ -362,3 +376,85 @@ def wait_estimate(*, session: Session, conv: Conversation, position: int) -> flo
         return queue_wait(session=session, queue_code=conv.queue_code, position=position)["expected_wait_s"]
     except NotFound:
         return None
+
+
+# --- offers made while waiting: callback (keeps the place) and the bot ---------------------------
+
+OFFER_TEXT = {
+    "callback": "기다리시는 동안 전화번호를 남기시면, 순서가 되었을 때 상담사가 전화드립니다. 창을 닫으셔도 순서는 "
+                "유지됩니다. (Leave your number and an agent will call you back when it is your turn; you keep "
+                "your place even if you close this window.)",
+    "bot": "기다리시는 동안 챗봇에게 먼저 물어보실 수 있습니다. 순서는 그대로 유지됩니다. (While you wait, you can ask "
+           "the automatic assistant; you keep your place in line.)",
+}
+PHONE = re.compile(r"^0\d{1,2}-?\d{3,4}-?\d{4}$")
+
+
+def offers_of(conv: Conversation) -> set[str]:
+    return {o for o in (conv.offers_made or "").split(",") if o}
+
+
+def do_make_offers(*, session: Session, conversation_id: int, offers: list[str], before: str) -> bool:
+    """Record offers the engine found due and tell the citizen; once only, whichever process is
+    first (a conditional update on what was offered before)."""
+    current = {o for o in before.split(",") if o}
+    after = ",".join(sorted(current | set(offers)))
+    moved = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.status == ConvStatus.QUEUED,
+               Conversation.offers_made == before)
+        .values(offers_made=after)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        return False
+    conv = session.get(Conversation, conversation_id)
+    session.refresh(conv)
+    for kind in offers:
+        do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM, body=OFFER_TEXT[kind])
+        do_record_event(session=session, conv=conv, kind=f"{kind}_offered")
+    notify_citizen_status(session, conv, offers=sorted(offers_open(conv)))
+    return True
+
+
+def offers_open(conv: Conversation) -> set[str]:
+    """Offers the citizen can still take."""
+    made = offers_of(conv)
+    open_ = set()
+    if "callback" in made and conv.callback_number is None:
+        open_.add("callback")
+    if "bot" in made and "bot_accepted" not in made:
+        open_.add("bot")
+    return open_ if conv.status == ConvStatus.QUEUED else set()
+
+
+def do_request_callback(*, session: Session, conv: Conversation, phone: str) -> Conversation:
+    """The citizen takes the callback offer: keeps the place in line; whoever answers calls back."""
+    if conv.status not in (ConvStatus.QUEUED, ConvStatus.OFFERED) or "callback" not in offers_of(conv):
+        raise Conflict("a callback can be requested only while waiting, after it was offered", code="no_callback")
+    number = phone.strip()
+    if not PHONE.match(number):
+        raise Invalid("give a Korean phone number, e.g. 010-1234-5678", code="bad_phone")
+    if conv.callback_number is None:
+        conv.callback_number = number
+        do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
+                          body=f"순서가 되면 {number} 번호로 전화드리겠습니다. "
+                               f"(We will call {number} when it is your turn.)")
+        do_record_event(session=session, conv=conv, kind="callback_requested")
+        notify_conversation(session, conv)
+        notify_citizen_status(session, conv, offers=sorted(offers_open(conv)))
+    return conv
+
+
+def do_accept_bot_offer(*, session: Session, conv: Conversation) -> Conversation:
+    """The citizen takes the bot offer: the bot answers while they keep their place in line."""
+    if conv.status != ConvStatus.QUEUED or "bot" not in offers_of(conv):
+        raise Conflict("the assistant can be asked only while waiting, after it was offered", code="no_bot_offer")
+    if "bot_accepted" not in offers_of(conv):
+        conv.offers_made = ",".join(sorted(offers_of(conv) | {"bot_accepted"}))
+        do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
+                          body="질문을 입력해 주세요. 챗봇이 답해 드리는 동안에도 순서는 유지됩니다. "
+                               "(Type your question; you keep your place while the assistant answers.)")
+        do_record_event(session=session, conv=conv, kind="bot_offer_accepted")
+        notify_citizen_status(session, conv, offers=sorted(offers_open(conv)))
+    return conv

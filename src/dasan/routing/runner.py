@@ -20,10 +20,12 @@ log = logging.getLogger(__name__)
 
 
 class Dispatcher:
-    def __init__(self, factory: sessionmaker[Session], *, offer_timeout_s: float, interval_s: float) -> None:
+    def __init__(self, factory: sessionmaker[Session], *, offer_timeout_s: float, interval_s: float,
+                 bot_enabled: bool = True) -> None:
         self.factory = factory
         self.offer_timeout_s = offer_timeout_s
         self.interval_s = interval_s
+        self.bot_enabled = bot_enabled
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -35,7 +37,8 @@ class Dispatcher:
         made = 0
         for _ in range(20):  # a round may skip agents another process filled meanwhile: go again
             with session_scope(self.factory) as session:
-                n = len(do_dispatch_round(session=session, offer_timeout_s=self.offer_timeout_s))
+                n = len(do_dispatch_round(session=session, offer_timeout_s=self.offer_timeout_s,
+                                          bot_enabled=self.bot_enabled))
             if n == 0:
                 break
             made += n

@@ -92,6 +92,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "flag_reason": {"ko": "무엇이 틀리거나 오래되었나요?", "en": "What is wrong or outdated?"},
     "flagged": {"ko": "신고됨", "en": "reported"},
     "reports": {"ko": "구간 보고서", "en": "Interval report"},
+    "callback_requested": {"ko": "전화 회신 요청", "en": "Call back"},
     "report_day": {"ko": "날짜", "en": "Day"},
     "interval": {"ko": "구간", "en": "Interval"},
     "all_queues": {"ko": "전체 대기열", "en": "All queues"},

@@ -27,7 +27,9 @@ function renderLists() {
   for (const c of state.conversations) {
     if (c.status === "offered" && c.offered_to_id === ME) {
       offers.append(el("li", { class: "offer", dataset: { id: c.id } },
-        el("strong", {}, c.citizen_name), " · ", c.channel, el("br"),
+        el("strong", {}, c.citizen_name), " · ", c.channel,
+        c.callback_number ? el("span", { class: "callback" }, ` · ${S.callback_requested || "callback"}: ${c.callback_number}`) : "",
+        el("br"),
         el("span", { class: "preview" }, state.previews[c.id] || ""), el("br"),
         el("button", { type: "button", class: "accept", onclick: () => accept(c.id) }, S.accept),
         " ", el("button", { type: "button", class: "secondary", onclick: () => decline(c.id) }, S.decline)));
@@ -54,7 +56,8 @@ function renderHead() {
   const c = current;
   $("conv-head").replaceChildren(el("strong", {}, c.citizen_name), ` · ${c.channel} · ${c.queue_code} · `,
     el("span", { id: "conv-status", class: "status" }, S[c.status] || c.status),
-    c.department_name ? ` · ${c.department_name} (${c.dialled_number})` : "");
+    c.department_name ? ` · ${c.department_name} (${c.dialled_number})` : "",
+    c.callback_number ? el("span", { id: "callback", class: "callback" }, ` · ${S.callback_requested || "callback"}: ${c.callback_number}`) : "");
   const live = c.status === "active";
   $("reply-form").hidden = !live;
   $("transfer-box").hidden = !live;

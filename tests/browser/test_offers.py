@@ -1,0 +1,44 @@
+"""In the browser: a waiting citizen is offered a callback, leaves a number, closes the chat, and
+the agent who gets the contact sees the number to call."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import update
+
+from dasan.conversations.models import Queue
+from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+
+from ..conftest import settings_from_env
+from .test_chat_flow import log_in
+
+
+@pytest.mark.browser
+def test_callback_offer_in_the_widget(browser, server_env, servers):
+    db = make_sessionmaker(make_engine(settings_from_env(server_env)))
+    with session_scope(db) as s:
+        s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=2, bot_after_s=None))
+    base = servers(server_env).url
+    citizen = browser.new_context(locale="ko-KR").new_page()
+    citizen.goto(f"{base}/chat")
+    citizen.fill(".dw-form textarea", "주민등록등본 발급 문의")
+    citizen.keyboard.press("Enter")
+    offer = citizen.locator(".dw-offers .dw-callback")
+    expect(offer).to_be_visible(timeout=5000)  # after two seconds in line
+    offer.locator("input").fill("12345")
+    offer.locator("button").click()
+    expect(citizen.locator(".dw-offer-error")).not_to_be_empty()
+    offer.locator("input").fill("010-3456-7890")
+    offer.locator("button").click()
+    expect(citizen.locator(".dw-offers")).to_be_hidden()
+    expect(citizen.locator(".dw-msg.system").last).to_contain_text("010-3456-7890")
+    citizen.click(".dw-end:not(.dw-human)")
+    citizen.close()
+
+    agent = browser.new_context(locale="ko-KR").new_page()
+    log_in(agent, base, "agent1")
+    agent.select_option("#presence", "available")
+    expect(agent.locator("#offers .offer .callback")).to_contain_text("010-3456-7890")
+    agent.locator("#offers .offer button.accept").click()
+    expect(agent.locator("#conv-head #callback")).to_contain_text("010-3456-7890")

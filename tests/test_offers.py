@@ -1,0 +1,85 @@
+"""Offers made while a web-chat citizen waits: a callback that keeps the place, and the bot."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select, update
+
+from dasan.conversations.models import Conversation, ConversationEvent, Queue
+from dasan.db.engine import session_scope
+
+from .conftest import login
+
+
+def _until(ws, kind, pred=lambda f: True, limit=50):
+    for _ in range(limit):
+        f = ws.receive_json()
+        if f["type"] == kind and pred(f):
+            return f
+    raise AssertionError(f"no {kind} frame")
+
+
+def _offer_round(app, factory, conv_id, offer):
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        app.state.dispatcher.run_once()
+        with session_scope(factory) as s:
+            if offer in (s.get(Conversation, conv_id).offers_made or ""):
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"{offer} was not offered")
+
+
+def test_callback_offer_keeps_the_place_after_the_citizen_leaves(client, seeded, app):
+    factory = seeded
+    with session_scope(factory) as s:
+        s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=0, bot_after_s=None))
+    with client.websocket_connect("/ws/chat") as ws:
+        ws.send_json({"type": "hello", "visitor": "v" * 40, "lang": "ko", "after_seq": 0})
+        _until(ws, "welcome")
+        ws.send_json({"type": "send", "client_msg_id": "m1", "text": "여권 재발급 문의"})
+        conv_id = _until(ws, "ack")["conversation_id"]
+        _offer_round(app, factory, conv_id, "callback")
+        status = _until(ws, "citizen.status", lambda f: f["data"].get("offers") == ["callback"])
+        assert status["data"]["status"] == "queued"
+        ws.send_json({"type": "callback", "phone": "not a number"})
+        err = _until(ws, "error")
+        assert err["code"] == "bad_phone"
+        ws.send_json({"type": "bot"})  # not offered on this line
+        assert _until(ws, "error")["code"] == "no_bot_offer"
+        ws.send_json({"type": "callback", "phone": "010-2345-6789"})
+        assert _until(ws, "offer_taken")["offer"] == "callback"
+        ws.send_json({"type": "leave"})
+        time.sleep(0.3)
+    # Still in line, with its place, after the chat closed; the offer is made once.
+    app.state.dispatcher.run_once()
+    with session_scope(factory) as s:
+        conv = s.get(Conversation, conv_id)
+        assert conv.status == "queued" and conv.callback_number == "010-2345-6789"
+        kinds = s.scalars(select(ConversationEvent.kind).where(ConversationEvent.conversation_id == conv_id)).all()
+        assert kinds.count("callback_offered") == 1 and "callback_requested" in kinds
+        assert "citizen_left_callback_kept" in kinds and "closed" not in kinds
+    # The agent who is offered it sees the number to call.
+    h = {"X-CSRF-Token": login(client, "agent1")}
+    client.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h)
+    app.state.dispatcher.run_once()
+    state = client.get("/api/v1/agent/state").json()
+    offered = [c for c in state["conversations"] if c["id"] == conv_id]
+    assert offered and offered[0]["callback_number"] == "010-2345-6789"
+
+
+def test_no_offer_before_the_threshold(client, seeded, app):
+    factory = seeded
+    with session_scope(factory) as s:
+        s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=600, bot_after_s=None))
+    with client.websocket_connect("/ws/chat") as ws:
+        ws.send_json({"type": "hello", "visitor": "w" * 40, "lang": "ko", "after_seq": 0})
+        _until(ws, "welcome")
+        ws.send_json({"type": "send", "client_msg_id": "m1", "text": "문의"})
+        conv_id = _until(ws, "ack")["conversation_id"]
+        app.state.dispatcher.run_once()
+        ws.send_json({"type": "callback", "phone": "010-2345-6789"})
+        assert _until(ws, "error")["code"] == "no_callback"
+    with session_scope(factory) as s:
+        assert s.get(Conversation, conv_id).offers_made == ""
