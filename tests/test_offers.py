@@ -20,6 +20,13 @@ def _until(ws, kind, pred=lambda f: True, limit=50):
     raise AssertionError(f"no {kind} frame")
 
 
+def _start_chat(ws, visitor: str, text: str) -> int:
+    ws.send_json({"type": "hello", "visitor": visitor, "lang": "ko", "after_seq": 0})
+    _until(ws, "welcome")
+    ws.send_json({"type": "send", "client_msg_id": "m1", "text": text})
+    return _until(ws, "ack")["conversation_id"]
+
+
 def _offer_round(app, factory, conv_id, offer):
     deadline = time.time() + 5
     while time.time() < deadline:
@@ -36,10 +43,7 @@ def test_callback_offer_keeps_the_place_after_the_citizen_leaves(client, seeded,
     with session_scope(factory) as s:
         s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=0, bot_after_s=None))
     with client.websocket_connect("/ws/chat") as ws:
-        ws.send_json({"type": "hello", "visitor": "v" * 40, "lang": "ko", "after_seq": 0})
-        _until(ws, "welcome")
-        ws.send_json({"type": "send", "client_msg_id": "m1", "text": "여권 재발급 문의"})
-        conv_id = _until(ws, "ack")["conversation_id"]
+        conv_id = _start_chat(ws, "v" * 40, "여권 재발급 문의")
         _offer_round(app, factory, conv_id, "callback")
         status = _until(ws, "citizen.status", lambda f: f["data"].get("offers") == ["callback"])
         assert status["data"]["status"] == "queued"
@@ -74,10 +78,7 @@ def test_no_offer_before_the_threshold(client, seeded, app):
     with session_scope(factory) as s:
         s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=600, bot_after_s=None))
     with client.websocket_connect("/ws/chat") as ws:
-        ws.send_json({"type": "hello", "visitor": "w" * 40, "lang": "ko", "after_seq": 0})
-        _until(ws, "welcome")
-        ws.send_json({"type": "send", "client_msg_id": "m1", "text": "문의"})
-        conv_id = _until(ws, "ack")["conversation_id"]
+        conv_id = _start_chat(ws, "w" * 40, "문의")
         app.state.dispatcher.run_once()
         ws.send_json({"type": "callback", "phone": "010-2345-6789"})
         assert _until(ws, "error")["code"] == "no_callback"
