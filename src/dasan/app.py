@@ -20,7 +20,7 @@ from dasan import api
 from dasan.config import Settings
 from dasan.core.deps import LoginRequired, Policy, Public, policy_of
 from dasan.core.errors import DasanError
-from dasan.db.engine import make_engine, make_sessionmaker
+from dasan.db.engine import make_engine, make_read_engine, make_sessionmaker
 from dasan.events import actions as event_actions
 from dasan.events.bus import make_bus
 from dasan.knowledge.service import KnowledgeSearch
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = make_engine(settings)
     factory = make_sessionmaker(engine)
+    read_engine = make_read_engine(settings, engine)
     bus = make_bus(settings.redis_url)
     event_actions.install(factory, bus)
     dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s,
@@ -87,12 +88,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await dispatcher.stop()
             await bus.stop()
             engine.dispose()
+            if read_engine is not engine:
+                read_engine.dispose()
 
     app = FastAPI(title="Dasan", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="One-number public contact center: REST API (`/api/v1`).")
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = factory
+    app.state.read_factory = make_sessionmaker(read_engine)
     app.state.bus = bus
     app.state.dispatcher = dispatcher
     app.state.knowledge = knowledge

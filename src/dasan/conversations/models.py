@@ -101,8 +101,10 @@ class Conversation(Base):
     offered_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Seconds from queued to answered, set when an agent first accepts (the wallboard sums it in SQL).
+    wait_s: Mapped[float | None] = mapped_column(Float)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Highest message sequence number; bumped with an UPDATE so concurrent writers never collide.

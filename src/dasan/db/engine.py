@@ -72,6 +72,32 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+def make_read_engine(settings: Settings, engine: Engine) -> Engine:
+    """An engine for read-only work that may take a while (wallboard, reports). On SQLite its
+    connections are `query_only` and begin DEFERRED read transactions without the writer lock, so
+    they read a consistent WAL snapshot while writers carry on; on PostgreSQL it is `engine` itself
+    (readers never block writers there)."""
+    url = settings.resolved_database_url
+    if not url.startswith("sqlite"):
+        return engine
+    reader = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=4,
+                           max_overflow=4)
+
+    @event.listens_for(reader, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - driver hook
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA query_only=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(reader, "begin")
+    def _on_begin(conn):  # pragma: no cover - driver hook
+        conn.exec_driver_sql("BEGIN")
+
+    return reader
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (events are built from them)."""
     return sessionmaker(engine, expire_on_commit=False)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from dasan.core import clock
 from dasan.core.deps import Allow, Principal, SessionDep
 from dasan.core.errors import Invalid, NotFound
+from dasan.db.engine import session_scope
 from dasan.reports.service import interval_report, report_csv
 
 REPORT_ROLES = ("supervisor", "admin", "analyst")
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 @router.get("/intervals")
 def get_intervals(
+    request: Request,
     session: SessionDep,
     me: Annotated[Principal, Depends(Allow(*REPORT_ROLES))],
     day: date | None = None,
@@ -30,8 +32,10 @@ def get_intervals(
     """Offered, answered, abandoned, service level, answer rate, ASA, handle time and occupancy per
     interval of a Seoul day (default today), with totals; `format=csv` downloads the same rows."""
     day = day or clock.local(clock.now()).date()
+    session.commit()  # read a day's rows in a read-only transaction of their own, not holding up writers
     try:
-        report = interval_report(session=session, day=day, interval_min=interval_min, queue=queue or None)
+        with session_scope(request.app.state.read_factory) as s:
+            report = interval_report(session=s, day=day, interval_min=interval_min, queue=queue or None)
     except ValueError as e:
         raise Invalid(str(e), code="bad_interval") from e
     except LookupError as e:

@@ -203,6 +203,7 @@ def do_accept(*, session: Session, user: User, conversation_id: int) -> Conversa
                        status=ConvStatus.ACTIVE, agent_id=user.id, offered_to_id=None, offer_expires_at=None)
     if conv.answered_at is None:
         conv.answered_at = now
+        conv.wait_s = max(0.0, (now - (conv.queued_at or conv.created_at)).total_seconds())
     do_record_event(session=session, conv=conv, kind="accepted", actor_id=user.id)
     do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
                       body=f"상담사 {user.display_name}님이 연결되었습니다. (Agent {user.display_name} joined.)")

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from dasan.conversations.models import OPEN_STATUSES, Citizen, ConsultationRecord, Conversation, ConvStatus, Queue
+from dasan.conversations.models import (
+    OPEN_STATUSES,
+    Citizen,
+    ConsultationRecord,
+    Conversation,
+    ConvStatus,
+    Queue,
+    Resolution,
+)
 from dasan.conversations.service import citizen_name
 from dasan.core import clock
 from dasan.orgs.models import AgentStatus, Role, User
@@ -19,26 +27,25 @@ def day_start(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
 
 
-def queue_day(*, session: Session, since: datetime, sl_seconds: dict[str, int]) -> dict[str, dict]:
+def queue_day(*, session: Session, since: datetime) -> dict[str, dict]:
     """Per queue since `since`: offered, answered, answered within the queue's target, abandoned,
-    and the service level (answered in time ÷ offered; an abandoned contact is not in time)."""
+    and the service level (answered in time ÷ offered; an abandoned contact is not in time).
+    Aggregated in SQL (the wallboard asks every second; a busy day has tens of thousands of rows)."""
+    abandoned = and_(Conversation.answered_at.is_(None), ConsultationRecord.resolution == Resolution.ABANDONED)
     rows = session.execute(
-        select(Conversation.queue_code, Conversation.queued_at, Conversation.answered_at,
-               ConsultationRecord.resolution)
+        select(Conversation.queue_code, func.count(Conversation.id), func.count(Conversation.answered_at),
+               func.sum(case((Conversation.wait_s <= func.coalesce(Queue.sl_seconds, 15), 1), else_=0)),
+               func.sum(case((abandoned, 1), else_=0)))
         .outerjoin(ConsultationRecord, ConsultationRecord.conversation_id == Conversation.id)
+        .outerjoin(Queue, Queue.code == Conversation.queue_code)
         .where(Conversation.queued_at >= since)
+        .group_by(Conversation.queue_code)
     ).all()
     out: dict[str, dict] = {}
-    for code, queued_at, answered_at, resolution in rows:
-        d = out.setdefault(code, {"offered": 0, "answered": 0, "answered_in_t": 0, "abandoned": 0})
-        d["offered"] += 1
-        if answered_at is not None:
-            d["answered"] += 1
-            d["answered_in_t"] += (answered_at - queued_at).total_seconds() <= sl_seconds.get(code, 15)
-        elif resolution == "abandoned":
-            d["abandoned"] += 1
-    for d in out.values():
-        d["service_level"] = round(d["answered_in_t"] / d["offered"], 4) if d["offered"] else None
+    for code, offered, answered, in_t, gave_up in rows:
+        out[code] = {"offered": int(offered), "answered": int(answered), "answered_in_t": int(in_t or 0),
+                     "abandoned": int(gave_up or 0),
+                     "service_level": round(int(in_t or 0) / int(offered), 4) if offered else None}
     return out
 
 
@@ -49,7 +56,7 @@ def snapshot(*, session: Session) -> dict:
     queues = {q.code: {"code": q.code, "name": q.name, "name_en": q.name_en, "waiting": 0, "offered": 0,
                        "active": 0, "longest_wait_s": 0.0, "sl_seconds": q.sl_seconds} for q in specs}
     empty_day = {"offered": 0, "answered": 0, "answered_in_t": 0, "abandoned": 0, "service_level": None}
-    day = queue_day(session=session, since=day_start(now), sl_seconds={q.code: q.sl_seconds for q in specs})
+    day = queue_day(session=session, since=day_start(now))
     open_convs = session.execute(
         select(Conversation, Citizen).join(Citizen, Citizen.id == Conversation.citizen_id)
         .where(Conversation.status.in_(OPEN_STATUSES)).order_by(Conversation.id)

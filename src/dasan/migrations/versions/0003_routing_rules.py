@@ -37,11 +37,24 @@ def upgrade() -> None:
     with op.batch_alter_table("conversations") as b:
         b.add_column(sa.Column("offers_made", sa.String(length=40), nullable=False, server_default=""))
         b.add_column(sa.Column("callback_number", sa.String(length=40), nullable=True))
+        b.add_column(sa.Column("wait_s", sa.Float(), nullable=True))
+        b.create_index(b.f("ix_conversations_queued_at"), ["queued_at"], unique=False)
+    # Backfill the answer wait of contacts answered before this revision (portable: in Python).
+    conn = op.get_bind()
+    conv = sa.table("conversations", sa.column("id", sa.Integer), sa.column("queued_at", dasan.db.base.UTCDateTime()),
+                    sa.column("answered_at", dasan.db.base.UTCDateTime()), sa.column("wait_s", sa.Float))
+    rows = conn.execute(sa.select(conv.c.id, conv.c.queued_at, conv.c.answered_at).where(
+        conv.c.answered_at.is_not(None), conv.c.queued_at.is_not(None))).all()
+    for cid, queued_at, answered_at in rows:
+        conn.execute(conv.update().where(conv.c.id == cid).values(
+            wait_s=max(0.0, (answered_at - queued_at).total_seconds())))
 
 
 def downgrade() -> None:
     op.drop_table("presence_log")
     with op.batch_alter_table("conversations") as b:
+        b.drop_index(b.f("ix_conversations_queued_at"))
+        b.drop_column("wait_s")
         b.drop_column("callback_number")
         b.drop_column("offers_made")
     with op.batch_alter_table("queues") as b:
