@@ -54,3 +54,45 @@ def test_wait_estimate_grows_with_position(position, agents, aht):
     else:
         w2 = expected_wait_s(position=position + 1, serving_agents=agents, mean_handle_s=aht)
         assert w2 > w > 0
+
+
+def test_a_queue_can_require_a_minimum_proficiency():
+    from dasan.routing.engine import pool_key, skill_pools
+
+    assert skill_pools({"vi": 3}) == {"vi", "vi:1", "vi:2", "vi:3"}
+    assert pool_key("vi", 1) == "vi" and pool_key("vi", 4) == "vi:4" and pool_key(None, 3) is None
+    router = Router.create([QueueSpec("lang-vi", skill=pool_key("vi", 4))])
+    router.add_agent(Agent(id=1, skills=skill_pools({"vi": 3}), idle_since=0.0))  # longest idle, too junior
+    router.add_agent(Agent(id=2, skills=skill_pools({"vi": 5}), idle_since=10.0))
+    router.enqueue(Contact(id=1, queue="lang-vi", arrived=0.0))
+    ((_, agent),) = router.dispatch(20.0)
+    assert agent.id == 2
+
+
+def test_live_dispatch_respects_the_minimum_proficiency(seeded):
+    from sqlalchemy import select, update
+
+    from dasan.conversations.actions import do_get_or_create_citizen, do_start_conversation
+    from dasan.conversations.models import Conversation, Queue
+    from dasan.db.engine import session_scope
+    from dasan.orgs.actions import do_create_user
+    from dasan.orgs.models import Presence, User
+    from dasan.routing.actions import do_dispatch_round, do_set_presence
+
+    with session_scope(seeded) as s:
+        s.execute(update(Queue).where(Queue.code == "lang-vi").values(skill_min_level=4))
+        junior = do_create_user(session=s, username="agent-vi-junior", password="x" * 12, role="agent",
+                                skills={"vi": 3, "ko": 5})
+        do_set_presence(session=s, user=junior, presence=Presence.AVAILABLE)
+        citizen = do_get_or_create_citizen(session=s, kind="sms", value="010-9999-0001")
+        conv_id = do_start_conversation(session=s, citizen=citizen, channel="sms", lang="vi",
+                                        queue_code="lang-vi").id
+    with session_scope(seeded) as s:
+        assert do_dispatch_round(session=s, offer_timeout_s=20) == []  # only a junior is available
+    with session_scope(seeded) as s:
+        senior = s.scalar(select(User).where(User.username == "agent-vi"))
+        do_set_presence(session=s, user=senior, presence=Presence.AVAILABLE)
+    with session_scope(seeded) as s:
+        offered = do_dispatch_round(session=s, offer_timeout_s=20)
+        assert [c.id for c in offered] == [conv_id]
+        assert s.get(Conversation, conv_id).offered_to_id == senior.id

@@ -72,6 +72,7 @@ class Queue(Base):
     name_en: Mapped[str] = mapped_column(String(120), default="")
     # An agent needs this skill to be offered contacts of the queue (None: any agent).
     skill_code: Mapped[str | None] = mapped_column(String(60))
+    skill_min_level: Mapped[int] = mapped_column(Integer, default=1)  # minimum proficiency (1–5)
     sl_seconds: Mapped[int] = mapped_column(Integer, default=15)
     sl_target_pct: Mapped[int] = mapped_column(Integer, default=80)
     # Routing rules (routing.engine.QueueSpec): priority with aging, overflow to a wider pool,

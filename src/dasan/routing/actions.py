@@ -22,7 +22,7 @@ from dasan.events.actions import send_event_on_commit
 from dasan.events.schemas import Audience, PresenceChanged
 from dasan.orgs.models import AgentSkill, AgentStatus, Presence, PresenceLog, Role, Skill, User
 from dasan.routing.core import expected_wait_s
-from dasan.routing.engine import Agent, Contact, QueueSpec, Router
+from dasan.routing.engine import Agent, Contact, QueueSpec, Router, pool_key, skill_pools
 
 HOLDING = (ConvStatus.OFFERED, ConvStatus.ACTIVE)
 ROUTABLE_ROLES = (Role.AGENT.value, Role.SUPERVISOR.value)
@@ -61,15 +61,14 @@ def _available_agents(session: Session) -> list[Agent]:
         return []
     ids = [r.user_id for r in rows]
     loads = _loads(session, ids)
-    skills: dict[int, set[str]] = {}
-    for uid, code in session.execute(
-        select(AgentSkill.user_id, Skill.code).join(Skill, Skill.id == AgentSkill.skill_id).where(
-            AgentSkill.user_id.in_(ids)
-        )
+    skills: dict[int, dict[str, int]] = {}
+    for uid, code, level in session.execute(
+        select(AgentSkill.user_id, Skill.code, AgentSkill.proficiency).join(Skill, Skill.id == AgentSkill.skill_id)
+        .where(AgentSkill.user_id.in_(ids))
     ):
-        skills.setdefault(uid, set()).add(code)
+        skills.setdefault(uid, {})[code] = int(level or 1)
     return [
-        Agent(id=r.user_id, skills=frozenset(skills.get(r.user_id, ())), load=loads.get(r.user_id, 0),
+        Agent(id=r.user_id, skills=skill_pools(skills.get(r.user_id, {})), load=loads.get(r.user_id, 0),
               capacity=r.max_chats, idle_since=r.idle_since.timestamp())
         for r in rows
     ]
@@ -88,7 +87,8 @@ def _loads(session: Session, ids: list[int]) -> dict[int, int]:
 def queue_specs(session: Session) -> dict[str, QueueSpec]:
     """The routing rules of every queue, as the engine takes them."""
     return {
-        q.code: QueueSpec(q.code, skill=q.skill_code, priority=q.priority, aging_per_s=q.aging_per_s,
+        q.code: QueueSpec(q.code, skill=pool_key(q.skill_code, q.skill_min_level), priority=q.priority,
+                          aging_per_s=q.aging_per_s,
                           overflow_after_s=q.overflow_after_s, overflow_skill=q.overflow_skill,
                           callback_after_s=q.callback_after_s, bot_after_s=q.bot_after_s)
         for q in session.scalars(select(Queue))
@@ -343,7 +343,7 @@ def queue_wait(*, session: Session, queue_code: str, position: int) -> dict:
     )
     if queue.skill_code:
         skilled = select(AgentSkill.user_id).join(Skill, Skill.id == AgentSkill.skill_id).where(
-            Skill.code == queue.skill_code)
+            Skill.code == queue.skill_code, AgentSkill.proficiency >= queue.skill_min_level)
         serving = serving.where(AgentStatus.user_id.in_(skilled))
     capacity = int(session.execute(serving).scalar_one())
 

@@ -24,6 +24,19 @@ from dataclasses import dataclass, field
 ANY = "*"  # the pool of every agent, for queues that need no skill
 
 
+def skill_pools(levels: dict[str, int]) -> frozenset[str]:
+    """The pools an agent with these skill levels (proficiency 1–5) belongs to: each skill, and
+    `skill:n` for every n up to its level, so a queue can ask for a minimum proficiency."""
+    return frozenset({*levels, *(f"{code}:{n}" for code, level in levels.items() for n in range(1, level + 1))})
+
+
+def pool_key(skill: str | None, min_level: int = 1) -> str | None:
+    """The pool a queue draws from: its skill at a minimum proficiency (None: any agent)."""
+    if skill is None:
+        return None
+    return skill if min_level <= 1 else f"{skill}:{min_level}"
+
+
 @dataclass(frozen=True)
 class QueueSpec:
     code: str

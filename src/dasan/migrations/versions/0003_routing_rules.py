@@ -28,6 +28,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_presence_log_at"), "presence_log", ["at"], unique=False)
     op.create_index(op.f("ix_presence_log_user_id"), "presence_log", ["user_id"], unique=False)
     with op.batch_alter_table("queues") as b:
+        b.add_column(sa.Column("skill_min_level", sa.Integer(), nullable=False, server_default="1"))
         b.add_column(sa.Column("priority", sa.Float(), nullable=False, server_default="0"))
         b.add_column(sa.Column("aging_per_s", sa.Float(), nullable=False, server_default="0"))
         b.add_column(sa.Column("overflow_after_s", sa.Float(), nullable=True))
@@ -58,5 +59,6 @@ def downgrade() -> None:
         b.drop_column("callback_number")
         b.drop_column("offers_made")
     with op.batch_alter_table("queues") as b:
-        for c in ("bot_after_s", "callback_after_s", "overflow_skill", "overflow_after_s", "aging_per_s", "priority"):
+        for c in ("bot_after_s", "callback_after_s", "overflow_skill", "overflow_after_s", "aging_per_s", "priority",
+                  "skill_min_level"):
             b.drop_column(c)
