@@ -84,3 +84,39 @@ def test_no_offer_before_the_threshold(client, seeded, app):
         assert _until(ws, "error")["code"] == "no_callback"
     with session_scope(factory) as s:
         assert s.get(Conversation, conv_id).offers_made == ""
+
+
+def test_a_reserved_callback_rejoins_the_line_at_its_time(client, seeded, app):
+    from datetime import timedelta
+
+    from dasan.core import clock
+
+    factory = seeded
+    with session_scope(factory) as s:
+        s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=0, bot_after_s=None))
+    with client.websocket_connect("/ws/chat") as ws:
+        conv_id = _start_chat(ws, "r" * 40, "내일 오전에 통화 원합니다")
+        _offer_round(app, factory, conv_id, "callback")
+        _until(ws, "citizen.status", lambda f: f["data"].get("offers") == ["callback"])
+        ws.send_json({"type": "callback", "phone": "010-1111-2222", "at": "2020-01-01T09:00:00+09:00"})
+        assert _until(ws, "error")["code"] == "bad_time"  # in the past
+        far = (clock.now() + timedelta(days=30)).isoformat()
+        ws.send_json({"type": "callback", "phone": "010-1111-2222", "at": far})
+        assert _until(ws, "error")["code"] == "bad_time"  # beyond a week
+        at = clock.now() + timedelta(hours=2)
+        ws.send_json({"type": "callback", "phone": "010-1111-2222", "at": at.isoformat()})
+        assert _until(ws, "offer_taken")["offer"] == "callback"
+    h = {"X-CSRF-Token": login(client, "agent1")}
+    client.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h)
+    app.state.dispatcher.run_once()
+    with session_scope(factory) as s:
+        assert s.get(Conversation, conv_id).status == "queued"  # not before its time
+    client.cookies.clear()
+    login(client, "supervisor1")
+    general = next(q for q in client.get("/api/v1/supervisor/snapshot").json()["queues"] if q["code"] == "general")
+    assert general["reserved_callbacks"] == 1 and general["waiting"] == 0
+    clock.advance(timedelta(hours=2, seconds=1))
+    app.state.dispatcher.run_once()
+    with session_scope(factory) as s:
+        conv = s.get(Conversation, conv_id)
+        assert conv.status == "offered" and conv.callback_at is not None

@@ -26,10 +26,10 @@ def test_callback_offer_in_the_widget(browser, server_env, servers):
     citizen.keyboard.press("Enter")
     offer = citizen.locator(".dw-offers .dw-callback")
     expect(offer).to_be_visible(timeout=5000)  # after two seconds in line
-    offer.locator("input").fill("12345")
+    offer.locator("input[type=tel]").fill("12345")
     offer.locator("button").click()
     expect(citizen.locator(".dw-offer-error")).not_to_be_empty()
-    offer.locator("input").fill("010-3456-7890")
+    offer.locator("input[type=tel]").fill("010-3456-7890")
     offer.locator("button").click()
     expect(citizen.locator(".dw-offers")).to_be_hidden()
     expect(citizen.locator(".dw-msg.system").last).to_contain_text("010-3456-7890")
@@ -42,3 +42,27 @@ def test_callback_offer_in_the_widget(browser, server_env, servers):
     expect(agent.locator("#offers .offer .callback")).to_contain_text("010-3456-7890")
     agent.locator("#offers .offer button.accept").click()
     expect(agent.locator("#conv-head #callback")).to_contain_text("010-3456-7890")
+
+
+@pytest.mark.browser
+def test_reserved_callback_time_from_the_widget(browser, server_env, servers):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    db = make_sessionmaker(make_engine(settings_from_env(server_env)))
+    with session_scope(db) as s:
+        s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=1, bot_after_s=None))
+    base = servers(server_env).url
+    citizen = browser.new_context(locale="ko-KR", timezone_id="Asia/Seoul").new_page()
+    citizen.goto(f"{base}/chat")
+    citizen.fill(".dw-form textarea", "내일 오전에 전화 주세요")
+    citizen.keyboard.press("Enter")
+    offer = citizen.locator(".dw-offers .dw-callback")
+    expect(offer).to_be_visible(timeout=5000)
+    tomorrow = (datetime.now(ZoneInfo("Asia/Seoul")) + timedelta(days=1)).replace(hour=10, minute=30)
+    offer.locator("input[type=tel]").fill("010-4567-8901")
+    offer.locator("input.dw-when").fill(tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    offer.locator("button").click()
+    expect(citizen.locator(".dw-offers")).to_be_hidden()
+    # The citizen's local 10:30 (Seoul) is what the centre confirms.
+    expect(citizen.locator(".dw-msg.system").last).to_contain_text(f"{tomorrow:%d}일 10:30에 010-4567-8901")

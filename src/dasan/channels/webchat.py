@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import logging
+from datetime import datetime
 from typing import Any, Literal
 
 import anyio
@@ -179,10 +180,16 @@ class ChatSession:
                 raise Conflict("there is no contact waiting", code="no_contact")
             conv = service.get_conversation(session=s, conversation_id=self.conversation_id)
             if kind == "callback":
-                phone = frame.get("phone")
+                phone, at = frame.get("phone"), frame.get("at")
                 if not isinstance(phone, str):
                     raise Invalid("give the phone number to call back", code="bad_phone")
-                do_request_callback(session=s, conv=conv, phone=phone)
+                when = None
+                if at:
+                    try:
+                        when = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
+                    except ValueError:
+                        raise Invalid("the reserved time must be ISO 8601 with a zone", code="bad_time") from None
+                do_request_callback(session=s, conv=conv, phone=phone, at=when)
             else:
                 do_accept_bot_offer(session=s, conv=conv)
             return {"type": "offer_taken", "offer": kind, "conversation_id": conv.id}

@@ -114,6 +114,8 @@ class Conversation(Base):
     offers_made: Mapped[str] = mapped_column(String(40), default="")
     # The citizen took the callback offer: keeps the place in line; the agent calls this number.
     callback_number: Mapped[str | None] = mapped_column(String(40))
+    # A reserved callback: the contact rejoins the line at this time (and keeps priority from it).
+    callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Message(Base):

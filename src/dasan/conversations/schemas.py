@@ -58,6 +58,7 @@ class ConversationRead(BaseModel):
     department_name: str = ""
     dialled_number: str = ""
     callback_number: str | None = None  # the citizen asked to be called back on this number
+    callback_at: datetime | None = None  # … at this reserved time
 
 
 class ConversationDetail(ConversationRead):

@@ -15,6 +15,7 @@ from dasan.conversations.models import (
     Message,
     MsgKind,
 )
+from dasan.core import clock
 from dasan.core.errors import Forbidden, NotFound
 from dasan.orgs.models import Role, User
 
@@ -91,6 +92,7 @@ def queue_position(*, session: Session, conv: Conversation) -> int:
         select(func.count(Conversation.id)).where(
             Conversation.queue_code == conv.queue_code,
             Conversation.status.in_([ConvStatus.QUEUED, ConvStatus.OFFERED]),
+            or_(Conversation.callback_at.is_(None), Conversation.callback_at <= clock.now()),
             or_(
                 Conversation.queued_at < conv.queued_at,
                 and_(Conversation.queued_at == conv.queued_at, Conversation.id < conv.id),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from dasan.conversations.actions import (
@@ -112,8 +112,10 @@ def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 
     rows = list(
         session.execute(
             select(Conversation.id, Conversation.queue_code, Conversation.queued_at, Conversation.created_at,
-                   Conversation.callback_number, Conversation.offers_made, Conversation.channel)
+                   Conversation.callback_number, Conversation.offers_made, Conversation.channel,
+                   Conversation.callback_at)
             .where(Conversation.status == ConvStatus.QUEUED)
+            .where(or_(Conversation.callback_at.is_(None), Conversation.callback_at <= clock.now()))
             .order_by(Conversation.queued_at, Conversation.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -128,7 +130,9 @@ def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 
     for r in rows:
         if r.queue_code not in specs:
             continue  # a queue deleted under a waiting contact: left for a supervisor to move
-        contact = Contact(id=r.id, queue=r.queue_code, arrived=(r.queued_at or r.created_at).timestamp(),
+        # A reserved callback joins the line at its time (ahead of those who came later).
+        contact = Contact(id=r.id, queue=r.queue_code,
+                          arrived=(r.callback_at or r.queued_at or r.created_at).timestamp(),
                           callback=r.callback_number is not None,
                           offered=frozenset(o for o in (r.offers_made or "").split(",") if o))
         router.enqueue(contact)
@@ -367,7 +371,8 @@ def queue_wait(*, session: Session, queue_code: str, position: int) -> dict:
 def waiting_in(session: Session, queue_code: str) -> int:
     """Contacts waiting in a queue (queued or being offered)."""
     return int(session.scalar(select(func.count(Conversation.id)).where(
-        Conversation.queue_code == queue_code, Conversation.status.in_([ConvStatus.QUEUED, ConvStatus.OFFERED]))) or 0)
+        Conversation.queue_code == queue_code, Conversation.status.in_([ConvStatus.QUEUED, ConvStatus.OFFERED]),
+        or_(Conversation.callback_at.is_(None), Conversation.callback_at <= clock.now()))) or 0)
 
 
 def wait_estimate(*, session: Session, conv: Conversation, position: int) -> float | None:
@@ -429,19 +434,33 @@ def offers_open(conv: Conversation) -> set[str]:
     return open_ if conv.status == ConvStatus.QUEUED else set()
 
 
-def do_request_callback(*, session: Session, conv: Conversation, phone: str) -> Conversation:
-    """The citizen takes the callback offer: keeps the place in line; whoever answers calls back."""
+RESERVE_AHEAD = timedelta(days=7)
+
+
+def do_request_callback(*, session: Session, conv: Conversation, phone: str,
+                        at: datetime | None = None) -> Conversation:
+    """The citizen takes the callback offer: keeps the place in line (or, with `at`, reserves a
+    time: the contact rejoins the line then); whoever answers calls back."""
     if conv.status not in (ConvStatus.QUEUED, ConvStatus.OFFERED) or "callback" not in offers_of(conv):
         raise Conflict("a callback can be requested only while waiting, after it was offered", code="no_callback")
     number = phone.strip()
     if not PHONE.match(number):
         raise Invalid("give a Korean phone number, e.g. 010-1234-5678", code="bad_phone")
+    now = clock.now()
+    if at is not None and (at.tzinfo is None or at <= now or at > now + RESERVE_AHEAD):
+        raise Invalid("a reserved time must be in the future, within 7 days, with its time zone", code="bad_time")
     if conv.callback_number is None:
         conv.callback_number = number
-        do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
-                          body=f"순서가 되면 {number} 번호로 전화드리겠습니다. "
-                               f"(We will call {number} when it is your turn.)")
-        do_record_event(session=session, conv=conv, kind="callback_requested")
+        if at is not None and conv.status == ConvStatus.QUEUED:
+            conv.callback_at = at
+            local = clock.local(at)
+            body = (f"{local:%m}월 {local:%d}일 {local:%H:%M}에 {number} 번호로 전화드리겠습니다. "
+                    f"(We will call {number} at {local:%d %b %H:%M}.)")
+        else:
+            body = f"순서가 되면 {number} 번호로 전화드리겠습니다. (We will call {number} when it is your turn.)"
+        do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM, body=body)
+        do_record_event(session=session, conv=conv, kind="callback_requested",
+                        data={"at": at.isoformat() if conv.callback_at else None})
         notify_conversation(session, conv)
         notify_citizen_status(session, conv, offers=sorted(offers_open(conv)))
     return conv

@@ -54,7 +54,8 @@ def snapshot(*, session: Session) -> dict:
     now = clock.now()
     specs = list(session.scalars(select(Queue).order_by(Queue.id)))
     queues = {q.code: {"code": q.code, "name": q.name, "name_en": q.name_en, "waiting": 0, "offered": 0,
-                       "active": 0, "longest_wait_s": 0.0, "sl_seconds": q.sl_seconds} for q in specs}
+                       "active": 0, "longest_wait_s": 0.0, "sl_seconds": q.sl_seconds, "reserved_callbacks": 0}
+              for q in specs}
     empty_day = {"offered": 0, "answered": 0, "answered_in_t": 0, "abandoned": 0, "service_level": None}
     day = queue_day(session=session, since=day_start(now))
     open_convs = session.execute(
@@ -68,7 +69,11 @@ def snapshot(*, session: Session) -> dict:
             with_bot += 1  # not in any queue: the bot is answering
             continue
         q = queues.setdefault(conv.queue_code, {"code": conv.queue_code, "name": conv.queue_code, "name_en": "",
-                                                "waiting": 0, "offered": 0, "active": 0, "longest_wait_s": 0.0})
+                                                "waiting": 0, "offered": 0, "active": 0, "longest_wait_s": 0.0,
+                                                "reserved_callbacks": 0})
+        if conv.callback_at is not None and conv.callback_at > now and conv.status == ConvStatus.QUEUED:
+            q["reserved_callbacks"] += 1  # rejoins the line at its reserved time
+            continue
         if conv.status in (ConvStatus.QUEUED, ConvStatus.OFFERED):
             q["waiting" if conv.status == ConvStatus.QUEUED else "offered"] += 1
             waited = (now - (conv.queued_at or conv.created_at)).total_seconds()

@@ -39,6 +39,7 @@ def upgrade() -> None:
         b.add_column(sa.Column("offers_made", sa.String(length=40), nullable=False, server_default=""))
         b.add_column(sa.Column("callback_number", sa.String(length=40), nullable=True))
         b.add_column(sa.Column("wait_s", sa.Float(), nullable=True))
+        b.add_column(sa.Column("callback_at", dasan.db.base.UTCDateTime(timezone=True), nullable=True))
         b.create_index(b.f("ix_conversations_queued_at"), ["queued_at"], unique=False)
     # Backfill the answer wait of contacts answered before this revision (portable: in Python).
     conn = op.get_bind()
@@ -56,6 +57,7 @@ def downgrade() -> None:
     with op.batch_alter_table("conversations") as b:
         b.drop_index(b.f("ix_conversations_queued_at"))
         b.drop_column("wait_s")
+        b.drop_column("callback_at")
         b.drop_column("callback_number")
         b.drop_column("offers_made")
     with op.batch_alter_table("queues") as b:

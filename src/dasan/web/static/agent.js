@@ -57,7 +57,8 @@ function renderHead() {
   $("conv-head").replaceChildren(el("strong", {}, c.citizen_name), ` · ${c.channel} · ${c.queue_code} · `,
     el("span", { id: "conv-status", class: "status" }, S[c.status] || c.status),
     c.department_name ? ` · ${c.department_name} (${c.dialled_number})` : "",
-    c.callback_number ? el("span", { id: "callback", class: "callback" }, ` · ${S.callback_requested || "callback"}: ${c.callback_number}`) : "");
+    c.callback_number ? el("span", { id: "callback", class: "callback" }, ` · ${S.callback_requested || "callback"}: ${c.callback_number}` +
+      (c.callback_at ? ` (${fmtTime(c.callback_at)})` : "")) : "");
   const live = c.status === "active";
   $("reply-form").hidden = !live;
   $("transfer-box").hidden = !live;
