@@ -38,15 +38,21 @@ def _offer_round(app, factory, conv_id, offer):
     raise AssertionError(f"{offer} was not offered")
 
 
-def test_callback_offer_keeps_the_place_after_the_citizen_leaves(client, seeded, app):
-    factory = seeded
+def _offered_callback(ws, app, factory, visitor: str, text: str) -> int:
+    """A citizen starts a chat on a line that offers the callback at once; returns the contact."""
     with session_scope(factory) as s:
         s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=0, bot_after_s=None))
+    conv_id = _start_chat(ws, visitor, text)
+    _offer_round(app, factory, conv_id, "callback")
+    status = _until(ws, "citizen.status", lambda f: f["data"].get("offers") == ["callback"])
+    assert status["data"]["status"] == "queued"
+    return conv_id
+
+
+def test_callback_offer_keeps_the_place_after_the_citizen_leaves(client, seeded, app):
+    factory = seeded
     with client.websocket_connect("/ws/chat") as ws:
-        conv_id = _start_chat(ws, "v" * 40, "여권 재발급 문의")
-        _offer_round(app, factory, conv_id, "callback")
-        status = _until(ws, "citizen.status", lambda f: f["data"].get("offers") == ["callback"])
-        assert status["data"]["status"] == "queued"
+        conv_id = _offered_callback(ws, app, factory, "v" * 40, "여권 재발급 문의")
         ws.send_json({"type": "callback", "phone": "not a number"})
         err = _until(ws, "error")
         assert err["code"] == "bad_phone"
@@ -92,12 +98,8 @@ def test_a_reserved_callback_rejoins_the_line_at_its_time(client, seeded, app):
     from dasan.core import clock
 
     factory = seeded
-    with session_scope(factory) as s:
-        s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=0, bot_after_s=None))
     with client.websocket_connect("/ws/chat") as ws:
-        conv_id = _start_chat(ws, "r" * 40, "내일 오전에 통화 원합니다")
-        _offer_round(app, factory, conv_id, "callback")
-        _until(ws, "citizen.status", lambda f: f["data"].get("offers") == ["callback"])
+        conv_id = _offered_callback(ws, app, factory, "r" * 40, "내일 오전에 통화 원합니다")
         ws.send_json({"type": "callback", "phone": "010-1111-2222", "at": "2020-01-01T09:00:00+09:00"})
         assert _until(ws, "error")["code"] == "bad_time"  # in the past
         far = (clock.now() + timedelta(days=30)).isoformat()

@@ -14,18 +14,25 @@ from ..conftest import settings_from_env
 from .test_chat_flow import log_in
 
 
-@pytest.mark.browser
-def test_callback_offer_in_the_widget(browser, server_env, servers):
+def _waiting_citizen(browser, server_env, servers, text: str, after_s: float):
+    """A server whose general line offers a callback after `after_s`, and a citizen waiting there
+    (browser in Seoul time); returns (server url, citizen page, the offer form once shown)."""
     db = make_sessionmaker(make_engine(settings_from_env(server_env)))
     with session_scope(db) as s:
-        s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=2, bot_after_s=None))
+        s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=after_s, bot_after_s=None))
     base = servers(server_env).url
-    citizen = browser.new_context(locale="ko-KR").new_page()
+    citizen = browser.new_context(locale="ko-KR", timezone_id="Asia/Seoul").new_page()
     citizen.goto(f"{base}/chat")
-    citizen.fill(".dw-form textarea", "주민등록등본 발급 문의")
+    citizen.fill(".dw-form textarea", text)
     citizen.keyboard.press("Enter")
     offer = citizen.locator(".dw-offers .dw-callback")
-    expect(offer).to_be_visible(timeout=5000)  # after two seconds in line
+    expect(offer).to_be_visible(timeout=5000)
+    return base, citizen, offer
+
+
+@pytest.mark.browser
+def test_callback_offer_in_the_widget(browser, server_env, servers):
+    base, citizen, offer = _waiting_citizen(browser, server_env, servers, "주민등록등본 발급 문의", 2)
     offer.locator("input[type=tel]").fill("12345")
     offer.locator("button").click()
     expect(citizen.locator(".dw-offer-error")).not_to_be_empty()
@@ -49,16 +56,7 @@ def test_reserved_callback_time_from_the_widget(browser, server_env, servers):
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    db = make_sessionmaker(make_engine(settings_from_env(server_env)))
-    with session_scope(db) as s:
-        s.execute(update(Queue).where(Queue.code == "general").values(callback_after_s=1, bot_after_s=None))
-    base = servers(server_env).url
-    citizen = browser.new_context(locale="ko-KR", timezone_id="Asia/Seoul").new_page()
-    citizen.goto(f"{base}/chat")
-    citizen.fill(".dw-form textarea", "내일 오전에 전화 주세요")
-    citizen.keyboard.press("Enter")
-    offer = citizen.locator(".dw-offers .dw-callback")
-    expect(offer).to_be_visible(timeout=5000)
+    _, citizen, offer = _waiting_citizen(browser, server_env, servers, "내일 오전에 전화 주세요", 1)
     tomorrow = (datetime.now(ZoneInfo("Asia/Seoul")) + timedelta(days=1)).replace(hour=10, minute=30)
     offer.locator("input[type=tel]").fill("010-4567-8901")
     offer.locator("input.dw-when").fill(tomorrow.strftime("%Y-%m-%dT%H:%M"))
