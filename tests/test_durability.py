@@ -26,7 +26,10 @@ async def _chat(url: str, on_kill) -> tuple[dict[str, int], int]:
     acked: dict[str, int] = {}
     kills = 0
     last_seq = 0
+    deadline = asyncio.get_running_loop().time() + 180  # a broken server fails the test, not hangs it
     while pending:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{len(pending)} messages still unacknowledged after 180 s")
         try:
             async with websockets.connect(url.replace("http", "ws") + "/ws/chat", open_timeout=5) as ws:
                 await ws.send(json.dumps({"type": "hello", "visitor": visitor, "after_seq": last_seq}))
