@@ -24,6 +24,8 @@ from dasan.db.engine import make_engine, make_read_engine, make_sessionmaker
 from dasan.events import actions as event_actions
 from dasan.events.bus import make_bus
 from dasan.knowledge.service import KnowledgeSearch
+from dasan.outbox.runner import OutboxWorker
+from dasan.outbox.senders import senders_for
 from dasan.routing.runner import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -71,11 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s,
                             bot_enabled=settings.bot_enabled)
     knowledge = KnowledgeSearch(factory, settings.kb_profile)
+    outbox = OutboxWorker(factory, senders_for(settings), interval_s=settings.outbox_interval_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await bus.start()
         await dispatcher.start()
+        await outbox.start()
         warmup = None
         if settings.kb_warmup:
             # In the background: the server answers at once; the first search waits for the index.
@@ -85,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if warmup is not None and not warmup.done():
                 warmup.cancel()
+            await outbox.stop()
             await dispatcher.stop()
             await bus.stop()
             engine.dispose()
@@ -98,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = factory
     app.state.read_factory = make_sessionmaker(read_engine)
     app.state.bus = bus
+    app.state.outbox = outbox
     app.state.dispatcher = dispatcher
     app.state.knowledge = knowledge
     api.mount(app)

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     kb_profile: str = "accurate"
     # Build the knowledge index when the server starts, so the first question is answered fast.
     kb_warmup: bool = True
+    # SMS through Kannel (issue 5): smsbox's sendsms interface, its user, and the sender number.
+    kannel_sendsms_url: str | None = None  # e.g. http://127.0.0.1:13013/cgi-bin/sendsms
+    kannel_username: str = ""
+    kannel_password: str = ""
+    sms_sender: str = "120"
+    # How Kannel reaches this server for delivery reports, and the token it presents (an API
+    # token of channel 'sms', `dasan tokens create --channel sms`).
+    public_url: str = "http://127.0.0.1:8120"
+    kannel_token: str = ""
+    outbox_interval_s: float = 0.5
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

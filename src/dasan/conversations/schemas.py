@@ -23,6 +23,9 @@ class MessageRead(BaseModel):
     author_name: str = ""
     client_msg_id: str | None = None
     created_at: datetime
+    # For replies a gateway delivers (SMS): queued / sending / sent / delivered / failed, and why.
+    delivery_status: str | None = None
+    delivery_error: str = ""
 
 
 class WrapUp(BaseModel):

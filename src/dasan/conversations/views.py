@@ -25,6 +25,7 @@ from dasan.conversations.schemas import (
 from dasan.core.deps import STAFF, Allow, Principal, SessionDep, SettingsDep
 from dasan.core.errors import NotFound
 from dasan.orgs.models import AgentStatus, Department, Presence, User
+from dasan.outbox.actions import delivery_of
 from dasan.routing import actions as routing
 from dasan.security.service import do_audit
 
@@ -47,9 +48,11 @@ def _read(session, conv: Conversation) -> ConversationRead:
 def _messages(session, conv: Conversation, after_seq: int) -> list[MessageRead]:
     msgs = service.list_messages(session=session, conversation_id=conv.id, after_seq=after_seq)
     names = service.author_names(session=session, messages=msgs)
+    delivery = delivery_of(session, [m.id for m in msgs if m.kind == "outbound"])
     return [
         MessageRead(id=m.id, seq=m.seq, kind=m.kind, body=m.body, author_name=names.get(m.author_id or 0, ""),
-                    client_msg_id=m.client_msg_id, created_at=m.created_at)
+                    client_msg_id=m.client_msg_id, created_at=m.created_at,
+                    delivery_status=delivery.get(m.id, (None, ""))[0], delivery_error=delivery.get(m.id, (None, ""))[1])
         for m in msgs
     ]
 

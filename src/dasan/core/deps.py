@@ -110,18 +110,28 @@ class Allow(Policy):
 
 
 class TokenAuth(Policy):
-    """An integration's bearer token (`dasan tokens create`)."""
+    """An integration's bearer token (`dasan tokens create`). Gateways that can only call a URL
+    (Kannel's get-url and dlr-url) may put it in the `token` query parameter (`query=True`); with
+    `channel`, only a token of that channel is accepted."""
 
     kind = "token"
+
+    def __init__(self, *, query: bool = False, channel: str | None = None) -> None:
+        self.query = query
+        self.channel = channel
 
     def __call__(self, request: Request, session: SessionDep) -> ApiToken:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
+        if self.query and not token:
+            scheme, token = "bearer", request.query_params.get("token", "")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("send 'Authorization: Bearer TOKEN' (create one with 'dasan tokens create')")
         row = get_api_token(session=session, token=token.strip())
         if row is None:
             raise Unauthorized("unknown or revoked token")
+        if self.channel is not None and row.channel != self.channel:
+            raise Forbidden(f"this token is for channel '{row.channel}', not '{self.channel}'", code="wrong_channel")
         return row
 
 

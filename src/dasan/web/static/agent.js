@@ -68,7 +68,9 @@ function renderHead() {
 function renderMessage(m) {
   const li = el("li", { class: "msg " + m.kind, dataset: { seq: m.seq } },
     el("span", { class: "meta" }, (m.author_name || (m.kind === "inbound" ? current.citizen_name : "")) + " " + fmtTime(m.created_at)),
-    el("span", { class: "body" }, m.body));
+    el("span", { class: "body" }, m.body),
+    m.delivery_status ? el("span", { class: "delivery d-" + m.delivery_status, title: m.delivery_error || "" },
+      (S["delivery_" + m.delivery_status] || m.delivery_status) + (m.delivery_error ? `: ${m.delivery_error}` : "")) : null);
   $("transcript").append(li);
   li.scrollIntoView({ block: "end" });
 }
@@ -165,6 +167,8 @@ function onEvent(ev) {
     else if (ev.data.seq > lastSeq + 1) loadMessages(false);   // a gap: fetch what we missed
   } else if (ev.type === "conversation.updated" || ev.type === "agent.presence") {
     refresh();
+    // A delivery report (an SMS delivered or failed) changes messages already shown.
+    if (ev.type === "conversation.updated" && current && ev.data.id === current.id && current.channel !== "webchat") loadMessages(true);
   }
 }
 
