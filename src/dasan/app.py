@@ -79,7 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         await bus.start()
         await dispatcher.start()
-        await outbox.start()
+        if settings.outbox_enabled:
+            await outbox.start()
         warmup = None
         if settings.kb_warmup:
             # In the background: the server answers at once; the first search waits for the index.

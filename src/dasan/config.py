@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8120"
     kannel_token: str = ""
     outbox_interval_s: float = 0.5
+    outbox_enabled: bool = True  # this process hands outbound messages to gateways
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -1,0 +1,142 @@
+"""The outbox without a gateway: what gets queued, order, retries, recovery, delivery reports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from dasan.conversations.actions import do_append_message
+from dasan.conversations.models import Conversation, MsgKind
+from dasan.core import clock
+from dasan.db.engine import session_scope
+from dasan.outbox.actions import do_claim_due, do_delivery_report, do_record_result, do_recover
+from dasan.outbox.core import backoff_s, sms_coding, sms_parts
+from dasan.outbox.models import OutboxItem
+from dasan.security.service import do_create_api_token
+
+from ..conftest import login
+from ..test_conversation_flow import _intake
+
+
+@given(st.integers(1, 40))
+def test_backoff_grows_and_is_capped(attempts):
+    wait = backoff_s(attempts)
+    ceiling = min(300.0, 2.0 * 2 ** (attempts - 1))
+    assert ceiling / 2 <= wait <= ceiling <= 300
+
+
+def test_sms_parts_and_coding():
+    assert sms_coding("hello") == 0 and sms_coding("안녕") == 2
+    assert sms_parts("a" * 160) == 1 and sms_parts("a" * 161) == 2 and sms_parts("a" * 306) == 2
+    assert sms_parts("가" * 70) == 1 and sms_parts("가" * 71) == 2 and sms_parts("가" * 134) == 2
+    assert sms_parts("가" * 135) == 3 and sms_parts("가" * 300) == 5
+
+
+def _reply(factory, conv_id, text, kind=MsgKind.OUTBOUND):
+    with session_scope(factory) as s:
+        do_append_message(session=s, conv=s.get(Conversation, conv_id), kind=kind, body=text)
+
+
+def _items(factory):
+    with session_scope(factory) as s:
+        return [(i.id, i.conversation_id, i.status, i.recipient, i.body) for i in s.scalars(
+            select(OutboxItem).order_by(OutboxItem.id))]
+
+
+def test_only_outbound_sms_is_queued_with_the_message(client, seeded):
+    factory = seeded
+    conv = _intake(client, factory, ext="o1", phone="010-7777-0001")["conversation_id"]
+    _reply(factory, conv, "답변입니다")
+    _reply(factory, conv, "내부 메모", kind=MsgKind.NOTE)
+    _reply(factory, conv, "상담사가 연결되었습니다", kind=MsgKind.SYSTEM)
+    items = _items(factory)
+    assert [(c, st, to, body) for _, c, st, to, body in items] == [(conv, "queued", "01077770001", "답변입니다")]
+    # A message rolled back takes its outbox row with it.
+    try:
+        with session_scope(factory) as s:
+            do_append_message(session=s, conv=s.get(Conversation, conv), kind=MsgKind.OUTBOUND, body="취소될 답변")
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert len(_items(factory)) == 1
+
+
+def test_order_per_conversation_retries_and_failure_shown_to_the_agent(client, seeded, app):
+    factory = seeded
+    a = _intake(client, factory, ext="o2", phone="010-7777-0002")["conversation_id"]
+    b = _intake(client, factory, ext="o3", phone="010-7777-0003")["conversation_id"]
+    for text in ("A1", "A2", "A3"):
+        _reply(factory, a, text)
+    _reply(factory, b, "B1")
+    now = clock.now()
+    with session_scope(factory) as s:
+        first = [(i.id, i.body) for i in do_claim_due(session=s, now=now)]
+    assert [body for _, body in first] == ["A1", "B1"]  # one per conversation, oldest first
+    a1, b1 = (i for i, _ in first)
+    with session_scope(factory) as s:
+        do_record_result(session=s, item_id=a1, ok=False, error="Kannel unreachable: ConnectError")
+        do_record_result(session=s, item_id=b1, ok=True)
+    with session_scope(factory) as s:
+        # A1 waits for its backoff, and A2 waits for A1: nothing of A may overtake.
+        assert do_claim_due(session=s, now=now) == []
+    with session_scope(factory) as s:
+        again = [i.body for i in do_claim_due(session=s, now=now + timedelta(minutes=6))]
+    assert again == ["A1"]
+    with session_scope(factory) as s:
+        do_record_result(session=s, item_id=a1, ok=True)
+        nxt = do_claim_due(session=s, now=now + timedelta(minutes=6))
+        assert [i.body for i in nxt] == ["A2"]
+        do_record_result(session=s, item_id=nxt[0].id, ok=False, error="Kannel answered 403: Authorization failed",
+                         permanent=True)
+    # The agent sees which reply did not go out, and why.
+    h = {"X-CSRF-Token": login(client, "supervisor1")}
+    msgs = client.get(f"/api/v1/conversations/{a}", headers=h).json()["messages"]
+    status = {m["body"]: (m["delivery_status"], m["delivery_error"]) for m in msgs if m["kind"] == "outbound"}
+    assert status["A1"] == ("sent", "") and status["A2"][0] == "failed" and "403" in status["A2"][1]
+    assert status["A3"] == ("queued", "")
+
+
+def test_abandoned_hand_over_is_resent_unless_a_report_came(client, seeded):
+    factory = seeded
+    conv = _intake(client, factory, ext="o4", phone="010-7777-0004")["conversation_id"]
+    _reply(factory, conv, "R1")
+    now = clock.now()
+    with session_scope(factory) as s:
+        (item,) = do_claim_due(session=s, now=now)  # the process dies before recording the answer
+    with session_scope(factory) as s:
+        assert do_recover(session=s, now=now + timedelta(seconds=5)) == 0  # too early to tell
+        assert do_recover(session=s, now=now + timedelta(seconds=31)) == 1
+    assert _items(factory)[0][2] == "queued"
+    with session_scope(factory) as s:
+        (item,) = do_claim_due(session=s, now=now + timedelta(seconds=31))
+    with session_scope(factory) as s:  # this time the gateway's report arrives first
+        do_delivery_report(session=s, item_id=item.id, kind=8)
+    with session_scope(factory) as s:
+        assert do_recover(session=s, now=now + timedelta(minutes=5)) == 0
+        do_delivery_report(session=s, item_id=item.id, kind=1)
+    assert _items(factory)[0][2] == "delivered"
+
+
+def test_kannel_endpoints_check_the_token_and_store_each_message_once(client, seeded):
+    factory = seeded
+    with session_scope(factory) as s:
+        token = do_create_api_token(session=s, channel="sms")
+        web = do_create_api_token(session=s, channel="email")
+    q = {"from": "01088889999", "to": "120", "text": "주차 문의", "id": "kannel-uuid-1"}
+    r = client.get("/channels/sms/kannel/mo", params={**q, "token": token})
+    assert r.status_code == 200 and r.text == ""
+    assert client.get("/channels/sms/kannel/mo", params={**q, "token": token}).status_code == 200  # redelivery
+    from dasan.conversations.models import Message
+
+    with session_scope(factory) as s:
+        assert len(s.scalars(select(Message).where(Message.external_id == "kannel:kannel-uuid-1")).all()) == 1
+    assert client.get("/channels/sms/kannel/mo", params=q).status_code == 401
+    assert client.get("/channels/sms/kannel/mo", params={**q, "token": "nope"}).status_code == 401
+    assert client.get("/channels/sms/kannel/mo", params={**q, "token": web}).status_code == 403
+    r = client.get("/channels/sms/kannel/mo", params={**q, "id": "", "token": token})
+    assert r.status_code == 422
+    assert client.get("/channels/sms/kannel/dlr", params={"token": token, "id": 999, "type": 1}).status_code == 404
+    assert client.get("/channels/sms/kannel/dlr", params={"token": token, "id": "x", "type": 1}).status_code == 422
