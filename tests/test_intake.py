@@ -80,3 +80,32 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(client, factory):
     assert r.status_code == 422 and r.json()["error"] == "invalid"
     assert _count(factory, Message) == 0
     assert _count(factory, Conversation) == 0
+
+
+def test_many_concurrent_integration_calls_never_deadlock(server_env, servers):
+    """More simultaneous requests than the server has worker threads: the access check's
+    transaction must not hold a connection (or SQLite's writer lock) while its request waits for a
+    thread (regression: requests failed after a 30 s lock timeout)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from dasan.db.engine import make_engine, make_sessionmaker
+
+    from .conftest import settings_from_env
+
+    db = make_sessionmaker(make_engine(settings_from_env(server_env)))
+    with session_scope(db) as s:
+        token = do_create_api_token(session=s, channel="sms")
+    base = servers(server_env).url
+
+    def post(i: int) -> int:
+        with httpx.Client(timeout=60) as c:
+            return c.post(f"{base}/api/v1/intake/messages", headers={"Authorization": f"Bearer {token}"},
+                          json=_body(i, phone=f"010-6000-{i:04d}")).status_code
+
+    with ThreadPoolExecutor(100) as ex:
+        codes = list(ex.map(post, range(200)))
+    assert codes.count(202) == 200, sorted(set(codes))
+    with session_scope(db) as s:
+        assert s.scalar(select(func.count()).select_from(Message)) == 200

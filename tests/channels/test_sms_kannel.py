@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import httpx
@@ -29,8 +30,8 @@ def wait_for(pred, timeout: float = 30, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def sms_stack(server_env, tmp_path):
+@contextlib.contextmanager
+def sms_stack_with(server_env: dict, tmp_path, **extra_env: str):
     """A Dasan server and a Kannel that talk to each other; yields (server, kannel, db)."""
     require_kannel()
     db = make_sessionmaker(make_engine(settings_from_env(server_env)))
@@ -39,7 +40,7 @@ def sms_stack(server_env, tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     kannel = Kannel(tmp_path / "kannel", url, token)
-    env = {**server_env, **kannel.env(), "DASAN_KANNEL_TOKEN": token, "DASAN_PUBLIC_URL": url}
+    env = {**server_env, **kannel.env(), "DASAN_KANNEL_TOKEN": token, "DASAN_PUBLIC_URL": url, **extra_env}
     server = Server(env, port=port, log_path=tmp_path / "server.log").start()
     kannel.start()
     try:
@@ -47,6 +48,12 @@ def sms_stack(server_env, tmp_path):
     finally:
         kannel.close()
         server.stop()
+
+
+@pytest.fixture
+def sms_stack(server_env, tmp_path):
+    with sms_stack_with(server_env, tmp_path) as stack:
+        yield stack
 
 
 def test_korean_sms_round_trip_with_delivery_report(sms_stack):

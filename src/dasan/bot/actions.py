@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dasan.bot.core import BotTurn, choose_reply, t
+from dasan.bot.core import BotTurn, choose_reply, fit_for_channel, t
 from dasan.bot.language import detect
 from dasan.conversations.actions import (
     do_append_message,
@@ -70,7 +70,8 @@ def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conv
             article = by_id.get(turn.article_ids[0])
             if article is None:  # a choice offered in an earlier turn
                 article = next((a for a in knowledge.articles if a.id == turn.article_ids[0]), None)
-            body = f"{article.title}\n\n{article.body}\n\n{t('answer_footer', lang)}" if article else t("handoff", lang)
+            body = (fit_for_channel(article.title, article.body, t("answer_footer", lang), conv.channel)
+                    if article else t("handoff", lang))
             do_append_message(session=s, conv=conv, kind=MsgKind.OUTBOUND, body=body)
             do_record_event(session=s, conv=conv, kind="bot_answered",
                             data={"article_id": turn.article_ids[0], "reason": turn.reason,

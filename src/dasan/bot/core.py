@@ -117,3 +117,21 @@ def choose_reply(
                        reason="unsure", candidates=plausible)
     return BotTurn(action="handoff", text=t("handoff", lang), reason="low_confidence" if found else "no_match",
                    candidates=found[:3])
+
+
+SMS_LIMIT = 600  # characters: up to 9 concatenated UCS-2 parts, well inside Kannel's 10
+
+
+def fit_for_channel(title: str, body: str, footer: str, channel: str) -> str:
+    """The answer as the channel can carry it: in full for chat; for SMS plain text cut at a
+    sentence end so the whole message stays within `SMS_LIMIT` characters, saying where the rest is."""
+    full = f"{title}\n\n{body}\n\n{footer}"
+    if channel != "sms" or len(full) <= SMS_LIMIT:
+        return full
+    more = "… (자세한 안내: 120 / more: call 120)"
+    room = SMS_LIMIT - len(title) - len(footer) - len(more) - 4
+    cut = body[:max(0, room)]
+    end = max(cut.rfind(". "), cut.rfind("다."), cut.rfind("\n"))
+    if end > room // 2:
+        cut = cut[:end + 2].rstrip()
+    return f"{title}\n\n{cut}{more}\n\n{footer}"[:SMS_LIMIT]

@@ -85,8 +85,10 @@ class IntakeAccepted(BaseModel):
     duplicate: bool
 
 
-def do_intake(*, session: Session, msg: IntakeMessage, max_chars: int = 4000) -> tuple[IntakeAccepted, bool]:
-    """Record one inbound message; returns (ids, whether a new conversation was queued)."""
+def do_intake(*, session: Session, msg: IntakeMessage, max_chars: int = 4000,
+              bot: bool = False) -> tuple[IntakeAccepted, bool]:
+    """Record one inbound message; returns (ids, whether a new conversation was queued). With
+    `bot`, a new conversation starts with the bot instead of in the queue."""
     dup = session.scalar(
         select(Message).where(Message.channel == msg.channel, Message.external_id == msg.external_id)
     )
@@ -99,21 +101,21 @@ def do_intake(*, session: Session, msg: IntakeMessage, max_chars: int = 4000) ->
         phone=msg.sender.phone or "", email=msg.sender.email or "", lang=msg.sender.lang or "ko",
     )
     conv = service.get_open_conversation(session=session, citizen_id=citizen.id, channel=msg.channel)
-    started = False
+    new = conv is None
     if conv is None:
         conv = do_start_conversation(session=session, citizen=citizen, channel=msg.channel,
-                                     lang=msg.sender.lang or citizen.lang, dialled_number=msg.dialled_number or "")
-        started = True
+                                     lang=msg.sender.lang or citizen.lang, dialled_number=msg.dialled_number or "",
+                                     bot=bot)
     stored, created = do_append_message(
         session=session, conv=conv, kind=MsgKind.INBOUND, body=msg.text, external_id=msg.external_id,
         sent_at=msg.sent_at, attachments=[a.model_dump() for a in msg.attachments], max_chars=max_chars,
     )
-    if not created and started:
+    if not created and new:
         # A redelivery raced a closed conversation: never leave an empty conversation behind.
         session.rollback()
-        started = False
+        new = False
     return IntakeAccepted(conversation_id=stored.conversation_id, message_id=stored.id, seq=stored.seq,
-                          duplicate=not created), started
+                          duplicate=not created), new and not bot
 
 
 @router.post("/messages", status_code=202, response_model=IntakeAccepted)

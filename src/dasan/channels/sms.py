@@ -21,6 +21,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from dasan.bot.actions import bot_turn
 from dasan.channels.intake import IntakeMessage, Sender, do_intake
 from dasan.core.deps import SessionDep, SettingsDep, TokenAuth
 from dasan.core.errors import Invalid, NotFound
@@ -47,8 +48,15 @@ def kannel_mo(
         raise Invalid("empty message", code="empty_message")
     msg = IntakeMessage(channel="sms", external_id=f"kannel:{id}", sender=Sender(phone=sender), text=text,
                         sent_at=datetime.now(UTC), dialled_number=to or None)
-    _, started = do_intake(session=session, msg=msg, max_chars=settings.max_message_chars)
+    accepted, started = do_intake(session=session, msg=msg, max_chars=settings.max_message_chars,
+                                  bot=settings.bot_enabled)
     session.commit()
+    if not accepted.duplicate:
+        # The same bot as web chat answers first (outside any transaction; its reply goes out
+        # through the outbox); a hand-off puts the contact in the queue.
+        turn = bot_turn(factory=request.app.state.session_factory, knowledge=request.app.state.knowledge,
+                        conversation_id=accepted.conversation_id, text=text)
+        started = started or (turn is not None and turn.action == "handoff")
     if started:
         request.app.state.dispatcher.kick()
     return ""

@@ -66,6 +66,17 @@ class Principal:
         return self.user.role
 
 
+def _end_auth_transaction(session: Session) -> None:
+    """End the transaction the access check read in, before the endpoint runs.
+
+    A sync dependency and the sync endpoint run in separate hops through the thread pool. Left
+    open, the check's transaction would hold its connection (and, on SQLite, the writer lock)
+    while the request waits for a free thread — and under load every thread can be taken by
+    requests waiting for that same connection or lock: a deadlock until timeouts fire. The
+    endpoint's work starts a transaction of its own."""
+    session.commit()
+
+
 class Policy:
     """Base of the access policies; `roles` is what the route-walk test checks against."""
 
@@ -102,6 +113,7 @@ class Allow(Policy):
             raise Unauthorized("login required")
         if principal.role not in self.roles:
             raise Forbidden(f"role '{principal.role}' may not use this")
+        _end_auth_transaction(session)
         if request.method not in SAFE_METHODS:
             sent = request.headers.get("x-csrf-token", "")
             if not hmac.compare_digest(sent, principal.login.csrf_token):
@@ -132,6 +144,7 @@ class TokenAuth(Policy):
             raise Unauthorized("unknown or revoked token")
         if self.channel is not None and row.channel != self.channel:
             raise Forbidden(f"this token is for channel '{row.channel}', not '{self.channel}'", code="wrong_channel")
+        _end_auth_transaction(session)
         return row
 
 
