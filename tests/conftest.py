@@ -210,8 +210,11 @@ def wait_until_ready(base_url: str, timeout_s: float = 120) -> None:
 
     deadline = time.time() + timeout_s
     while time.time() < deadline:
-        if httpx.get(base_url + "/healthz").json().get("knowledge_ready"):
-            return
+        try:
+            if httpx.get(base_url + "/healthz", timeout=10).json().get("knowledge_ready"):
+                return
+        except httpx.HTTPError:
+            pass  # busy starting (or catching up): ask again
         time.sleep(0.2)
     raise AssertionError("the knowledge index was not built in time")
 

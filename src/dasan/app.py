@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -17,6 +18,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.staticfiles import StaticFiles
 
 from dasan import api
+from dasan.channels.sms import answer_lost_turns
 from dasan.config import Settings
 from dasan.core.deps import LoginRequired, Policy, Public, policy_of
 from dasan.core.errors import DasanError
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await dispatcher.start()
         if settings.outbox_enabled:
             await outbox.start()
+        lost_turns = asyncio.create_task(answer_lost_turns(app)) if settings.bot_enabled else None
         warmup = None
         if settings.kb_warmup:
             # In the background: the server answers at once; the first search waits for the index.
@@ -90,6 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if warmup is not None and not warmup.done():
                 warmup.cancel()
+            if lost_turns is not None:
+                lost_turns.cancel()
+            app.state.bot_pool.shutdown(wait=False, cancel_futures=True)
             await outbox.stop()
             await dispatcher.stop()
             await bus.stop()
@@ -105,6 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_factory = make_sessionmaker(read_engine)
     app.state.bus = bus
     app.state.outbox = outbox
+    # Bot turns for text channels whose gateway should not wait for them (SMS): a small pool of
+    # its own, so a burst of messages never takes every request thread.
+    app.state.bot_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dasan-bot")
     app.state.dispatcher = dispatcher
     app.state.knowledge = knowledge
     api.mount(app)

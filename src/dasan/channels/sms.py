@@ -15,6 +15,7 @@ with `mo-recode = true` in the smsbox group (UCS-2 arrives as UTF-8) and
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -28,6 +29,7 @@ from dasan.core.errors import Invalid, NotFound
 from dasan.outbox.actions import do_delivery_report
 from dasan.security.models import ApiToken
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/channels/sms/kannel", tags=["channels"])
 KannelToken = Annotated[ApiToken, Depends(TokenAuth(query=True, channel="sms"))]
 
@@ -51,15 +53,24 @@ def kannel_mo(
     accepted, started = do_intake(session=session, msg=msg, max_chars=settings.max_message_chars,
                                   bot=settings.bot_enabled)
     session.commit()
-    if not accepted.duplicate:
-        # The same bot as web chat answers first (outside any transaction; its reply goes out
-        # through the outbox); a hand-off puts the contact in the queue.
-        turn = bot_turn(factory=request.app.state.session_factory, knowledge=request.app.state.knowledge,
-                        conversation_id=accepted.conversation_id, text=text)
-        started = started or (turn is not None and turn.action == "handoff")
     if started:
         request.app.state.dispatcher.kick()
+    if not accepted.duplicate and settings.bot_enabled:
+        # The same bot as web chat answers first; its reply goes out through the outbox and a
+        # hand-off puts the contact in the queue. It runs on the bot's own small pool, after this
+        # answer: Kannel is not kept waiting, and a burst of messages cannot take every thread.
+        request.app.state.bot_pool.submit(_bot_reply, request.app, accepted.conversation_id, text)
     return ""
+
+
+def _bot_reply(app, conversation_id: int, text: str) -> None:
+    try:
+        turn = bot_turn(factory=app.state.session_factory, knowledge=app.state.knowledge,
+                        conversation_id=conversation_id, text=text)
+        if turn is not None and turn.action == "handoff":
+            app.state.dispatcher.kick()
+    except Exception:  # the message is stored; an agent sees it if the bot could not answer
+        log.exception("bot turn for SMS conversation %s failed", conversation_id)
 
 
 @router.get("/dlr", response_class=PlainTextResponse)
@@ -71,4 +82,55 @@ def kannel_dlr(
     16 rejected)."""
     if do_delivery_report(session=session, item_id=id, kind=type, reply=reply) is None:
         raise NotFound(f"no outbox message {id}")
+    session.commit()  # in this thread, now: the writer lock is not held across a thread hop
     return ""
+
+
+def unanswered(session, *, older_than_s: float = 20.0, limit: int = 200) -> list[tuple[int, str]]:
+    """SMS contacts still with the bot whose last message from the citizen has no reply after it
+    and is older than `older_than_s`: their bot turn was lost (the process stopped first)."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from dasan.conversations.models import Conversation, ConvStatus, Message, MsgKind
+    from dasan.core import clock
+
+    last_in = (select(Message.conversation_id, func.max(Message.seq).label("seq"))
+               .where(Message.kind == MsgKind.INBOUND).group_by(Message.conversation_id).subquery())
+    last_out = (select(Message.conversation_id, func.max(Message.seq).label("seq"))
+                .where(Message.kind == MsgKind.OUTBOUND).group_by(Message.conversation_id).subquery())
+    rows = session.execute(
+        select(Conversation.id, Message.body)
+        .join(last_in, last_in.c.conversation_id == Conversation.id)
+        .outerjoin(last_out, last_out.c.conversation_id == Conversation.id)
+        .join(Message, (Message.conversation_id == Conversation.id) & (Message.seq == last_in.c.seq))
+        .where(Conversation.channel == "sms", Conversation.status == ConvStatus.BOT,
+               (last_out.c.seq.is_(None)) | (last_out.c.seq < last_in.c.seq),
+               Message.created_at < clock.now() - timedelta(seconds=older_than_s))
+        .limit(limit)
+    ).all()
+    return [(cid, body) for cid, body in rows]
+
+
+async def answer_lost_turns(app, *, every_s: float = 5.0) -> None:
+    """Background task: give the bot turns lost in a crash to the bot again."""
+    import asyncio
+
+    import anyio
+
+    from dasan.db.engine import session_scope
+
+    in_flight: dict[int, object] = {}
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            def find():
+                with session_scope(app.state.session_factory) as s:
+                    return unanswered(s)
+            for conv_id, text in await anyio.to_thread.run_sync(find):
+                fut = in_flight.get(conv_id)
+                if fut is None or fut.done():
+                    in_flight[conv_id] = app.state.bot_pool.submit(_bot_reply, app, conv_id, text)
+        except Exception:
+            log.exception("looking for unanswered SMS failed")

@@ -8,16 +8,16 @@ route without one.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from dasan.config import Settings
 from dasan.core.errors import DasanError, Forbidden, Unauthorized
-from dasan.db.engine import session_scope
 from dasan.orgs.models import Role, User
 from dasan.security.models import ApiToken, LoginSession
 from dasan.security.service import get_api_token, get_login_session
@@ -27,10 +27,33 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 ALL_ROLES = tuple(r.value for r in Role)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent."""
-    with session_scope(request.app.state.session_factory) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request, committed when the endpoint returns, before the response.
+
+    The commit (or rollback) and close run on a small thread pool of their own, never on the one
+    the sync endpoints run on: a request whose work is done must be able to end its transaction
+    (releasing its connection and, on SQLite, the writer lock) even when every request thread is
+    taken by requests waiting for exactly that — otherwise a burst deadlocks until timeouts."""
+    limiter = _teardown_limiter(request.app)
+    session = request.app.state.session_factory()
+    try:
         yield session
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(session.commit, limiter=limiter)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(session.rollback, limiter=limiter)
+        raise
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(session.close, limiter=limiter)
+
+
+def _teardown_limiter(app) -> anyio.CapacityLimiter:
+    limiter = getattr(app.state, "teardown_limiter", None)
+    if limiter is None:
+        limiter = app.state.teardown_limiter = anyio.CapacityLimiter(8)
+    return limiter
 
 
 def get_settings(request: Request) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ def make_engine(settings: Settings) -> Engine:
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8, max_overflow=8
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=48, max_overflow=16
         )
 
         @event.listens_for(engine, "connect")
@@ -47,11 +48,21 @@ def make_engine(settings: Settings) -> Engine:
                 holder[0] = None
                 writer.release()
 
+        holder_thread: list[int | None] = [None]
+
         @event.listens_for(engine, "begin")
         def _on_begin(conn):  # pragma: no cover - driver hook
             if not writer.acquire(timeout=30):
+                import sys
+                import traceback
+
+                frame = sys._current_frames().get(holder_thread[0] or 0)
+                where = "".join(traceback.format_stack(frame)) if frame else "(holder thread gone)"
+                logging.getLogger(__name__).error("writer lock held too long by thread %s, now at:\n%s",
+                                                  holder_thread[0], where)
                 raise sqlite3.OperationalError("database is locked (waited 30 s for the writer lock)")
             holder[0] = conn.connection.dbapi_connection
+            holder_thread[0] = threading.get_ident()
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
