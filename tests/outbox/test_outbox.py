@@ -140,3 +140,31 @@ def test_kannel_endpoints_check_the_token_and_store_each_message_once(client, se
     assert r.status_code == 422
     assert client.get("/channels/sms/kannel/dlr", params={"token": token, "id": 999, "type": 1}).status_code == 404
     assert client.get("/channels/sms/kannel/dlr", params={"token": token, "id": "x", "type": 1}).status_code == 422
+
+
+def test_opt_out_keywords_are_honoured(client, seeded):
+    from dasan.channels.sms import opt_keyword
+
+    assert opt_keyword(" stop ") == "out" and opt_keyword("수신 거부") == "out" and opt_keyword("수신동의") == "in"
+    assert opt_keyword("stop the noise please") is None
+    factory = seeded
+    with session_scope(factory) as s:
+        token = do_create_api_token(session=s, channel="sms")
+
+    def mo(text, mid):
+        r = client.get("/channels/sms/kannel/mo", params={"token": token, "from": "01033334444", "to": "120",
+                                                           "text": text, "id": mid})
+        assert r.status_code == 200
+
+    mo("주차 문의드립니다", "k1")
+    mo("수신거부", "k2")
+    conv = _items(factory)[0][1]
+    _reply(factory, conv, "답변드립니다")  # after the opt-out: not sent, and the agent sees why
+    items = _items(factory)
+    assert [(st, body[:6]) for _, _, st, _, body in items] == [("queued", "120 다산"), ("failed", "답변드립니다")]
+    mo("수신동의", "k3")
+    _reply(factory, conv, "다시 답변드립니다")
+    assert [st for _, _, st, _, _ in _items(factory)][-2:] == ["queued", "queued"]
+    with session_scope(factory) as s:
+        failed = s.scalar(select(OutboxItem).where(OutboxItem.status == "failed"))
+        assert "opted out" in failed.last_error

@@ -50,17 +50,53 @@ def kannel_mo(
         raise Invalid("empty message", code="empty_message")
     msg = IntakeMessage(channel="sms", external_id=f"kannel:{id}", sender=Sender(phone=sender), text=text,
                         sent_at=datetime.now(UTC), dialled_number=to or None)
+    keyword = opt_keyword(text)
     accepted, started = do_intake(session=session, msg=msg, max_chars=settings.max_message_chars,
-                                  bot=settings.bot_enabled)
+                                  bot=settings.bot_enabled and keyword is None)
+    if keyword is not None and not accepted.duplicate:
+        do_set_opt_out(session=session, conversation_id=accepted.conversation_id, opt_out=keyword == "out")
+        started = False
     session.commit()
     if started:
         request.app.state.dispatcher.kick()
-    if not accepted.duplicate and settings.bot_enabled:
+    if not accepted.duplicate and settings.bot_enabled and keyword is None:
         # The same bot as web chat answers first; its reply goes out through the outbox and a
         # hand-off puts the contact in the queue. It runs on the bot's own small pool, after this
         # answer: Kannel is not kept waiting, and a burst of messages cannot take every thread.
         request.app.state.bot_pool.submit(_bot_reply, request.app, accepted.conversation_id, text)
     return ""
+
+
+OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "수신거부", "거부", "080수신거부"}
+OPT_IN = {"START", "UNSTOP", "수신동의", "재수신"}
+
+
+def opt_keyword(text: str) -> str | None:
+    """'out' or 'in' when the whole message is an opt-out / opt-in keyword, else None."""
+    word = "".join(text.split()).upper()
+    return "out" if word in OPT_OUT else "in" if word in OPT_IN else None
+
+
+def do_set_opt_out(*, session, conversation_id: int, opt_out: bool) -> None:
+    """Honour an opt-out keyword: one confirmation SMS, then nothing more until they opt in."""
+    from dasan.conversations.actions import do_append_message, do_record_event
+    from dasan.conversations.models import Citizen, Conversation, MsgKind
+    from dasan.core import clock
+
+    conv = session.get(Conversation, conversation_id)
+    citizen = session.get(Citizen, conv.citizen_id)
+    if opt_out:
+        # The confirmation is queued before the opt-out takes effect (the outbox checks at flush).
+        do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND,
+                          body="120 다산콜센터 문자 수신거부가 처리되었습니다. "
+                               "다시 받으시려면 '수신동의'를 보내 주세요.")
+        session.flush()
+        citizen.sms_opt_out_at = clock.now()
+    else:
+        citizen.sms_opt_out_at = None
+        do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND,
+                          body="120 다산콜센터 문자 수신이 다시 시작되었습니다.")
+    do_record_event(session=session, conv=conv, kind="sms_opt_out" if opt_out else "sms_opt_in")
 
 
 def _bot_reply(app, conversation_id: int, text: str) -> None:

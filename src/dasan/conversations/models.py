@@ -47,6 +47,8 @@ class Citizen(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     lang: Mapped[str] = mapped_column(String(8), default="ko")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The citizen texted an opt-out keyword: no SMS goes to them until they opt in again.
+    sms_opt_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CitizenIdentity(Base):

@@ -16,7 +16,7 @@ from sqlalchemy import event, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from dasan.conversations.actions import notify_conversation
-from dasan.conversations.models import CitizenIdentity, Conversation, Message, MsgKind
+from dasan.conversations.models import Citizen, CitizenIdentity, Conversation, Message, MsgKind
 from dasan.core import clock
 from dasan.outbox.core import backoff_s
 from dasan.outbox.models import PENDING, OutboxItem, OutboxStatus
@@ -47,10 +47,13 @@ def _queue_outbound(session: Session, _ctx, _instances) -> None:
             continue
         conv = session.get(Conversation, obj.conversation_id)
         to = recipient_for(session, conv) if conv is not None else None
+        citizen = session.get(Citizen, conv.citizen_id) if conv is not None else None
         item = OutboxItem(message=obj, conversation_id=obj.conversation_id, channel=obj.channel,
                           recipient=to or "", body=obj.body, created_at=clock.now(), next_attempt_at=clock.now())
         if not to:
             item.status, item.last_error = OutboxStatus.FAILED, "the citizen has no phone number to reply to"
+        elif citizen is not None and citizen.sms_opt_out_at is not None:
+            item.status, item.last_error = OutboxStatus.FAILED, "the citizen opted out of SMS (수신거부)"
         session.add(item)
         session.info["outbox_new"] = True
 

@@ -1,4 +1,4 @@
-"""outbox of messages for gateways
+"""outbox of messages for gateways; SMS opt-out
 
 Revision ID: 0004
 Revises: 0003
@@ -40,7 +40,11 @@ def upgrade() -> None:
     op.create_index(op.f("ix_outbox_conversation_id"), "outbox", ["conversation_id"], unique=False)
     op.create_index(op.f("ix_outbox_next_attempt_at"), "outbox", ["next_attempt_at"], unique=False)
     op.create_index(op.f("ix_outbox_status"), "outbox", ["status"], unique=False)
+    with op.batch_alter_table("citizens") as b:
+        b.add_column(sa.Column("sms_opt_out_at", dasan.db.base.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("citizens") as b:
+        b.drop_column("sms_opt_out_at")
     op.drop_table("outbox")
