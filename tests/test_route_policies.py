@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from dasan.app import all_routes, route_policy
+from dasan.channels.webhook import SignedWebhook
 from dasan.core.deps import ALL_ROLES, Allow, Public, TokenAuth
 
 from .conftest import login
@@ -72,8 +73,8 @@ def test_walk_every_http_route_with_every_role(app, clients):
             where = f"{method} {route.path} as {role}: {r.status_code} {r.text[:120]}"
             if isinstance(policy, Public):
                 assert r.status_code != 401, where
-            elif isinstance(policy, TokenAuth):
-                # A login cookie never stands in for an integration token.
+            elif isinstance(policy, TokenAuth | SignedWebhook):
+                # A login cookie never stands in for an integration token or a signature.
                 assert r.status_code == 401, where
             else:
                 assert isinstance(policy, Allow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from dasan.channels import intake, sms, webchat
+from dasan.channels import intake, sms, webchat, webhook
 from dasan.conversations import views as conversations
 from dasan.knowledge import views as knowledge
 from dasan.orgs import views as orgs
@@ -14,7 +14,8 @@ from dasan.supervisor import views as supervisor
 from dasan.web import views as web
 
 ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, reports.router,
-           routing.router, intake.router, sms.router, webchat.router)
+           routing.router, intake.router, sms.router, webhook.router,
+           webchat.router)
 
 
 def mount(app: FastAPI) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from dasan.config import Settings
+from dasan.core.errors import DasanError
 
 
 def _settings() -> Settings:
@@ -93,6 +94,19 @@ def cmd_users_create(args) -> int:
     finally:
         engine.dispose()
     print(json.dumps(out, ensure_ascii=False) if args.json else f"created user {out['username']} ({out['role']})")
+    return 0
+
+
+def cmd_webhooks_create(args) -> int:
+    from dasan.channels.webhook import do_create_source
+    from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+
+    factory = make_sessionmaker(make_engine(_settings()))
+    with session_scope(factory) as s:
+        secret = do_create_source(session=s, platform=args.platform, callback_url=args.callback_url or "",
+                                  reply_window_h=args.reply_window_h)
+    _print({"platform": args.platform, "channel": f"sns-{args.platform}", "secret": secret,
+            "webhook": f"/channels/webhook/{args.platform}"}, args.json)
     return 0
 
 
@@ -323,6 +337,14 @@ def build_parser() -> argparse.ArgumentParser:
     uc.add_argument("--json", action="store_true")
     uc.set_defaults(func=cmd_users_create)
 
+    hooks = sub.add_parser("webhooks", help="signed webhook platforms (SNS connectors)").add_subparsers(
+        dest="webhooks_command", required=True)
+    wc = hooks.add_parser("create", help="register a platform; prints its signing secret once")
+    wc.add_argument("--platform", required=True)
+    wc.add_argument("--callback-url", help="where replies to its citizens are POSTed (signed)")
+    wc.add_argument("--reply-window-h", type=int, default=24)
+    wc.add_argument("--json", action="store_true")
+    wc.set_defaults(func=cmd_webhooks_create)
     tokens = sub.add_parser("tokens", help="integration tokens").add_subparsers(dest="tokens_command", required=True)
     tc = tokens.add_parser("create", help="create a channel token for the intake API")
     tc.add_argument("--channel", required=True)
@@ -421,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except ValueError as e:  # bad input files: a clear message, nothing changed
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except DasanError as e:  # refused by an action (e.g. a duplicate name): same
+        print(f"error: {e.message}", file=sys.stderr)
         return 2
 
 

@@ -118,6 +118,8 @@ class Conversation(Base):
     callback_number: Mapped[str | None] = mapped_column(String(40))
     # A reserved callback: the contact rejoins the line at this time (and keeps priority from it).
     callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Platforms that allow replies only for a while after the citizen's message (SNS): the deadline.
+    reply_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Message(Base):

@@ -62,6 +62,7 @@ class ConversationRead(BaseModel):
     dialled_number: str = ""
     callback_number: str | None = None  # the citizen asked to be called back on this number
     callback_at: datetime | None = None  # … at this reserved time
+    reply_by: datetime | None = None  # the platform accepts replies until then (SNS)
 
 
 class ConversationDetail(ConversationRead):

@@ -41,7 +41,7 @@ def _read(session, conv: Conversation) -> ConversationRead:
         citizen_id=conv.citizen_id, citizen_name=service.citizen_name(citizen), agent_id=conv.agent_id,
         offered_to_id=conv.offered_to_id, created_at=conv.created_at, department_name=dept.name if dept else "",
         dialled_number=conv.dialled_number, callback_number=conv.callback_number,
-        callback_at=conv.callback_at,
+        callback_at=conv.callback_at, reply_by=conv.reply_by,
     )
 
 

@@ -1,5 +1,6 @@
 """Import every model so the metadata is complete (migrations, create_all)."""
 
+from dasan.channels import models as channels  # noqa: F401
 from dasan.conversations import models as conversations  # noqa: F401
 from dasan.db.base import Base
 from dasan.knowledge import models as knowledge  # noqa: F401

@@ -21,7 +21,11 @@ from dasan.core import clock
 from dasan.outbox.core import backoff_s
 from dasan.outbox.models import PENDING, OutboxItem, OutboxStatus
 
-GATEWAY_CHANNELS = {"sms"}  # channels whose outbound messages a gateway delivers
+GATEWAY_CHANNELS = {"sms"}  # channels whose outbound messages a gateway delivers (and every sns-*)
+
+
+def has_gateway(channel: str) -> bool:
+    return channel in GATEWAY_CHANNELS or channel.startswith("sns-")
 MAX_AGE = timedelta(hours=24)  # after this long without success a row fails for good
 _after_commit_hooks: list[Callable[[], None]] = []  # e.g. the worker's kick, per process
 
@@ -34,16 +38,18 @@ def on_new_items(callback: Callable[[], None]) -> Callable[[], None]:
 
 
 def recipient_for(session: Session, conv: Conversation) -> str | None:
-    """Where a reply on this conversation goes: the citizen's phone number for SMS."""
+    """Where a reply on this conversation goes: the citizen's phone number for SMS, the
+    platform's user id for a webhook platform."""
+    kind = "phone" if conv.channel == "sms" else f"{conv.channel}:id"
     with session.no_autoflush:
         return session.scalar(select(CitizenIdentity.value).where(
-            CitizenIdentity.citizen_id == conv.citizen_id, CitizenIdentity.kind == "phone"))
+            CitizenIdentity.citizen_id == conv.citizen_id, CitizenIdentity.kind == kind))
 
 
 @event.listens_for(Session, "before_flush")
 def _queue_outbound(session: Session, _ctx, _instances) -> None:
     for obj in list(session.new):
-        if not isinstance(obj, Message) or obj.kind != MsgKind.OUTBOUND or obj.channel not in GATEWAY_CHANNELS:
+        if not isinstance(obj, Message) or obj.kind != MsgKind.OUTBOUND or not has_gateway(obj.channel):
             continue
         conv = session.get(Conversation, obj.conversation_id)
         to = recipient_for(session, conv) if conv is not None else None
@@ -52,7 +58,7 @@ def _queue_outbound(session: Session, _ctx, _instances) -> None:
                           recipient=to or "", body=obj.body, created_at=clock.now(), next_attempt_at=clock.now())
         if not to:
             item.status, item.last_error = OutboxStatus.FAILED, "the citizen has no phone number to reply to"
-        elif citizen is not None and citizen.sms_opt_out_at is not None:
+        elif obj.channel == "sms" and citizen is not None and citizen.sms_opt_out_at is not None:
             item.status, item.last_error = OutboxStatus.FAILED, "the citizen opted out of SMS (수신거부)"
         session.add(item)
         session.info["outbox_new"] = True

@@ -41,7 +41,7 @@ class OutboxWorker:
             if not batch:
                 return done
             for item_id, channel, item in batch:
-                sender = self.senders.get(channel)
+                sender = self.senders.get(channel) or (self.senders.get("sns") if channel.startswith("sns-") else None)
                 if sender is None:
                     result_ok, error, permanent = False, f"no sender for channel {channel}", True
                 else:

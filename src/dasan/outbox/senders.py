@@ -50,5 +50,47 @@ class KannelSender:
         return Result(False, f"Kannel answered {r.status_code}: {text}", permanent=400 <= r.status_code < 500)
 
 
-def senders_for(settings: Settings) -> dict[str, KannelSender]:
-    return {"sms": KannelSender(settings)}
+class WebhookReplySender:
+    """Replies on a webhook platform: POSTed as JSON to the platform's callback URL, signed like
+    the webhook itself (channels/signing.py), idempotent for the connector on `message_id`."""
+
+    def __init__(self, factory, client: httpx.Client | None = None) -> None:
+        self.factory = factory
+        self.client = client or httpx.Client(timeout=10.0)
+
+    def send(self, item: OutboxItem) -> Result:
+        import json
+        import time
+
+        from sqlalchemy import select
+
+        from dasan.channels.models import WebhookSource
+        from dasan.channels.signing import sign
+        from dasan.db.engine import session_scope
+
+        platform = item.channel.removeprefix("sns-")
+        with session_scope(self.factory) as s:
+            source = s.scalar(select(WebhookSource).where(WebhookSource.platform == platform))
+            url, secret = (source.callback_url, source.secret) if source else ("", "")
+        if not url:
+            return Result(False, f"no callback URL configured for platform '{platform}'", permanent=True)
+        body = json.dumps({"message_id": f"dasan-{item.id}", "recipient": item.recipient, "text": item.body},
+                          ensure_ascii=False).encode()
+        ts = int(time.time())
+        try:
+            r = self.client.post(url, content=body, headers={
+                "Content-Type": "application/json", "X-Dasan-Timestamp": str(ts),
+                "X-Dasan-Signature": sign(secret, ts, body)})
+        except httpx.HTTPError as e:
+            return Result(False, f"{platform} unreachable: {type(e).__name__}")
+        if 200 <= r.status_code < 300:
+            return Result(True)
+        return Result(False, f"{platform} answered {r.status_code}: {r.text.strip()[:200]}",
+                      permanent=400 <= r.status_code < 500 and r.status_code != 429)
+
+
+def senders_for(settings: Settings, factory=None) -> dict:
+    senders: dict = {"sms": KannelSender(settings)}
+    if factory is not None:
+        senders["sns"] = WebhookReplySender(factory)
+    return senders

@@ -1,0 +1,145 @@
+"""The generic signed-webhook channel any social-platform connector can target (M6).
+
+`POST /channels/webhook/{platform}` with a JSON message, signed (channels/signing.py):
+
+    {"message_id": "...", "sender": {"id": "...", "name": "..."}, "text": "...",
+     "sent_at": "2026-11-22T10:00:00+09:00", "attachments": [...]}
+
+Idempotent on the platform's message id (a replay is stored once). Replies to a conversation on
+this channel go out through the outbox to the source's `callback_url`, signed the same way.
+Conversations remember the platform's reply deadline (`reply_window_h` after the citizen's last
+message, 24 h by default), shown to the agent.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dasan.channels.intake import Attachment, IntakeMessage, Sender, do_intake
+from dasan.channels.models import WebhookSource
+from dasan.channels.signing import MAX_BODY, verify
+from dasan.core.deps import Policy
+from dasan.core.errors import DasanError, Invalid, NotFound, Unauthorized
+from dasan.db.engine import session_scope
+
+router = APIRouter(prefix="/channels/webhook", tags=["channels"])
+PLATFORM = r"^[a-z][a-z0-9]{1,10}$"
+
+
+class TooLarge(DasanError):
+    status = 413
+    code = "too_large"
+
+
+class WebhookSender(BaseModel):
+    id: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, max_length=120)
+    lang: str | None = None
+
+
+class WebhookMessage(BaseModel):
+    message_id: str = Field(min_length=1, max_length=200)
+    sender: WebhookSender
+    text: str = Field(default="", max_length=4000)
+    sent_at: datetime | None = None
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+
+
+def channel_name(platform: str) -> str:
+    return f"sns-{platform}"
+
+
+def do_create_source(*, session: Session, platform: str, callback_url: str = "", reply_window_h: int = 24) -> str:
+    """Register a platform; returns its new signing secret (shown once)."""
+    import re
+
+    if not re.match(PLATFORM, platform):
+        raise Invalid("platform: 2–11 lowercase letters or digits, starting with a letter", code="bad_platform")
+    if session.scalar(select(WebhookSource).where(WebhookSource.platform == platform)) is not None:
+        raise Invalid(f"platform '{platform}' already exists", code="exists")
+    secret = secrets.token_urlsafe(32)
+    session.add(WebhookSource(platform=platform, secret=secret, callback_url=callback_url,
+                              reply_window_h=reply_window_h))
+    session.flush()
+    return secret
+
+
+class SignedWebhook(Policy):
+    """A request signed with the platform's secret, fresh, and no bigger than 64 KB. Returns the
+    source and the raw body it verified."""
+
+    kind = "signed"
+
+    async def __call__(self, request: Request, platform: str) -> tuple[WebhookSource, bytes]:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY:
+            raise TooLarge(f"body larger than {MAX_BODY} bytes")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise TooLarge(f"body larger than {MAX_BODY} bytes")
+        ts, sig = request.headers.get("x-dasan-timestamp"), request.headers.get("x-dasan-signature")
+        if not ts or not sig:
+            raise Unauthorized("missing X-Dasan-Timestamp or X-Dasan-Signature", code="unsigned")
+
+        def load() -> WebhookSource | None:
+            with session_scope(request.app.state.session_factory) as s:
+                return s.scalar(select(WebhookSource).where(WebhookSource.platform == platform))
+
+        source = await anyio.to_thread.run_sync(load)
+        if source is None:
+            raise NotFound(f"unknown platform '{platform}'")
+        reason = verify(source.secret, ts, sig, body, now=time.time())
+        if reason is not None:
+            raise Unauthorized(reason, code="stale" if reason.startswith("stale") else "bad_signature")
+        return source, body
+
+
+@router.post("/{platform}", status_code=202)
+async def receive(request: Request, platform: str,
+                  signed: Annotated[tuple[WebhookSource, bytes], Depends(SignedWebhook())]):
+    """One citizen message from a platform connector."""
+    source, body = signed
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return JSONResponse({"error": "malformed_json", "message": "the body is not valid JSON"}, status_code=400)
+    try:
+        msg = WebhookMessage.model_validate(payload)
+    except ValidationError as e:
+        raise Invalid("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()),
+                      code="invalid") from None
+    if not msg.text.strip() and not msg.attachments:
+        raise Invalid("a message needs text or attachments", code="empty_message")
+    settings = request.app.state.settings
+    intake = IntakeMessage(channel=channel_name(source.platform), external_id=msg.message_id,
+                           sender=Sender(id=msg.sender.id, name=msg.sender.name, lang=msg.sender.lang),
+                           text=msg.text or " ", sent_at=msg.sent_at or datetime.now(UTC),
+                           attachments=msg.attachments)
+
+    def store():
+        from dasan.conversations.models import Conversation
+
+        with session_scope(request.app.state.session_factory) as s:
+            accepted, started = do_intake(session=s, msg=intake, max_chars=settings.max_message_chars)
+            if not accepted.duplicate:
+                conv = s.get(Conversation, accepted.conversation_id)
+                conv.reply_by = datetime.now(UTC) + timedelta(hours=source.reply_window_h)
+            return accepted, started
+
+    accepted, started = await anyio.to_thread.run_sync(store)
+    if started:
+        request.app.state.dispatcher.kick()
+    return accepted.model_dump()
