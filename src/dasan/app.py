@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dasan import api
 from dasan.channels.sms import answer_lost_turns
+from dasan.channels.webhook import escalate_periodically
 from dasan.config import Settings
 from dasan.core.deps import LoginRequired, Policy, Public, policy_of
 from dasan.core.errors import DasanError
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.outbox_enabled:
             await outbox.start()
         lost_turns = asyncio.create_task(answer_lost_turns(app)) if settings.bot_enabled else None
+        deadlines = asyncio.create_task(escalate_periodically(app))
         warmup = None
         if settings.kb_warmup:
             # In the background: the server answers at once; the first search waits for the index.
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 warmup.cancel()
             if lost_turns is not None:
                 lost_turns.cancel()
+            deadlines.cancel()
             app.state.bot_pool.shutdown(wait=False, cancel_futures=True)
             await outbox.stop()
             await dispatcher.stop()

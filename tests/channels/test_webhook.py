@@ -123,3 +123,32 @@ def test_agent_reply_goes_out_signed_to_the_platform(client, seeded, app, callba
     sent = json.loads(body)
     assert sent["recipient"] == "user-77" and sent["text"] == "신고는 120 앱에서 하실 수 있습니다."
     assert len(got) == 1
+
+
+def test_reply_deadline_warns_once_before_and_once_after_unless_answered(client, seeded):
+    from datetime import timedelta
+
+    from dasan.channels.webhook import do_escalate_reply_deadlines
+    from dasan.conversations.actions import do_append_message
+    from dasan.conversations.models import ConversationEvent, MsgKind
+    from dasan.core import clock
+
+    factory = seeded
+    with session_scope(factory) as s:
+        secret = do_create_source(session=s, platform="fb")
+    conv_id = _post(client, "fb", secret, BODY).json()["conversation_id"]
+    other = _post(client, "fb", secret, {**BODY, "message_id": "kk-2", "sender": {"id": "user-88"}}).json()
+
+    def run(hours):
+        with session_scope(factory) as s:
+            return do_escalate_reply_deadlines(session=s, now=clock.now() + timedelta(hours=hours))
+
+    with session_scope(factory) as s:  # the other citizen gets an answer in time
+        do_append_message(session=s, conv=s.get(Conversation, other["conversation_id"]), kind=MsgKind.OUTBOUND,
+                          body="답변드립니다")
+    assert run(10) == 0  # far from the deadline
+    assert run(22.5) == 1 and run(23) == 0  # warned once, 90 minutes before
+    assert run(24.5) == 1 and run(30) == 0  # and once when it passed
+    with session_scope(factory) as s:
+        kinds = s.scalars(select(ConversationEvent.kind).where(ConversationEvent.conversation_id == conv_id)).all()
+        assert kinds.count("reply_deadline_near") == 1 and kinds.count("reply_deadline_passed") == 1

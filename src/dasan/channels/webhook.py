@@ -143,3 +143,58 @@ async def receive(request: Request, platform: str,
     if started:
         request.app.state.dispatcher.kick()
     return accepted.model_dump()
+
+
+WARN_BEFORE = timedelta(hours=2)
+
+
+def do_escalate_reply_deadlines(*, session: Session, now: datetime, warn_before: timedelta = WARN_BEFORE) -> int:
+    """Open SNS contacts still waiting for our reply: two hours before the platform's deadline the
+    agent and the supervisors are warned, and again when it has passed — each once per citizen
+    message (a conversation event records it). Returns the warnings sent."""
+    from dasan.conversations.actions import do_record_event, notify_conversation
+    from dasan.conversations.models import OPEN_STATUSES, Conversation, ConversationEvent, Message, MsgKind
+
+    sent = 0
+    convs = session.scalars(select(Conversation).where(
+        Conversation.channel.like("sns-%"), Conversation.status.in_(OPEN_STATUSES),
+        Conversation.reply_by.is_not(None), Conversation.reply_by <= now + warn_before))
+    for conv in convs:
+        last_in = session.scalar(select(Message.seq).where(Message.conversation_id == conv.id,
+                                                           Message.kind == MsgKind.INBOUND)
+                                 .order_by(Message.seq.desc()).limit(1)) or 0
+        answered = session.scalar(select(Message.id).where(Message.conversation_id == conv.id,
+                                                           Message.kind == MsgKind.OUTBOUND, Message.seq > last_in)
+                                  .limit(1))
+        if answered is not None:
+            continue
+        kind = "reply_deadline_passed" if conv.reply_by <= now else "reply_deadline_near"
+        done = session.scalars(select(ConversationEvent.data).where(
+            ConversationEvent.conversation_id == conv.id, ConversationEvent.kind == kind)).all()
+        if any(d.get("after_seq") == last_in for d in done):
+            continue
+        do_record_event(session=session, conv=conv, kind=kind,
+                        data={"after_seq": last_in, "reply_by": conv.reply_by.isoformat()})
+        notify_conversation(session, conv)  # the agent and the supervisors
+        sent += 1
+    session.flush()
+    return sent
+
+
+async def escalate_periodically(app, *, every_s: float = 30.0) -> None:
+    """Background task: reply-deadline warnings for SNS contacts."""
+    import asyncio
+    import logging
+
+    from dasan.core import clock
+
+    log = logging.getLogger(__name__)
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            def run():
+                with session_scope(app.state.session_factory) as s:
+                    return do_escalate_reply_deadlines(session=s, now=clock.now())
+            await anyio.to_thread.run_sync(run)
+        except Exception:
+            log.exception("reply-deadline escalation failed")

@@ -93,6 +93,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "flagged": {"ko": "신고됨", "en": "reported"},
     "reports": {"ko": "구간 보고서", "en": "Interval report"},
     "callback_requested": {"ko": "전화 회신 요청", "en": "Call back"},
+    "reply_by": {"ko": "답장 기한", "en": "Reply by"},
     "delivery_queued": {"ko": "전송 대기", "en": "waiting to send"},
     "delivery_sending": {"ko": "전송 중", "en": "sending"},
     "delivery_sent": {"ko": "전송됨", "en": "sent"},

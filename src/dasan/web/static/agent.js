@@ -58,7 +58,9 @@ function renderHead() {
     el("span", { id: "conv-status", class: "status" }, S[c.status] || c.status),
     c.department_name ? ` · ${c.department_name} (${c.dialled_number})` : "",
     c.callback_number ? el("span", { id: "callback", class: "callback" }, ` · ${S.callback_requested || "callback"}: ${c.callback_number}` +
-      (c.callback_at ? ` (${fmtTime(c.callback_at)})` : "")) : "");
+      (c.callback_at ? ` (${fmtTime(c.callback_at)})` : "")) : "",
+    c.reply_by ? el("span", { id: "reply-by", class: new Date(c.reply_by) - Date.now() < 2 * 3600e3 ? "deadline near" : "deadline" },
+      ` · ${S.reply_by || "reply by"} ${new Date(c.reply_by).toLocaleString(document.documentElement.lang)}`) : "");
   const live = c.status === "active";
   $("reply-form").hidden = !live;
   $("transfer-box").hidden = !live;
