@@ -86,6 +86,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await outbox.start()
         lost_turns = asyncio.create_task(answer_lost_turns(app)) if settings.bot_enabled else None
         deadlines = asyncio.create_task(escalate_periodically(app))
+        smtp = None
+        if settings.smtp_listen_port:
+            from aiosmtpd.controller import Controller
+
+            from dasan.channels.email import InboundHandler
+
+            smtp = Controller(InboundHandler(factory, on_new=dispatcher.kick), hostname="127.0.0.1",
+                              port=settings.smtp_listen_port)
+            smtp.start()
         warmup = None
         if settings.kb_warmup:
             # In the background: the server answers at once; the first search waits for the index.
@@ -98,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if lost_turns is not None:
                 lost_turns.cancel()
             deadlines.cancel()
+            if smtp is not None:
+                smtp.stop()
             app.state.bot_pool.shutdown(wait=False, cancel_futures=True)
             await outbox.stop()
             await dispatcher.stop()

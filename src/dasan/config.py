@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     kannel_token: str = ""
     outbox_interval_s: float = 0.5
     outbox_enabled: bool = True  # this process hands outbound messages to gateways
+    # Email: the SMTP server Dasan runs for inbound mail (None: off), and where replies are sent.
+    smtp_listen_port: int | None = None
+    smtp_host: str | None = None  # outbound relay, e.g. 127.0.0.1
+    smtp_port: int = 25
+    email_from: str = "120@dasan.seoul.example"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

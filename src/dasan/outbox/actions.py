@@ -21,7 +21,7 @@ from dasan.core import clock
 from dasan.outbox.core import backoff_s
 from dasan.outbox.models import PENDING, OutboxItem, OutboxStatus
 
-GATEWAY_CHANNELS = {"sms"}  # channels whose outbound messages a gateway delivers (and every sns-*)
+GATEWAY_CHANNELS = {"sms", "email"}  # channels whose outbound messages a gateway delivers (and every sns-*)
 
 
 def has_gateway(channel: str) -> bool:
@@ -40,7 +40,7 @@ def on_new_items(callback: Callable[[], None]) -> Callable[[], None]:
 def recipient_for(session: Session, conv: Conversation) -> str | None:
     """Where a reply on this conversation goes: the citizen's phone number for SMS, the
     platform's user id for a webhook platform."""
-    kind = "phone" if conv.channel == "sms" else f"{conv.channel}:id"
+    kind = {"sms": "phone", "email": "email"}.get(conv.channel, f"{conv.channel}:id")
     with session.no_autoflush:
         return session.scalar(select(CitizenIdentity.value).where(
             CitizenIdentity.citizen_id == conv.citizen_id, CitizenIdentity.kind == kind))

@@ -89,8 +89,47 @@ class WebhookReplySender:
                       permanent=400 <= r.status_code < 500 and r.status_code != 429)
 
 
+class EmailSender:
+    """Replies by SMTP, threaded on the citizen's last email (In-Reply-To / References); the
+    Message-ID names the outbox row, so a receiving server can drop a resend."""
+
+    def __init__(self, settings: Settings, factory) -> None:
+        self.settings = settings
+        self.factory = factory
+
+    def send(self, item: OutboxItem) -> Result:
+        import smtplib
+
+        from sqlalchemy import select
+
+        from dasan.channels.email import build_reply
+        from dasan.conversations.models import Message
+        from dasan.db.engine import session_scope
+
+        if not self.settings.smtp_host:
+            return Result(False, "no SMTP server configured (DASAN_SMTP_HOST)")
+        with session_scope(self.factory) as s:
+            inbound = s.scalars(select(Message).where(Message.conversation_id == item.conversation_id,
+                                                      Message.kind == "inbound", Message.channel == "email")
+                                .order_by(Message.seq)).all()
+            ids = [m.external_id.removeprefix("email:") for m in inbound if m.external_id]
+            first_line = inbound[0].body.split("\n", 1)[0][:150] if inbound else ""
+        domain = self.settings.email_from.rpartition("@")[2] or "dasan.local"
+        msg = build_reply(item=item, conv_first_line=first_line, in_reply_to=ids[-1] if ids else None,
+                          references=ids[:-1], sender=self.settings.email_from, domain=domain)
+        try:
+            with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10) as smtp:
+                smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as e:
+            return Result(False, f"SMTP refused the recipient: {e}", permanent=True)
+        except (OSError, smtplib.SMTPException) as e:
+            return Result(False, f"SMTP unreachable or refused: {type(e).__name__}")
+        return Result(True)
+
+
 def senders_for(settings: Settings, factory=None) -> dict:
     senders: dict = {"sms": KannelSender(settings)}
     if factory is not None:
         senders["sns"] = WebhookReplySender(factory)
+        senders["email"] = EmailSender(settings, factory)
     return senders

@@ -1,0 +1,155 @@
+"""Email (M6): an SMTP server Dasan runs for inbound mail, replies through the outbox by SMTP.
+
+Threading: a reply from a citizen names earlier messages in In-Reply-To / References; if one of
+them is a message of an open conversation (an email the citizen sent, or one of our replies —
+our Message-IDs name the outbox row), the email joins that conversation; otherwise it goes
+through the intake like any text contact (the citizen's open email conversation, or a new one).
+The SMTP transaction is acknowledged (250) only after commit, so a sending server retries on
+any failure, and the Message-ID makes a retry a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dasan.channels.intake import Attachment, IntakeMessage, Sender, do_intake
+from dasan.conversations.actions import do_append_message
+from dasan.conversations.models import Conversation, ConvStatus, Message, MsgKind
+from dasan.db.engine import session_scope
+
+log = logging.getLogger(__name__)
+OURS = re.compile(r"<dasan-o(\d+)@")
+MAX_ATTACHMENTS = 20
+
+
+@dataclass
+class ParsedEmail:
+    message_id: str
+    from_addr: str
+    from_name: str
+    subject: str
+    refs: list[str]
+    text: str
+    attachments: list[dict] = field(default_factory=list)
+
+
+def _html_to_text(html: str) -> str:
+    import nh3
+
+    return re.sub(r"\n{3,}", "\n\n", nh3.clean(re.sub(r"(?i)<br\s*/?>|</p>", "\n", html), tags=set())).strip()
+
+
+def parse_email(raw: bytes) -> ParsedEmail:
+    """The parts Dasan keeps of one email (pure)."""
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    name, addr = parseaddr(str(msg.get("From", "")))
+    refs = re.findall(r"<[^>]+>", f"{msg.get('In-Reply-To', '')} {msg.get('References', '')}")
+    body = msg.get_body(preferencelist=("plain", "html"))
+    text = ""
+    if body is not None:
+        text = body.get_content()
+        if body.get_content_type() == "text/html":
+            text = _html_to_text(text)
+    attachments = [{"url": f"email-attachment:{part.get_filename() or 'file'}",
+                    "content_type": part.get_content_type(), "name": part.get_filename() or "",
+                    "size": len(part.get_payload(decode=True) or b"")}
+                   for part in msg.iter_attachments()][:MAX_ATTACHMENTS]
+    msgid = str(msg.get("Message-ID", "")).strip()
+    return ParsedEmail(message_id=msgid, from_addr=addr.lower(), from_name=name, subject=str(msg.get("Subject", "")),
+                       refs=refs, text=text.strip(), attachments=attachments)
+
+
+def _thread_of(session: Session, refs: list[str]) -> Conversation | None:
+    from dasan.outbox.models import OutboxItem
+
+    for ref in reversed(refs):  # the most recent reference first
+        m = OURS.match(ref)
+        if m:
+            item = session.get(OutboxItem, int(m.group(1)))
+            conv = session.get(Conversation, item.conversation_id) if item else None
+        else:
+            found = session.scalar(select(Message).where(Message.channel == "email",
+                                                         Message.external_id == f"email:{ref}"))
+            conv = session.get(Conversation, found.conversation_id) if found else None
+        if conv is not None and conv.status != ConvStatus.CLOSED:
+            return conv
+    return None
+
+
+def do_store_email(*, session: Session, mail: ParsedEmail, max_chars: int = 4000) -> tuple[int, bool]:
+    """Store one inbound email exactly once; returns (conversation id, a new conversation was queued)."""
+    if not mail.message_id or not mail.from_addr:
+        raise ValueError("an email needs a Message-ID and a From address")
+    text = f"{mail.subject}\n\n{mail.text}".strip()[:max_chars] if mail.subject else mail.text[:max_chars]
+    conv = _thread_of(session, mail.refs)
+    if conv is not None:
+        msg, _ = do_append_message(session=session, conv=conv, kind=MsgKind.INBOUND, body=text or "(빈 메일)",
+                                   external_id=f"email:{mail.message_id}", sent_at=datetime.now(UTC),
+                                   attachments=mail.attachments)
+        return msg.conversation_id, False
+    accepted, started = do_intake(session=session, max_chars=max_chars, msg=IntakeMessage(
+        channel="email", external_id=f"email:{mail.message_id}", sender=Sender(email=mail.from_addr,
+                                                                                 name=mail.from_name or None),
+        text=text or "(빈 메일)", sent_at=datetime.now(UTC),
+        attachments=[Attachment(url=a["url"], content_type=a["content_type"], name=a["name"], size=a["size"])
+                     for a in mail.attachments]))
+    return accepted.conversation_id, started
+
+
+class InboundHandler:
+    """aiosmtpd handler: 250 after commit, 451 (try again) on any failure, 550 for junk."""
+
+    def __init__(self, factory: sessionmaker[Session], on_new=None) -> None:
+        self.factory = factory
+        self.on_new = on_new
+
+    def _store(self, raw: bytes) -> str:
+        try:
+            mail = parse_email(raw)
+        except Exception:
+            return "550 message could not be parsed"
+        if not mail.message_id or not mail.from_addr:
+            return "550 a Message-ID and a From address are required"
+        try:
+            with session_scope(self.factory) as s:
+                _, started = do_store_email(session=s, mail=mail)
+        except Exception:
+            log.exception("storing an email failed")
+            return "451 temporary failure, try again later"
+        if started and self.on_new:
+            self.on_new()
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        return await asyncio.get_running_loop().run_in_executor(None, self._store, envelope.content)
+
+
+def build_reply(*, item, conv_first_line: str, in_reply_to: str | None, references: list[str], sender: str,
+                domain: str) -> EmailMessage:
+    """The reply email for one outbox row: threaded on the citizen's last email."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = item.recipient
+    subject = conv_first_line or "120 다산콜센터 답변"
+    msg["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+    msg["Message-ID"] = f"<dasan-o{item.id}@{domain}>"
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = " ".join([*references, in_reply_to][-10:])
+    msg.set_content(item.body)
+    return msg
+
+
+def recipients(header: str) -> list[str]:
+    return [a for _, a in getaddresses([header]) if a]
