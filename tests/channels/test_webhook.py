@@ -54,6 +54,8 @@ def test_every_bad_request_gets_a_clear_4xx_and_stores_nothing(client, seeded):
         (_post(client, "kakao", secret, None, raw=b'{"message_id": "x", '), 400, "malformed_json"),
         (_post(client, "kakao", secret, None, raw=b"x" * (64 * 1024 + 1)), 413, "too_large"),
         (_post(client, "kakao", secret, {"sender": {"id": "u"}, "text": "no id"}), 422, "invalid"),
+        (_post(client, "kakao", secret, {**BODY, "sender": {"id": "u", "lang": "xx"}}), 422, "invalid"),
+        (_post(client, "kakao", secret, {**BODY, "sent_at": "2026-11-22T10:00:00"}), 422, "invalid"),
         (_post(client, "nope", secret, BODY), 404, "not_found"),
         (client.post("/channels/webhook/kakao", json=BODY), 401, "unsigned"),
     ]

@@ -124,10 +124,13 @@ async def receive(request: Request, platform: str,
     if not msg.text.strip() and not msg.attachments:
         raise Invalid("a message needs text or attachments", code="empty_message")
     settings = request.app.state.settings
-    intake = IntakeMessage(channel=channel_name(source.platform), external_id=msg.message_id,
-                           sender=Sender(id=msg.sender.id, name=msg.sender.name, lang=msg.sender.lang),
-                           text=msg.text or " ", sent_at=msg.sent_at or datetime.now(UTC),
-                           attachments=msg.attachments)
+    try:
+        intake = IntakeMessage(channel=channel_name(source.platform), external_id=msg.message_id,
+                               sender=Sender(id=msg.sender.id, name=msg.sender.name, lang=msg.sender.lang),
+                               text=msg.text or " ", sent_at=msg.sent_at or datetime.now(UTC),
+                               attachments=msg.attachments)
+    except ValidationError as e:
+        raise Invalid("; ".join(err["msg"] for err in e.errors()), code="invalid") from None
 
     def store():
         from dasan.conversations.models import Conversation
