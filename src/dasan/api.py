@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from dasan.attachments import views as attachments
 from dasan.channels import intake, sms, webchat, webhook
 from dasan.conversations import views as conversations
 from dasan.knowledge import views as knowledge
@@ -15,7 +16,7 @@ from dasan.web import views as web
 
 ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, reports.router,
            routing.router, intake.router, sms.router, webhook.router,
-           webchat.router)
+           webchat.router, attachments.router)
 
 
 def mount(app: FastAPI) -> None:

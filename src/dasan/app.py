@@ -92,7 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             from dasan.channels.email import InboundHandler
 
-            smtp = Controller(InboundHandler(factory, on_new=dispatcher.kick), hostname="127.0.0.1",
+            smtp = Controller(InboundHandler(factory, on_new=dispatcher.kick, data_dir=settings.data_dir),
+                              hostname="127.0.0.1",
                               port=settings.smtp_listen_port)
             smtp.start()
         warmup = None

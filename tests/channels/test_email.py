@@ -44,7 +44,8 @@ def mail_stack(settings):
                                                  "smtp_port": relay_port, "bot_enabled": False}))
     with session_scope(app.state.session_factory) as s:
         seed(session=s)
-    with TestClient(app):
+    with TestClient(app) as client:
+        app.state.test_client = client
         yield app, listen, relay
     outside.stop()
 
@@ -108,3 +109,39 @@ def test_junk_is_refused_at_the_smtp_level(mail_stack):
     assert refused.value.smtp_code == 550
     with session_scope(app.state.session_factory) as s:
         assert s.scalars(select(Message)).all() == []
+
+
+def test_photo_attachments_arrive_cleaned_and_only_staff_can_open_them(mail_stack):
+    from ..attachments.test_attachments import photo_with_gps
+    from ..conftest import login
+
+    app, listen, _ = mail_stack
+    m = EmailMessage()
+    m["From"] = f"김시민 <{CITIZEN}>"
+    m["To"] = "120@dasan.seoul.example"
+    m["Subject"] = "불법 투기 사진"
+    m["Message-ID"] = "<p1@example.kr>"
+    m.set_content("사진 보냅니다.")
+    m.add_attachment(photo_with_gps(), maintype="image", subtype="jpeg", filename="IMG_0042.jpg")
+    m.add_attachment(b"MZ\x90\x00\x03", maintype="application", subtype="octet-stream", filename="setup.exe")
+    with smtplib.SMTP("127.0.0.1", listen) as smtp:
+        smtp.send_message(m)
+    with session_scope(app.state.session_factory) as s:
+        msg = s.scalar(select(Message).where(Message.external_id == "email:<p1@example.kr>"))
+        photo, exe = msg.attachments
+        conv_id = msg.conversation_id
+    assert photo["name"] == "IMG_0042.jpg" and photo["content_type"] == "image/jpeg" and not photo.get("rejected")
+    assert exe["url"] == "" and "not an image" in exe["rejected"]
+    client = app.state.test_client  # the one the fixture started (one event loop per app)
+    assert client.get(photo["url"]).status_code == 401  # not for the public
+    login(client, "supervisor1")
+    r = client.get(photo["url"])
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    import io
+
+    from PIL import Image
+
+    assert not Image.open(io.BytesIO(r.content)).getexif()  # no GPS position left
+    assert client.get(photo["thumbnail_url"]).status_code == 200
+    shown = client.get(f"/api/v1/conversations/{conv_id}").json()["messages"][0]["attachments"]
+    assert [a["name"] for a in shown] == ["IMG_0042.jpg", "setup.exe"]

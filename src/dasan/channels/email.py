@@ -41,7 +41,8 @@ class ParsedEmail:
     subject: str
     refs: list[str]
     text: str
-    attachments: list[dict] = field(default_factory=list)
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)  # (name, declared type, bytes)
+    attachments: list[dict] = field(default_factory=list)  # records once stored (attachments.service)
 
 
 def _html_to_text(html: str) -> str:
@@ -61,13 +62,11 @@ def parse_email(raw: bytes) -> ParsedEmail:
         text = body.get_content()
         if body.get_content_type() == "text/html":
             text = _html_to_text(text)
-    attachments = [{"url": f"email-attachment:{part.get_filename() or 'file'}",
-                    "content_type": part.get_content_type(), "name": part.get_filename() or "",
-                    "size": len(part.get_payload(decode=True) or b"")}
-                   for part in msg.iter_attachments()][:MAX_ATTACHMENTS]
+    files = [(part.get_filename() or "", part.get_content_type(), part.get_payload(decode=True) or b"")
+             for part in msg.iter_attachments()][:MAX_ATTACHMENTS]
     msgid = str(msg.get("Message-ID", "")).strip()
     return ParsedEmail(message_id=msgid, from_addr=addr.lower(), from_name=name, subject=str(msg.get("Subject", "")),
-                       refs=refs, text=text.strip(), attachments=attachments)
+                       refs=refs, text=text.strip(), files=files)
 
 
 def _thread_of(session: Session, refs: list[str]) -> Conversation | None:
@@ -102,17 +101,17 @@ def do_store_email(*, session: Session, mail: ParsedEmail, max_chars: int = 4000
         channel="email", external_id=f"email:{mail.message_id}", sender=Sender(email=mail.from_addr,
                                                                                  name=mail.from_name or None),
         text=text or "(빈 메일)", sent_at=datetime.now(UTC),
-        attachments=[Attachment(url=a["url"], content_type=a["content_type"], name=a["name"], size=a["size"])
-                     for a in mail.attachments]))
+        attachments=[Attachment(**a) for a in mail.attachments]))
     return accepted.conversation_id, started
 
 
 class InboundHandler:
     """aiosmtpd handler: 250 after commit, 451 (try again) on any failure, 550 for junk."""
 
-    def __init__(self, factory: sessionmaker[Session], on_new=None) -> None:
+    def __init__(self, factory: sessionmaker[Session], on_new=None, data_dir=None) -> None:
         self.factory = factory
         self.on_new = on_new
+        self.data_dir = data_dir
 
     def _store(self, raw: bytes) -> str:
         try:
@@ -121,6 +120,12 @@ class InboundHandler:
             return "550 message could not be parsed"
         if not mail.message_id or not mail.from_addr:
             return "550 a Message-ID and a From address are required"
+        if self.data_dir is not None:
+            from dasan.attachments.service import store
+
+            # Files first (kept by content, so a retried delivery stores nothing new), then the message.
+            mail.attachments = [store(self.data_dir, data, name=name, declared_type=ctype)
+                                for name, ctype, data in mail.files]
         try:
             with session_scope(self.factory) as s:
                 _, started = do_store_email(session=s, mail=mail)

@@ -58,6 +58,8 @@ class Attachment(BaseModel):
     content_type: str = Field(default="application/octet-stream", max_length=120)
     name: str = Field(default="", max_length=300)
     size: int | None = Field(default=None, ge=0)
+    thumbnail_url: str | None = Field(default=None, max_length=2000)
+    rejected: str | None = Field(default=None, max_length=300)  # why the file was not kept
 
 
 class IntakeMessage(BaseModel):

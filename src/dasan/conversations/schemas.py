@@ -26,6 +26,7 @@ class MessageRead(BaseModel):
     # For replies a gateway delivers (SMS): queued / sending / sent / delivered / failed, and why.
     delivery_status: str | None = None
     delivery_error: str = ""
+    attachments: list[dict] = []
 
 
 class WrapUp(BaseModel):

@@ -52,7 +52,8 @@ def _messages(session, conv: Conversation, after_seq: int) -> list[MessageRead]:
     return [
         MessageRead(id=m.id, seq=m.seq, kind=m.kind, body=m.body, author_name=names.get(m.author_id or 0, ""),
                     client_msg_id=m.client_msg_id, created_at=m.created_at,
-                    delivery_status=delivery.get(m.id, (None, ""))[0], delivery_error=delivery.get(m.id, (None, ""))[1])
+                    delivery_status=delivery.get(m.id, (None, ""))[0], delivery_error=delivery.get(m.id, (None, ""))[1],
+                    attachments=m.attachments or [])
         for m in msgs
     ]
 

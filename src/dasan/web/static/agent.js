@@ -71,6 +71,10 @@ function renderMessage(m) {
   const li = el("li", { class: "msg " + m.kind, dataset: { seq: m.seq } },
     el("span", { class: "meta" }, (m.author_name || (m.kind === "inbound" ? current.citizen_name : "")) + " " + fmtTime(m.created_at)),
     el("span", { class: "body" }, m.body),
+    (m.attachments || []).length ? el("span", { class: "attachments" }, ...m.attachments.map((a) =>
+      a.rejected ? el("span", { class: "rejected" }, `${a.name || "file"}: ${a.rejected}`)
+        : el("a", { href: a.url, target: "_blank", rel: "noopener" },
+          a.thumbnail_url ? el("img", { src: a.thumbnail_url, alt: a.name || "image", class: "thumb" }) : (a.name || a.url)))) : null,
     m.delivery_status ? el("span", { class: "delivery d-" + m.delivery_status, title: m.delivery_error || "" },
       (S["delivery_" + m.delivery_status] || m.delivery_status) + (m.delivery_error ? `: ${m.delivery_error}` : "")) : null);
   $("transcript").append(li);

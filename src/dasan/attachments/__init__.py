@@ -1,0 +1,1 @@
+"""Files citizens send (email attachments, later MMS): checked, cleaned, stored, thumbnailed."""
