@@ -164,6 +164,15 @@ def test_opt_out_keywords_are_honoured(client, seeded):
     assert [(st, body[:6]) for _, _, st, _, body in items] == [("queued", "120 다산"), ("failed", "답변드립니다")]
     mo("수신동의", "k3")
     _reply(factory, conv, "다시 답변드립니다")
+    # A message that is only the keyword, from someone with no open contact, closes itself.
+    r = client.get("/channels/sms/kannel/mo", params={"token": token, "from": "01099990000", "to": "120",
+                                                       "text": "STOP", "id": "k9"})
+    assert r.status_code == 200
+    with session_scope(factory) as s:
+        from dasan.conversations.models import Message
+
+        lone = s.get(Conversation, s.scalar(select(Message.conversation_id).where(Message.external_id == "kannel:k9")))
+        assert lone.status == "closed" and lone.agent_id is None
     assert [st for _, _, st, _, _ in _items(factory)][-2:] == ["queued", "queued"]
     with session_scope(factory) as s:
         failed = s.scalar(select(OutboxItem).where(OutboxItem.status == "failed"))

@@ -79,8 +79,8 @@ def opt_keyword(text: str) -> str | None:
 
 def do_set_opt_out(*, session, conversation_id: int, opt_out: bool) -> None:
     """Honour an opt-out keyword: one confirmation SMS, then nothing more until they opt in."""
-    from dasan.conversations.actions import do_append_message, do_record_event
-    from dasan.conversations.models import Citizen, Conversation, MsgKind
+    from dasan.conversations.actions import do_append_message, do_close_with_record, do_record_event
+    from dasan.conversations.models import Citizen, Conversation, ConvStatus, MsgKind, Resolution
     from dasan.core import clock
 
     conv = session.get(Conversation, conversation_id)
@@ -97,6 +97,10 @@ def do_set_opt_out(*, session, conversation_id: int, opt_out: bool) -> None:
         do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND,
                           body="120 다산콜센터 문자 수신이 다시 시작되었습니다.")
     do_record_event(session=session, conv=conv, kind="sms_opt_out" if opt_out else "sms_opt_in")
+    if conv.status in (ConvStatus.QUEUED, ConvStatus.BOT) and conv.last_seq <= 2:
+        # The keyword was all this contact was about: it closes itself, no agent is offered it.
+        do_close_with_record(session=session, conv=conv, agent=None, category="문자 수신설정",
+                             summary="수신거부 처리" if opt_out else "수신동의 처리", resolution=Resolution.SOLVED)
 
 
 def _bot_reply(app, conversation_id: int, text: str) -> None:
