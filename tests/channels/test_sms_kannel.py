@@ -75,11 +75,7 @@ def test_korean_sms_round_trip_with_delivery_report(sms_stack):
     sentence = "대형폐기물은 구청 홈페이지나 동 주민센터에서 신고하고 수수료를 내신 뒤 스티커를 붙여 배출하면 됩니다. "
     reply = (sentence * 6)[:299] + "."  # 300 characters (a stored message is trimmed of spaces)
     with httpx.Client(base_url=server.url, timeout=30) as c:
-        h = {"X-CSRF-Token": login(c, "agent1")}
-        c.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h).raise_for_status()
-        wait_for(lambda: any(x["id"] == conv_id and x["status"] == "offered"
-                             for x in c.get("/api/v1/agent/state").json()["conversations"]), what="the offer")
-        c.post(f"/api/v1/conversations/{conv_id}/accept", headers=h).raise_for_status()
+        h = _accept_as(c, "agent1", conv_id)
         c.post(f"/api/v1/conversations/{conv_id}/messages", headers=h,
                json={"text": reply, "client_msg_id": "r1"}).raise_for_status()
         texts = wait_for(lambda: joined(received(log)).get(PHONE), what="the reply on the phone")
@@ -103,11 +99,7 @@ def test_replies_wait_while_kannel_is_down_and_go_out_once_in_order(sms_stack):
     conv_id = wait_for(lambda: _conv(db), what="the SMS")
     kannel.stop()  # the gateway goes away
     with httpx.Client(base_url=server.url, timeout=30) as c:
-        h = {"X-CSRF-Token": login(c, "agent2")}
-        c.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h).raise_for_status()
-        wait_for(lambda: any(x["id"] == conv_id and x["status"] == "offered"
-                             for x in c.get("/api/v1/agent/state").json()["conversations"]), what="the offer")
-        c.post(f"/api/v1/conversations/{conv_id}/accept", headers=h).raise_for_status()
+        h = _accept_as(c, "agent2", conv_id)
         for i in range(5):
             c.post(f"/api/v1/conversations/{conv_id}/messages", headers=h,
                    json={"text": f"답변 {i}번입니다", "client_msg_id": f"m{i}"}).raise_for_status()
@@ -128,6 +120,16 @@ def test_replies_wait_while_kannel_is_down_and_go_out_once_in_order(sms_stack):
     texts = [p[2] for f in kannel.fakes for p in received(f[1]) if p[0] == PHONE]
     assert texts == [f"답변 {i}번입니다" for i in range(5)]
     assert log.exists()
+
+
+def _accept_as(c: httpx.Client, username: str, conv_id: int) -> dict:
+    """Log in as an agent, become available, wait for the contact's offer and accept it."""
+    h = {"X-CSRF-Token": login(c, username)}
+    c.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h).raise_for_status()
+    wait_for(lambda: any(x["id"] == conv_id and x["status"] == "offered"
+                         for x in c.get("/api/v1/agent/state").json()["conversations"]), what="the offer")
+    c.post(f"/api/v1/conversations/{conv_id}/accept", headers=h).raise_for_status()
+    return h
 
 
 def _conv(db):

@@ -5,30 +5,25 @@ worker threads outside any transaction (a slow gateway never holds a database lo
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-
-import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
 from dasan.core import clock
+from dasan.core.worker import PeriodicWorker
 from dasan.db.engine import session_scope
 from dasan.outbox.actions import do_claim_due, do_record_result, do_recover, on_new_items
+from dasan.outbox.senders import Result
 
-log = logging.getLogger(__name__)
 
+class OutboxWorker(PeriodicWorker):
+    name = "outbox round"
 
-class OutboxWorker:
     def __init__(self, factory: sessionmaker[Session], senders: dict, *, interval_s: float,
                  recover_after_s: float = 30.0) -> None:
+        super().__init__()
         self.factory = factory
         self.senders = senders
         self.interval_s = interval_s
         self.recover_after_s = recover_after_s
-        self._wake: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task[None] | None = None
 
     def run_once(self) -> int:
         """Recover abandoned hand-overs, then send what is due until nothing is. Returns hand-overs."""
@@ -42,42 +37,16 @@ class OutboxWorker:
                 return done
             for item_id, channel, item in batch:
                 sender = self.senders.get(channel) or (self.senders.get("sns") if channel.startswith("sns-") else None)
-                if sender is None:
-                    result_ok, error, permanent = False, f"no sender for channel {channel}", True
-                else:
-                    r = sender.send(item)
-                    result_ok, error, permanent = r.ok, r.error, r.permanent
+                r = sender.send(item) if sender else Result(False, f"no sender for channel {channel}", permanent=True)
                 with session_scope(self.factory) as s:
-                    do_record_result(session=s, item_id=item_id, ok=result_ok, error=error, permanent=permanent)
+                    do_record_result(session=s, item_id=item_id, ok=r.ok, error=r.error, permanent=r.permanent)
                 done += 1
 
-    def kick(self) -> None:
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(wake.set)
-
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._run())
+        await super().start()
         self._unhook = on_new_items(self.kick)
 
     async def stop(self) -> None:
         if getattr(self, "_unhook", None):
             self._unhook()
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._loop = None
-
-    async def _run(self) -> None:
-        assert self._wake is not None
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
-            self._wake.clear()
-            try:
-                await anyio.to_thread.run_sync(self.run_once)
-            except Exception:  # keep going; the next round retries
-                log.exception("outbox round failed")
+        await super().stop()

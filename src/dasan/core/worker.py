@@ -1,0 +1,54 @@
+"""A per-process background loop: `run_once` in a worker thread every `interval_s`, or sooner
+when `kick()`ed (safe from any thread). The dispatcher and the outbox worker are two of these."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import anyio
+
+log = logging.getLogger(__name__)
+
+
+class PeriodicWorker:
+    interval_s: float
+    name = "background round"
+
+    def __init__(self) -> None:
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def run_once(self) -> int:
+        raise NotImplementedError
+
+    def kick(self) -> None:
+        """Ask for a round soon; safe from any thread."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(wake.set)
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._loop = None
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
+            self._wake.clear()
+            try:
+                await anyio.to_thread.run_sync(self.run_once)
+            except Exception:  # keep going; the next round retries
+                log.exception("%s failed", self.name)
