@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Bot turns for text channels whose gateway should not wait for them (SMS): a small pool of
     # its own, so a burst of messages never takes every request thread.
     app.state.bot_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dasan-bot")
+    app.state.bot_pending = set()  # (conversation id, message seq) queued or running on bot_pool
     app.state.dispatcher = dispatcher
     app.state.knowledge = knowledge
     api.mount(app)

@@ -13,7 +13,7 @@ from dasan.conversations.actions import (
     notify_citizen_status,
     notify_conversation,
 )
-from dasan.conversations.models import Conversation, ConversationEvent, ConvStatus, MsgKind
+from dasan.conversations.models import Conversation, ConversationEvent, ConvStatus, Message, MsgKind
 from dasan.core import clock
 from dasan.db.engine import session_scope
 from dasan.knowledge.actions import do_count_usage
@@ -41,8 +41,12 @@ def bot_may_answer(conv: Conversation) -> bool:
 
 
 def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conversation_id: int,
-             text: str) -> BotTurn | None:
-    """Answer one citizen message if the conversation is still with the bot; returns what it did."""
+             text: str, reply_to_seq: int | None = None) -> BotTurn | None:
+    """Answer one citizen message if the conversation is still with the bot; returns what it did.
+
+    With `reply_to_seq` (the citizen message's seq) the reply is keyed to that message: a second
+    turn for the same message (a crash sweeper racing a backlog, two processes) records nothing,
+    so a citizen never gets the same answer twice."""
     with session_scope(factory) as s:
         conv = s.get(Conversation, conversation_id)
         if conv is None or not bot_may_answer(conv):
@@ -61,10 +65,16 @@ def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conv
     turn = choose_reply(text=text, lang=lang, found=found, result=result, decision=decision,
                         pending_choices=pending, has_native_match=native)
     by_id = {f.article.id: f.article for f in found}
+    key = f"bot:{reply_to_seq}" if reply_to_seq is not None else None
     with session_scope(factory) as s:
-        conv = s.get(Conversation, conversation_id)
+        # The row lock (PostgreSQL; SQLite writers are serialised already) orders two turns for
+        # the same message, so the second one sees the first one's reply.
+        conv = s.get(Conversation, conversation_id, with_for_update=True)
         if conv is None or not bot_may_answer(conv):
             return None  # a human took over meanwhile
+        if key and s.scalar(select(Message.id).where(Message.conversation_id == conv.id,
+                                                     Message.client_msg_id == key)) is not None:
+            return None  # this message was answered already
         conv.lang = lang
         if turn.action == "answer":
             article = by_id.get(turn.article_ids[0])
@@ -72,23 +82,24 @@ def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conv
                 article = next((a for a in knowledge.articles if a.id == turn.article_ids[0]), None)
             body = (fit_for_channel(article.title, article.body, t("answer_footer", lang), conv.channel)
                     if article else t("handoff", lang))
-            do_append_message(session=s, conv=conv, kind=MsgKind.OUTBOUND, body=body)
+            do_append_message(session=s, conv=conv, kind=MsgKind.OUTBOUND, body=body, client_msg_id=key)
             do_record_event(session=s, conv=conv, kind="bot_answered",
                             data={"article_id": turn.article_ids[0], "reason": turn.reason,
                                   "margin": round(result.margin, 3), "cos": round(result.top_cos, 4)})
             do_count_usage(session=s, article_ids=turn.article_ids)
         elif turn.action in ("choices", "smalltalk"):
-            do_append_message(session=s, conv=conv, kind=MsgKind.OUTBOUND, body=turn.text)
+            do_append_message(session=s, conv=conv, kind=MsgKind.OUTBOUND, body=turn.text, client_msg_id=key)
             do_record_event(session=s, conv=conv, kind=f"bot_{turn.action}",
                             data={"article_ids": turn.article_ids, "reason": turn.reason})
         else:
-            do_handoff(session=s, conv=conv, turn=turn, lang=lang)
+            do_handoff(session=s, conv=conv, turn=turn, lang=lang, client_msg_id=key)
     return turn
 
 
-def do_handoff(*, session: Session, conv: Conversation, turn: BotTurn, lang: str) -> None:
+def do_handoff(*, session: Session, conv: Conversation, turn: BotTurn, lang: str,
+               client_msg_id: str | None = None) -> None:
     """Put the contact in the queue with what the bot knew: the reason and its candidates."""
-    do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND, body=turn.text)
+    do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND, body=turn.text, client_msg_id=client_msg_id)
     reasons = {"requested": "시민이 상담원 연결을 요청함", "low_confidence": "답변 확신 부족",
                "no_translation": f"{lang} 언어로 작성된 답변 없음 — 3자 통역 필요", "no_match": "맞는 답변 없음"}
     lines = [f"[챗봇 이관] 사유: {reasons.get(turn.reason, turn.reason)} ({turn.reason})"]

@@ -63,7 +63,7 @@ def kannel_mo(
         # The same bot as web chat answers first; its reply goes out through the outbox and a
         # hand-off puts the contact in the queue. It runs on the bot's own small pool, after this
         # answer: Kannel is not kept waiting, and a burst of messages cannot take every thread.
-        request.app.state.bot_pool.submit(_bot_reply, request.app, accepted.conversation_id, text)
+        submit_bot_turn(request.app, accepted.conversation_id, text, accepted.seq)
     return ""
 
 
@@ -103,10 +103,20 @@ def do_set_opt_out(*, session, conversation_id: int, opt_out: bool) -> None:
                              summary="수신거부 처리" if opt_out else "수신동의 처리", resolution=Resolution.SOLVED)
 
 
-def _bot_reply(app, conversation_id: int, text: str) -> None:
+def submit_bot_turn(app, conversation_id: int, text: str, seq: int) -> None:
+    """Queue a bot turn for message `seq` unless this process has it queued or running already."""
+    pending: set = app.state.bot_pending
+    if (conversation_id, seq) in pending:
+        return
+    pending.add((conversation_id, seq))
+    fut = app.state.bot_pool.submit(_bot_reply, app, conversation_id, text, seq)
+    fut.add_done_callback(lambda _f: pending.discard((conversation_id, seq)))
+
+
+def _bot_reply(app, conversation_id: int, text: str, seq: int) -> None:
     try:
         turn = bot_turn(factory=app.state.session_factory, knowledge=app.state.knowledge,
-                        conversation_id=conversation_id, text=text)
+                        conversation_id=conversation_id, text=text, reply_to_seq=seq)
         if turn is not None and turn.action == "handoff":
             app.state.dispatcher.kick()
     except Exception:  # the message is stored; an agent sees it if the bot could not answer
@@ -126,7 +136,7 @@ def kannel_dlr(
     return ""
 
 
-def unanswered(session, *, older_than_s: float = 20.0, limit: int = 200) -> list[tuple[int, str]]:
+def unanswered(session, *, older_than_s: float = 20.0, limit: int = 5000) -> list[tuple[int, str, int]]:
     """SMS contacts still with the bot whose last message from the citizen has no reply after it
     and is older than `older_than_s`: their bot turn was lost (the process stopped first)."""
     from datetime import timedelta
@@ -141,16 +151,17 @@ def unanswered(session, *, older_than_s: float = 20.0, limit: int = 200) -> list
     last_out = (select(Message.conversation_id, func.max(Message.seq).label("seq"))
                 .where(Message.kind == MsgKind.OUTBOUND).group_by(Message.conversation_id).subquery())
     rows = session.execute(
-        select(Conversation.id, Message.body)
+        select(Conversation.id, Message.body, Message.seq)
         .join(last_in, last_in.c.conversation_id == Conversation.id)
         .outerjoin(last_out, last_out.c.conversation_id == Conversation.id)
         .join(Message, (Message.conversation_id == Conversation.id) & (Message.seq == last_in.c.seq))
         .where(Conversation.channel == "sms", Conversation.status == ConvStatus.BOT,
                (last_out.c.seq.is_(None)) | (last_out.c.seq < last_in.c.seq),
                Message.created_at < clock.now() - timedelta(seconds=older_than_s))
+        .order_by(Conversation.id)
         .limit(limit)
     ).all()
-    return [(cid, body) for cid, body in rows]
+    return [(cid, body, seq) for cid, body, seq in rows]
 
 
 async def answer_lost_turns(app, *, every_s: float = 5.0) -> None:
@@ -161,16 +172,15 @@ async def answer_lost_turns(app, *, every_s: float = 5.0) -> None:
 
     from dasan.db.engine import session_scope
 
-    in_flight: dict[int, object] = {}
     while True:
         await asyncio.sleep(every_s)
         try:
-            def find():
-                with session_scope(app.state.session_factory) as s:
+            def find():  # on the read-only engine: no writer waits for this scan
+                with session_scope(app.state.read_factory) as s:
                     return unanswered(s)
-            for conv_id, text in await anyio.to_thread.run_sync(find):
-                fut = in_flight.get(conv_id)
-                if fut is None or fut.done():
-                    in_flight[conv_id] = app.state.bot_pool.submit(_bot_reply, app, conv_id, text)
+            # A turn waiting in this process's backlog is not given twice; one given by another
+            # process too is keyed to the message's seq, so whichever runs second records nothing.
+            for conv_id, text, seq in await anyio.to_thread.run_sync(find):
+                submit_bot_turn(app, conv_id, text, seq)
         except Exception:
             log.exception("looking for unanswered SMS failed")
