@@ -77,8 +77,8 @@ def test_order_per_conversation_retries_and_failure_shown_to_the_agent(client, s
     assert [body for _, body in first] == ["A1", "B1"]  # one per conversation, oldest first
     a1, b1 = (i for i, _ in first)
     with session_scope(factory) as s:
-        do_record_result(session=s, item_id=a1, ok=False, error="Kannel unreachable: ConnectError")
         do_record_result(session=s, item_id=b1, ok=True)
+        do_record_result(session=s, item_id=a1, ok=False, error="Kannel unreachable: ConnectError")
     with session_scope(factory) as s:
         # A1 waits for its backoff, and A2 waits for A1: nothing of A may overtake.
         assert do_claim_due(session=s, now=now) == []
@@ -97,6 +97,27 @@ def test_order_per_conversation_retries_and_failure_shown_to_the_agent(client, s
     status = {m["body"]: (m["delivery_status"], m["delivery_error"]) for m in msgs if m["kind"] == "outbound"}
     assert status["A1"] == ("sent", "") and status["A2"][0] == "failed" and "403" in status["A2"][1]
     assert status["A3"] == ("queued", "")
+
+
+def test_a_gateway_back_from_an_outage_releases_what_waits_on_a_backoff(client, seeded):
+    factory = seeded
+    convs = [_intake(client, factory, ext=f"g{i}", phone=f"010-7777-01{i:02d}")["conversation_id"] for i in range(3)]
+    for c in convs:
+        _reply(factory, c, f"답변 {c}")
+    now = clock.now()
+    with session_scope(factory) as s:
+        ids = [i.id for i in do_claim_due(session=s, now=now)]
+        for i in ids:  # the gateway is down: each waits on its backoff
+            do_record_result(session=s, item_id=i, ok=False, error="Kannel unreachable", now=now)
+    later = now + timedelta(seconds=1)
+    with session_scope(factory) as s:
+        assert do_claim_due(session=s, now=later) == []
+        s.get(OutboxItem, ids[0]).next_attempt_at = later  # its retry comes first, and succeeds
+        probe = do_claim_due(session=s, now=later)
+        assert [i.id for i in probe] == [ids[0]]
+        do_record_result(session=s, item_id=ids[0], ok=True, now=later)
+    with session_scope(factory) as s:  # the others go at once instead of up to minutes later
+        assert sorted(i.id for i in do_claim_due(session=s, now=later)) == ids[1:]
 
 
 def test_abandoned_hand_over_is_resent_unless_a_report_came(client, seeded):

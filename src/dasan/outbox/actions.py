@@ -114,6 +114,15 @@ def do_record_result(*, session: Session, item_id: int, ok: bool, error: str = "
         return  # a delivery report got there first, or recovery moved it
     if ok:
         item.status, item.sent_at, item.last_error = OutboxStatus.SENT, now, ""
+        if item.attempts > 1:
+            # A retry got through: the gateway is back. What waits on a backoff from its outage
+            # goes now, not up to five minutes later (per-conversation order holds at the claim).
+            # Only a retry's success does this, so one message the gateway keeps refusing is not
+            # retried at the pace of every other message's success.
+            session.execute(update(OutboxItem).where(
+                OutboxItem.status == OutboxStatus.QUEUED, OutboxItem.next_attempt_at > now,
+                OutboxItem.channel == item.channel, OutboxItem.attempts > 0,
+            ).values(next_attempt_at=now).execution_options(synchronize_session=False))
     elif permanent or now - item.created_at > MAX_AGE:
         item.status, item.last_error = OutboxStatus.FAILED, error[:500]
         _notify(session, item)
