@@ -109,22 +109,22 @@ def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 
     rows are locked in id order (no deadlock) and their load recounted under the lock, so an agent
     another round filled meanwhile is skipped. Returns the contacts offered."""
     specs = queue_specs(session)
-    rows = list(
-        session.execute(
-            select(Conversation.id, Conversation.queue_code, Conversation.queued_at, Conversation.created_at,
-                   Conversation.callback_number, Conversation.offers_made, Conversation.channel,
-                   Conversation.callback_at)
-            .where(Conversation.status == ConvStatus.QUEUED)
-            .where(or_(Conversation.callback_at.is_(None), Conversation.callback_at <= clock.now()))
-            .order_by(Conversation.queued_at, Conversation.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    agents = _available_agents(session)
+    q = (select(Conversation.id, Conversation.queue_code, Conversation.queued_at, Conversation.created_at,
+                Conversation.callback_number, Conversation.offers_made, Conversation.channel,
+                Conversation.callback_at)
+         .where(Conversation.status == ConvStatus.QUEUED)
+         .where(or_(Conversation.callback_at.is_(None), Conversation.callback_at <= clock.now())))
+    if not any(a.has_room() for a in agents):
+        # Every agent is full (a long queue at peak): only the waiting who can be made an offer
+        # (callback, bot) concern this round, not the whole line.
+        q = q.where(Conversation.channel.in_(OFFER_CHANNELS))
+    rows = list(session.execute(q.order_by(Conversation.queued_at, Conversation.id).limit(limit)
+                                .with_for_update(skip_locked=True)))
     if not rows:
         return []
     router = Router.create(list(specs.values()))
-    for agent in _available_agents(session):
+    for agent in agents:
         router.add_agent(agent)
     waiting: list[tuple[Contact, str]] = []
     for r in rows:
