@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,13 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from tests.channels.kannel import Kannel, Phones  # noqa: E402
+from tests.conftest import Server, free_port, wait_until_ready  # noqa: E402
 
 from dasan.config import Settings  # noqa: E402
 from dasan.conversations.models import Message  # noqa: E402
 from dasan.db.engine import make_engine, make_sessionmaker, session_scope  # noqa: E402
 from dasan.outbox.models import OutboxItem  # noqa: E402
-from tests.channels.kannel import FAKESMSC, GOT, Kannel, _bytes, ucs2  # noqa: E402
-from tests.conftest import Server, free_port, wait_until_ready  # noqa: E402
 
 QUESTIONS = ["냉장고를 버리고 싶은데 어떻게 하나요?", "대형폐기물 스티커는 어디서 사나요?",
              "여권 재발급은 어디서 신청하나요?", "버스 정기권 환불 받을 수 있나요?",
@@ -52,58 +51,13 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
 
 
-class Phones:
-    """fakesmsc in interactive mode: lines written to it are sent as MO messages; every message
-    Kannel delivers to it is printed to its log, which a thread follows (time of first sight)."""
-
-    def __init__(self, kannel: Kannel, name: str) -> None:
-        self.kannel, self.name = kannel, name
-        self.log = kannel.dir / f"{name}.out"
-        self.seen: dict[str, list[float]] = {}  # phone -> times a (first) part arrived
-        self._pos = 0
-        self._lock = threading.Lock()
-        self.proc: subprocess.Popen | None = None
-        self.connect()
-        self._stop = False
-        threading.Thread(target=self._follow, daemon=True).start()
-
-    def connect(self) -> None:
-        self.proc = subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(self.kannel.smsc), "-i", "0.001"],
-                                     stdin=subprocess.PIPE, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
-        time.sleep(0.5)
-
-    def send(self, sender: str, text_: str) -> bool:
-        try:
-            self.proc.stdin.write(f"{sender} 120 ucs2 {ucs2(text_)}\n".encode())
-            self.proc.stdin.flush()
-            return True
-        except (BrokenPipeError, OSError):
-            return False
-
-    def _follow(self) -> None:
-        while not self._stop:
-            with open(self.log, "rb") as f:
-                f.seek(self._pos)
-                chunk = f.read()
-            cut = chunk.rfind(b"\n") + 1
-            self._pos += cut
-            now = time.time()
-            for line in chunk[:cut].decode(errors="replace").splitlines():
-                m = GOT.search(line)
-                if not m:
-                    continue
-                _sender, to, kind, rest = m.groups()
-                # A concatenated reply counts once: its part with sequence number 1.
-                if kind != "udh" or _bytes(rest.partition(" data ")[0]).hex()[10:12] == "01":
-                    with self._lock:
-                        self.seen.setdefault(to, []).append(now)
-            time.sleep(0.2)
-
-    def close(self) -> None:
-        self._stop = True
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+def first_parts(phones: Phones) -> dict[str, list[float]]:
+    """Per phone, when each reply arrived (a concatenated reply counts once: its first part)."""
+    seen: dict[str, list[float]] = {}
+    for t, to, udh, _text in list(phones.parts):
+        if not udh or udh[10:12] == "01":
+            seen.setdefault(to, []).append(t)
+    return seen
 
 
 def push(phones: Phones, n: int, rate: float, sent: dict[int, float], offset: int = 0,
@@ -137,11 +91,12 @@ def anchor(work: Path, n: int, rate: float) -> dict:
         t0 = time.time()
         push(phones, n, rate, sent)
         deadline = time.time() + 600
-        while sum(len(v) for v in phones.seen.values()) < n and time.time() < deadline:
+        while sum(len(v) for v in first_parts(phones).values()) < n and time.time() < deadline:
             time.sleep(0.2)
-        last = max((t for v in phones.seen.values() for t in v), default=time.time())
-        lat = [phones.seen[f"0107{i:07d}"][0] - sent[i] for i in sent if f"0107{i:07d}" in phones.seen]
-        return {"replies": sum(len(v) for v in phones.seen.values()), "msgs_per_s": n / (last - t0),
+        seen = first_parts(phones)
+        last = max((t for v in seen.values() for t in v), default=time.time())
+        lat = [seen[f"0107{i:07d}"][0] - sent[i] for i in sent if f"0107{i:07d}" in seen]
+        return {"replies": sum(len(v) for v in seen.values()), "msgs_per_s": n / (last - t0),
                 "reply_p50_s": pct(lat, 0.5), "reply_p99_s": pct(lat, 0.99)}
     finally:
         phones.close()
@@ -205,7 +160,7 @@ def main() -> None:
     try:
         while time.time() < deadline:
             stored = count(inbound)
-            got = sum(len(v) for v in phones.seen.values())
+            got = sum(len(v) for v in first_parts(phones).values())
             if time.time() - shown > 10:
                 shown = time.time()
                 print(f"{time.time() - t0:6.0f} s: sent {len(sent)}, stored {stored}, replies {got}", file=sys.stderr)
@@ -229,7 +184,8 @@ def main() -> None:
                 break
             time.sleep(0.5)
         time.sleep(5)  # a reply sent twice would show now
-        last = max((t for v in phones.seen.values() for t in v), default=time.time())
+        seen = first_parts(phones)
+        last = max((t for v in seen.values() for t in v), default=time.time())
         with session_scope(db) as s:
             rows = s.execute(select(Message.body, Message.created_at).where(Message.kind == "inbound")).all()
         stored_at = {}
@@ -238,15 +194,15 @@ def main() -> None:
             if m:
                 stored_at.setdefault(int(m.group(1)), []).append(created.timestamp())
         intake = [stored_at[i][0] - sent[i] for i in sent if i in stored_at]
-        reply = [phones.seen[f"0107{i:07d}"][0] - sent[i] for i in sent if f"0107{i:07d}" in phones.seen]
+        reply = [seen[f"0107{i:07d}"][0] - sent[i] for i in sent if f"0107{i:07d}" in seen]
         result.update({
             "stored": count(inbound),
             "stored_twice": sum(1 for v in stored_at.values() if len(v) > 1),
             "distinct_kannel_ids": count(select(func.count(func.distinct(Message.external_id)))
                                          .where(Message.kind == "inbound")),
-            "replies_on_phones": sum(len(v) for v in phones.seen.values()),
-            "phones_with_two_replies": sum(1 for v in phones.seen.values() if len(v) > 1),
-            "phones_without_reply": args.n - len(phones.seen),
+            "replies_on_phones": sum(len(v) for v in seen.values()),
+            "phones_with_two_replies": sum(1 for v in seen.values() if len(v) > 1),
+            "phones_without_reply": args.n - len(seen),
             "outbox_rows": count(select(func.count()).select_from(OutboxItem)),
             "outbox_sent_or_delivered": count(select(func.count()).select_from(OutboxItem)
                                               .where(OutboxItem.status.in_(["sent", "delivered"]))),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from dasan.attachments import views as attachments
-from dasan.channels import intake, sms, webchat, webhook
+from dasan.channels import intake, mms, sms, webchat, webhook
 from dasan.conversations import views as conversations
 from dasan.knowledge import views as knowledge
 from dasan.orgs import views as orgs
@@ -15,7 +15,7 @@ from dasan.supervisor import views as supervisor
 from dasan.web import views as web
 
 ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, reports.router,
-           routing.router, intake.router, sms.router, webhook.router,
+           routing.router, intake.router, sms.router, mms.router, webhook.router,
            webchat.router, attachments.router)
 
 

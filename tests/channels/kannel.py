@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes
@@ -147,8 +148,12 @@ def _bytes(urlencoded: str) -> bytes:
 def received(log: Path) -> list[tuple[str, str, str]]:
     """What the phones got: (to, type, payload) per SMS part, payload decoded to text (UCS-2 /
     UTF-8), with the UDH kept as raw bytes hex for concatenated parts: (to, udh_hex, text)."""
+    return received_lines(log.read_text(errors="replace").splitlines())
+
+
+def received_lines(lines: list[str]) -> list[tuple[str, str, str]]:
     out = []
-    for line in log.read_text(errors="replace").splitlines():
+    for line in lines:
         m = GOT.search(line)
         if not m:
             continue
@@ -180,3 +185,73 @@ def joined(parts: list[tuple[str, str, str]]) -> dict[str, list[str]]:
         if len(got) == totals[(to, ref)]:
             singles.setdefault(to, []).append("".join(got[i] for i in sorted(got)))
     return singles
+
+
+class Phones:
+    """The citizens' phones as a live fakesmsc in interactive mode: `send` writes one MO message
+    to it (it sends what arrives on its stdin), and a thread follows its log, recording every
+    part Kannel delivers with the time it was first seen: `parts` is [(time, to, udh_hex, text)]."""
+
+    def __init__(self, kannel: Kannel, name: str = "phones") -> None:
+        self.kannel = kannel
+        self.log = kannel.dir / f"{name}.out"
+        self.parts: list[tuple[float, str, str, str]] = []
+        self._pos = 0
+        self._stop = False
+        self.proc: subprocess.Popen | None = None
+        self.connect()
+        self._thread = threading.Thread(target=self._follow, daemon=True)
+        self._thread.start()
+
+    def connect(self) -> None:
+        """(Re)start the phones' link to the SMSC (after Kannel was stopped, say)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(self.kannel.smsc), "-i", "0.001"],
+                                     stdin=subprocess.PIPE, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+        time.sleep(0.5)
+
+    def send(self, sender: str, text: str, to: str = "120") -> bool:
+        """One SMS (UCS-2) from `sender`; False when the link is down."""
+        try:
+            self.proc.stdin.write(f"{sender} {to} ucs2 {ucs2(text)}\n".encode())
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+
+    def _follow(self) -> None:
+        while not self._stop:
+            if self.log.exists():
+                with open(self.log, "rb") as f:
+                    f.seek(self._pos)
+                    chunk = f.read()
+                cut = chunk.rfind(b"\n") + 1
+                self._pos += cut
+                now = time.time()
+                for to, udh, text in received_lines(chunk[:cut].decode(errors="replace").splitlines()):
+                    self.parts.append((now, to, udh, text))
+            time.sleep(0.2)
+
+    def messages(self) -> dict[str, list[tuple[float, str]]]:
+        """Complete messages per phone, in the order they were completed: (time, text)."""
+        out: dict[str, list[tuple[float, str]]] = {}
+        pending: dict[tuple[str, int], dict[int, str]] = {}
+        for t, to, udh, text in list(self.parts):
+            if udh.startswith("050003"):
+                ref, total, seq = int(udh[6:8], 16), int(udh[8:10], 16), int(udh[10:12], 16)
+                got = pending.setdefault((to, ref), {})
+                got[seq] = text
+                if len(got) == total:
+                    out.setdefault(to, []).append((t, "".join(got[i] for i in sorted(got))))
+                    del pending[(to, ref)]
+            else:
+                out.setdefault(to, []).append((t, text))
+        return out
+
+    def close(self) -> None:
+        self._stop = True
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()

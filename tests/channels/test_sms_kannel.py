@@ -135,3 +135,28 @@ def _accept_as(c: httpx.Client, username: str, conv_id: int) -> dict:
 def _conv(db):
     with session_scope(db) as s:
         return s.scalar(select(Conversation.id).where(Conversation.channel == "sms"))
+
+
+def test_mms_by_mm7_reaches_an_agent_whose_reply_goes_back_by_sms(sms_stack):
+    import base64
+
+    from ..attachments.test_attachments import photo_with_gps
+    from .mm7msg import deliver_req
+
+    server, kannel, db = sms_stack
+    log = kannel.phones()  # the phones are connected, sending nothing
+    body, ctype = deliver_req(tid="mmsc-e2e-1", sender=f"+82{PHONE[1:]}/TYPE=PLMN", subject="포트홀 신고",
+                              text="시청 앞 도로입니다", files=[("IMG_1.jpg", "image/jpeg", photo_with_gps())])
+    auth = base64.b64encode(f"mmsc:{server.env['DASAN_KANNEL_TOKEN']}".encode()).decode()
+    r = httpx.post(f"{server.url}/channels/mms/mm7", content=body, timeout=30,
+                   headers={"Content-Type": ctype, "Authorization": f"Basic {auth}"})
+    assert r.status_code == 200 and "<StatusCode>1000</StatusCode>" in r.text
+    conv_id = wait_for(lambda: _conv(db), what="the MMS")
+    reply = "사진 잘 받았습니다. 도로 보수 담당 부서에 전달하겠습니다."
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        h = _accept_as(c, "agent1", conv_id)
+        msgs = c.get(f"/api/v1/conversations/{conv_id}").json()["messages"]
+        assert msgs[0]["attachments"][0]["content_type"] == "image/jpeg"
+        c.post(f"/api/v1/conversations/{conv_id}/messages", headers=h,
+               json={"text": reply, "client_msg_id": "r1"}).raise_for_status()
+    assert wait_for(lambda: joined(received(log)).get(PHONE), what="the reply on the phone") == [reply]

@@ -63,3 +63,58 @@ def test_sms_in_and_bot_replies_out_exactly_once_across_a_sigkill(server_env, tm
         assert count(db, select(func.count()).select_from(OutboxItem)) == N
         assert count(db, select(func.count()).select_from(OutboxItem).where(
             OutboxItem.status.in_(["sent", "delivered"]))) == N
+
+
+OUTAGE_S = float(os.environ.get("DASAN_SMS_OUTAGE_S", "60"))
+ANSWERED = ["대형폐기물 스티커는 어디서 사나요?", "불법 주차 신고는 어떻게 하나요?", "가로등이 고장났어요"]
+
+
+@pytest.mark.multiprocess
+def test_kannel_stopped_60_s_during_traffic_every_reply_once_in_conversation_order(server_env, tmp_path):
+    """30 citizens each ask three questions the bot answers. Kannel (both boxes) is stopped for
+    60 s while the first round's replies are being made, then started again, and the other two
+    rounds follow at once: every reply reaches its phone once, and each phone gets its three
+    replies in the order the conversation holds them (the ones that waited go first)."""
+    from .kannel import Phones
+
+    env = {"DASAN_BOT_ENABLED": "true", "DASAN_KB_WARMUP": "true", "DASAN_KB_PROFILE": "fast"}
+    citizens = [f"0108{i:07d}" for i in range(30)]
+    outbound = select(func.count()).select_from(Message).where(Message.kind == "outbound")
+    with sms_stack_with(server_env, tmp_path, **env) as (server, kannel, db):
+        wait_until_ready(server.url)
+        phones = Phones(kannel)
+
+        def ask(question: str) -> None:
+            for phone in citizens:
+                assert phones.send(phone, question)
+                time.sleep(0.05)
+
+        ask(ANSWERED[0])
+        wait_for(lambda: count(db, outbound) >= 3, timeout=60, what="the first replies")
+        kannel.stop()  # mid-stream: replies are being made and handed over
+        down = time.time()
+        wait_for(lambda: count(db, inbound_q) >= len(citizens), timeout=60, what="the first round stored")
+        time.sleep(max(0.0, OUTAGE_S - (time.time() - down)))
+        assert count(db, select(func.count()).select_from(OutboxItem).where(OutboxItem.attempts > 1)) > 0
+        kannel.start()
+        phones.connect()
+        ask(ANSWERED[1])
+        ask(ANSWERED[2])
+        total = len(citizens) * 3
+        wait_for(lambda: sum(len(v) for v in phones.messages().values()) >= total, timeout=300,
+                 what="every reply on the phones")
+        time.sleep(3)  # a reply sent twice would arrive now
+        got = phones.messages()
+        phones.close()
+        with session_scope(db) as s:
+            expected: dict[str, list[str]] = {}
+            for to, body in s.execute(select(OutboxItem.recipient, OutboxItem.body).join(
+                    Message, Message.id == OutboxItem.message_id).order_by(Message.conversation_id, Message.seq)):
+                expected.setdefault(to, []).append(body)
+        assert sum(len(v) for v in got.values()) == total
+        assert sorted(expected) == sorted(citizens) and all(len(v) == 3 for v in expected.values())
+        for phone in citizens:
+            assert [text for _t, text in got[phone]] == expected[phone], phone
+
+
+inbound_q = select(func.count()).select_from(Message).where(Message.kind == "inbound")

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from dasan.bot.actions import bot_turn
-from dasan.channels.intake import IntakeMessage, Sender, do_intake
+from dasan.channels.intake import IntakeAccepted, IntakeMessage, Sender, do_intake
 from dasan.core.deps import SessionDep, SettingsDep, TokenAuth
 from dasan.core.errors import Invalid, NotFound
 from dasan.outbox.actions import do_delivery_report
@@ -50,21 +50,46 @@ def kannel_mo(
         raise Invalid("empty message", code="empty_message")
     msg = IntakeMessage(channel="sms", external_id=f"kannel:{id}", sender=Sender(phone=sender), text=text,
                         sent_at=datetime.now(UTC), dialled_number=to or None)
-    keyword = opt_keyword(text)
+    accepted, started, ask_bot = do_take_text(session=session, msg=msg, settings=settings)
+    session.commit()
+    after_commit(request.app, accepted, started, ask_bot, text)
+    return ""
+
+
+def do_take_text(*, session, msg: IntakeMessage, settings) -> tuple[IntakeAccepted, bool, bool]:
+    """One SMS or MMS from a citizen's phone: recorded once; opt-out keywords honoured; the bot
+    first, except for a message with files (a photo of a pothole needs a person), which goes to
+    an agent. Returns (ids, a contact was queued, the bot should answer it)."""
+    from dasan.bot.actions import do_handoff
+    from dasan.bot.core import BotTurn, t
+    from dasan.conversations.models import Conversation, ConvStatus
+
+    keyword = opt_keyword(msg.text) if not msg.attachments else None
     accepted, started = do_intake(session=session, msg=msg, max_chars=settings.max_message_chars,
                                   bot=settings.bot_enabled and keyword is None)
-    if keyword is not None and not accepted.duplicate:
+    if accepted.duplicate:
+        return accepted, False, False
+    if keyword is not None:
         do_set_opt_out(session=session, conversation_id=accepted.conversation_id, opt_out=keyword == "out")
-        started = False
-    session.commit()
+        return accepted, False, False
+    if msg.attachments:
+        conv = session.get(Conversation, accepted.conversation_id)
+        if conv.status == ConvStatus.BOT:
+            do_handoff(session=session, conv=conv, lang=conv.lang or "ko",
+                       turn=BotTurn(action="handoff", text=t("handoff", conv.lang or "ko"), reason="attachment"))
+            started = True
+        return accepted, started, False
+    return accepted, started, settings.bot_enabled
+
+
+def after_commit(app, accepted: IntakeAccepted, started: bool, ask_bot: bool, text: str) -> None:
     if started:
-        request.app.state.dispatcher.kick()
-    if not accepted.duplicate and settings.bot_enabled and keyword is None:
+        app.state.dispatcher.kick()
+    if ask_bot:
         # The same bot as web chat answers first; its reply goes out through the outbox and a
         # hand-off puts the contact in the queue. It runs on the bot's own small pool, after this
-        # answer: Kannel is not kept waiting, and a burst of messages cannot take every thread.
-        submit_bot_turn(request.app, accepted.conversation_id, text, accepted.seq)
-    return ""
+        # answer: the gateway is not kept waiting, and a burst of messages cannot take every thread.
+        submit_bot_turn(app, accepted.conversation_id, text, accepted.seq)
 
 
 OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "수신거부", "거부", "080수신거부"}

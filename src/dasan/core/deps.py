@@ -151,13 +151,22 @@ class TokenAuth(Policy):
 
     kind = "token"
 
-    def __init__(self, *, query: bool = False, channel: str | None = None) -> None:
+    def __init__(self, *, query: bool = False, channel: str | None = None, basic: bool = False) -> None:
         self.query = query
         self.channel = channel
+        self.basic = basic  # gateways configured with a user name and password (an MMSC): the password is the token
 
     def __call__(self, request: Request, session: SessionDep) -> ApiToken:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
+        if self.basic and scheme.lower() == "basic":
+            import base64
+            import binascii
+
+            try:
+                scheme, token = "bearer", base64.b64decode(token.strip(), validate=True).decode().partition(":")[2]
+            except (binascii.Error, UnicodeDecodeError):
+                raise Unauthorized("malformed Basic credentials") from None
         if self.query and not token:
             scheme, token = "bearer", request.query_params.get("token", "")
         if scheme.lower() != "bearer" or not token:
