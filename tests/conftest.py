@@ -147,6 +147,18 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     return re.search(r'data-csrf="([^"]+)"', me.text).group(1)
 
 
+@pytest.fixture
+def bot_client(settings):
+    """(TestClient, app) of an app with the bot on, the demo city seeded, started."""
+    from dasan.demo.seed import seed
+
+    app = create_app(settings.model_copy(update={"bot_enabled": True}))
+    with session_scope(app.state.session_factory) as s:
+        seed(session=s)
+    with TestClient(app) as c:
+        yield c, app
+
+
 class Server:
     """A real `dasan serve` process on 127.0.0.1 (for browser, multi-process and crash tests)."""
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dasan.app import create_app
@@ -14,15 +12,6 @@ from dasan.db.engine import session_scope
 from dasan.demo.seed import seed
 from dasan.knowledge.actions import do_create_article, do_review, do_submit
 from dasan.orgs.models import User
-
-
-@pytest.fixture
-def bot_client(settings):
-    app = create_app(settings.model_copy(update={"bot_enabled": True}))
-    with session_scope(app.state.session_factory) as s:
-        seed(session=s)
-    with TestClient(app) as c:
-        yield c, app
 
 
 def _ask(ws, visitor, text, lang="ko", cid="m"):

@@ -7,24 +7,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dasan.app import create_app
 from dasan.bot.actions import bot_turn
 from dasan.channels.intake import IntakeMessage, Sender, do_intake
 from dasan.conversations.models import Message
 from dasan.db.engine import session_scope
-from dasan.demo.seed import seed
 
 
 @pytest.fixture
-def bot_app(settings):
-    app = create_app(settings.model_copy(update={"bot_enabled": True}))
-    with session_scope(app.state.session_factory) as s:
-        seed(session=s)
-    with TestClient(app):
-        yield app
+def bot_app(bot_client):
+    return bot_client[1]
 
 
 def _sms(app, ext: str, text: str):

@@ -112,8 +112,9 @@ def test_a_photo_mms_reaches_an_agent_without_its_location_and_joins_the_sms_thr
     assert [m["attachments"][0]["thumbnail_url"] for m in msgs if m.get("attachments")] == [att["thumbnail_url"]]
 
 
-def test_a_photo_mms_goes_to_an_agent_not_the_bot(bot_settings_client):
-    client, factory = bot_settings_client
+def test_a_photo_mms_goes_to_an_agent_not_the_bot(bot_client):
+    client, app = bot_client
+    factory = app.state.session_factory
     token = _token(factory)
     body, ctype = deliver_req(tid="mmsc-0002", sender=PHONE, text="이 쓰레기 좀 치워주세요",
                               files=[("a.jpg", "image/jpeg", photo_with_gps())])
@@ -124,20 +125,6 @@ def test_a_photo_mms_goes_to_an_agent_not_the_bot(bot_settings_client):
         # The citizen is told an agent will answer, by SMS (through the outbox).
         item = s.scalars(select(OutboxItem)).one()
         assert item.recipient == PHONE and item.channel == "sms"
-
-
-@pytest.fixture
-def bot_settings_client(settings):
-    from fastapi.testclient import TestClient
-
-    from dasan.app import create_app
-    from dasan.demo.seed import seed
-
-    app = create_app(settings.model_copy(update={"bot_enabled": True}))
-    with session_scope(app.state.session_factory) as s:
-        seed(session=s)
-    with TestClient(app) as c:
-        yield c, app.state.session_factory
 
 
 def test_wrong_requests_get_a_clear_error_and_store_nothing(client, seeded):
