@@ -83,6 +83,7 @@ def anchor(work: Path, n: int, rate: float) -> dict:
     k = Kannel(work / "anchor", "http://127.0.0.1:9", "unused")
     conf = k.conf.read_text()
     conf = re.sub(r'get-url = ".*"', 'text = "Your message was received by 120."', conf)
+    conf = conf.replace("max-messages = 0", "max-messages = 1")  # the service's reply is sent
     k.conf.write_text(conf)
     k.start()
     phones = Phones(k, "phones")
