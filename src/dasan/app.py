@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.staticfiles import StaticFiles
 
 from dasan import api
+from dasan.cases.scheduled import escalate_periodically as escalate_case_deadlines
 from dasan.channels.sms import answer_lost_turns
 from dasan.channels.webhook import escalate_periodically
 from dasan.config import Settings
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await outbox.start()
         lost_turns = asyncio.create_task(answer_lost_turns(app)) if settings.bot_enabled else None
         deadlines = asyncio.create_task(escalate_periodically(app))
+        case_deadlines = asyncio.create_task(escalate_case_deadlines(app))
         smtp = None
         if settings.smtp_listen_port:
             from aiosmtpd.controller import Controller
@@ -108,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if lost_turns is not None:
                 lost_turns.cancel()
             deadlines.cancel()
+            case_deadlines.cancel()
             if smtp is not None:
                 smtp.stop()
             app.state.bot_pool.shutdown(wait=False, cancel_futures=True)

@@ -186,18 +186,6 @@ def do_escalate_reply_deadlines(*, session: Session, now: datetime, warn_before:
 
 async def escalate_periodically(app, *, every_s: float = 30.0) -> None:
     """Background task: reply-deadline warnings for SNS contacts."""
-    import asyncio
-    import logging
+    from dasan.core.worker import every
 
-    from dasan.core import clock
-
-    log = logging.getLogger(__name__)
-    while True:
-        await asyncio.sleep(every_s)
-        try:
-            def run():
-                with session_scope(app.state.session_factory) as s:
-                    return do_escalate_reply_deadlines(session=s, now=clock.now())
-            await anyio.to_thread.run_sync(run)
-        except Exception:
-            log.exception("reply-deadline escalation failed")
+    await every(every_s, app.state.session_factory, do_escalate_reply_deadlines, what="reply-deadline escalation")

@@ -145,9 +145,10 @@ def _find_duplicate(
 def do_append_message(
     *, session: Session, conv: Conversation, kind: MsgKind, body: str, author: User | None = None,
     client_msg_id: str | None = None, external_id: str | None = None, sent_at: datetime | None = None,
-    attachments: list | None = None, max_chars: int = 4000,
+    attachments: list | None = None, max_chars: int = 4000, notice: bool = False,
 ) -> tuple[Message, bool]:
-    """Store a message exactly once; returns (message, created). Resends return the stored one."""
+    """Store a message exactly once; returns (message, created). Resends return the stored one.
+    A `notice` (news of the citizen's case, a survey) may follow a contact that has closed."""
     body = body.strip()
     if not body and not attachments:
         raise Invalid("message text is empty", code="empty_message")
@@ -156,7 +157,7 @@ def do_append_message(
     dup = _find_duplicate(session, conv, client_msg_id, conv.channel, external_id)
     if dup is not None:
         return dup, False
-    if conv.status == ConvStatus.CLOSED:
+    if conv.status == ConvStatus.CLOSED and not notice:
         raise Conflict("conversation is closed", code="conversation_closed")
     try:
         with session.begin_nested():

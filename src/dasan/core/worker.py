@@ -52,3 +52,21 @@ class PeriodicWorker:
                 await anyio.to_thread.run_sync(self.run_once)
             except Exception:  # keep going; the next round retries
                 log.exception("%s failed", self.name)
+
+
+async def every(seconds: float, factory, action, *, what: str) -> None:
+    """Background task: `action(session=…, now=…)` in a transaction of its own, in a worker thread,
+    every `seconds`, for ever; a failure is logged and the next round runs as usual."""
+    from dasan.core import clock
+    from dasan.db.engine import session_scope
+
+    def run():
+        with session_scope(factory) as s:
+            return action(session=s, now=clock.now())
+
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await anyio.to_thread.run_sync(run)
+        except Exception:
+            log.exception("%s failed", what)

@@ -1,5 +1,6 @@
 """Import every model so the metadata is complete (migrations, create_all)."""
 
+from dasan.cases import models as cases  # noqa: F401
 from dasan.channels import models as channels  # noqa: F401
 from dasan.conversations import models as conversations  # noqa: F401
 from dasan.db.base import Base

@@ -348,3 +348,48 @@ TRANSLATIONS = [
      "Gọi 120 rồi bấm số 9 để được tư vấn bằng tiếng nước ngoài.",
      ["Tôi cần tư vấn bằng tiếng Việt", "Người nước ngoài được tư vấn ở đâu?"]),
 ]
+
+
+# Case types: (code, name, name_en, department code or "", district department suffix or "",
+# working days, priority, consultation category, Open311 group)
+CASE_TYPES = [
+    ("bulky-waste", "대형폐기물 수거 요청", "Bulky waste collection", "", "cleaning", 3, "normal", "청소", "Sanitation"),
+    ("illegal-dumping", "무단투기 신고", "Illegal dumping", "", "cleaning", 3, "normal", "청소", "Sanitation"),
+    ("missed-collection", "쓰레기 미수거", "Missed waste collection", "", "cleaning", 1, "high", "청소", "Sanitation"),
+    ("illegal-parking", "불법 주정차 단속 요청", "Illegal parking", "parking", "", 1, "high", "교통", "Traffic"),
+    ("bus-complaint", "시내버스 불편 신고", "Bus service complaint", "bus", "", 5, "normal", "교통", "Traffic"),
+    ("water-bill", "수도요금 이의 신청", "Water bill dispute", "water", "", 3, "normal", "상수도", "Water"),
+    ("streetlight", "가로등·보안등 고장", "Streetlight out", "safety", "", 3, "normal", "안전", "Streets"),
+    ("passport-issue", "여권 발급 문의 처리", "Passport issuance follow-up", "passport", "", 3, "normal", "여권",
+     "Civil affairs"),
+    ("welfare-support", "복지 지원 상담 요청", "Welfare support request", "welfare", "", 5, "normal", "복지", "Welfare"),
+]
+
+# Open311 service definition attributes (GeoReport v2: datatype string | number | datetime | text |
+# singlevaluelist | multivaluelist), per case type.
+CASE_ATTRIBUTES = {
+    "bulky-waste": [
+        {"variable": True, "code": "ITEM", "datatype": "singlevaluelist", "required": True, "datatype_description": "",
+         "order": 1, "description": "What is to be collected?",
+         "values": [{"key": "fridge", "name": "Refrigerator"}, {"key": "sofa", "name": "Sofa"},
+                    {"key": "mattress", "name": "Mattress"}, {"key": "other", "name": "Other"}]},
+        {"variable": True, "code": "COUNT", "datatype": "number", "required": False, "datatype_description": "",
+         "order": 2, "description": "How many items?"},
+        {"variable": True, "code": "PICKUP", "datatype": "datetime", "required": False, "datatype_description": "",
+         "order": 3, "description": "Preferred pickup time"},
+    ],
+    "illegal-parking": [
+        {"variable": True, "code": "PLATE", "datatype": "string", "required": False, "datatype_description": "",
+         "order": 1, "description": "Licence plate, if visible"},
+        {"variable": True, "code": "BLOCKING", "datatype": "multivaluelist", "required": False,
+         "datatype_description": "", "order": 2, "description": "What does it block?",
+         "values": [{"key": "crosswalk", "name": "Crosswalk"}, {"key": "driveway", "name": "Driveway"},
+                    {"key": "hydrant", "name": "Fire hydrant"}, {"key": "bus-stop", "name": "Bus stop"}]},
+    ],
+    "streetlight": [
+        {"variable": False, "code": "NOTE", "datatype": "text", "required": False, "datatype_description": "",
+         "order": 1, "description": "Streetlights are repaired within three working days."},
+        {"variable": True, "code": "POLE", "datatype": "string", "required": False,
+         "datatype_description": "The number on the pole's plate", "order": 2, "description": "Pole number"},
+    ],
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dasan.cases.models import CaseType
 from dasan.conversations.models import Queue
 from dasan.demo import data
 from dasan.knowledge.actions import do_create_article, do_publish
@@ -58,6 +59,10 @@ def seed(*, session: Session) -> bool:
                                 body=body, questions=questions, category=original.category, lang=lang,
                                 translation_of_id=original.id)
         do_publish(session=session, art=art)
+    for code, name, name_en, dept, suffix, days, priority, category, group in data.CASE_TYPES:
+        session.add(CaseType(code=code, name=name, name_en=name_en, department_id=depts[dept].id if dept else None,
+                             district_suffix=suffix, working_days=days, priority=priority, category=category,
+                             group=group, description=name_en, attributes=data.CASE_ATTRIBUTES.get(code, [])))
     session.flush()
     return True
 

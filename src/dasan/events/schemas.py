@@ -63,7 +63,14 @@ class PresenceChanged(BaseModel):
     data: dict[str, Any]
 
 
-Event = MessageCreated | ConversationUpdated | CitizenStatus | PresenceChanged
+class CaseUpdated(BaseModel):
+    """A case changed: its department's officials and the center's supervisors are told."""
+
+    type: Literal["case.updated"] = "case.updated"
+    data: dict[str, Any]
+
+
+Event = MessageCreated | ConversationUpdated | CitizenStatus | PresenceChanged | CaseUpdated
 
 
 class Envelope(BaseModel):

@@ -1,0 +1,74 @@
+"""Reading cases: an official's queue, a citizen's lookup, where a consultation's matter goes."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dasan.cases.models import OPEN_CASE, Case, CaseType
+from dasan.conversations.models import ConversationEvent
+from dasan.core import clock
+from dasan.knowledge.models import Article
+from dasan.orgs.models import Department, Role, User
+
+
+def list_cases(*, session: Session, user: User, status: str | None = None, overdue: bool = False,
+               mine: bool = False, limit: int = 100) -> list[Case]:
+    """Cases the user may see, the nearest deadline first (officials: their department only)."""
+    q = select(Case)
+    if user.role == Role.OFFICIAL:
+        q = q.where(Case.department_id == user.department_id)
+    if status:
+        q = q.where(Case.status == status)
+    if overdue:
+        q = q.where(Case.status.in_(OPEN_CASE), Case.due_at < clock.now())
+    if mine:
+        q = q.where(Case.assignee_id == user.id)
+    return list(session.scalars(q.order_by(Case.due_at, Case.id).limit(limit)))
+
+
+def _digits(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return "0" + digits[2:] if digits.startswith("82") and len(digits) > 10 else digits
+
+
+def find_for_citizen(*, session: Session, number: str, phone: str) -> Case | None:
+    """The case with this number, if the phone number is the one it was opened with."""
+    case = session.scalar(select(Case).where(Case.number == number.strip()))
+    if case is None or not case.contact_phone or _digits(case.contact_phone) != _digits(phone):
+        return None
+    return case
+
+
+def suggest(*, session: Session, conv, district_code: str = "") -> list[dict]:
+    """Case types for this consultation, best first, each with its department and why: the
+    owners of the knowledge articles the bot or agent used, then the citizen's district."""
+    used = [e.data.get("article_id") for e in session.scalars(select(ConversationEvent).where(
+        ConversationEvent.conversation_id == conv.id, ConversationEvent.kind == "bot_answered"))]
+    used += [a for e in session.scalars(select(ConversationEvent).where(
+        ConversationEvent.conversation_id == conv.id, ConversationEvent.kind == "bot_handoff"))
+        for a in (e.data.get("candidates") or [])[:1]]
+    owners: list[int] = []
+    for article_id in used:
+        art = session.get(Article, article_id) if article_id else None
+        if art is not None and art.department_id not in owners:
+            owners.append(art.department_id)
+    out: list[dict] = []
+    types = list(session.scalars(select(CaseType).order_by(CaseType.code)))
+    depts = {d.id: d for d in session.scalars(select(Department))}
+    for dept_id in owners:
+        dept = depts[dept_id]
+        for t in types:
+            suffix_match = t.district_suffix and dept.code.endswith(f"-{t.district_suffix}")
+            if t.department_id == dept_id or suffix_match:
+                out.append({"case_type": t.code, "department_id": dept_id, "department": dept.name,
+                            "reason": "knowledge_owner"})
+    if district_code:
+        for t in types:
+            if t.district_suffix:
+                d = next((d for d in depts.values() if d.code == f"{district_code}-{t.district_suffix}"), None)
+                if d is not None and all(o["case_type"] != t.code or o["department_id"] != d.id for o in out):
+                    out.append({"case_type": t.code, "department_id": d.id, "department": d.name,
+                                "reason": "district"})
+    return out
+

@@ -1,0 +1,160 @@
+"""Cases: an agent hands a consultation to the district's department, its official answers, the
+citizen is told on their channel, looks it up, answers the survey once; deadlines escalate once;
+officials of another district can neither see nor change it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from dasan.cases.actions import do_escalate_deadlines
+from dasan.cases.core import due_at
+from dasan.cases.models import Case, CaseEvent
+from dasan.core import clock
+from dasan.db.engine import session_scope
+from dasan.outbox.models import OutboxItem
+
+from ..conftest import login
+from ..test_conversation_flow import accepted_by_agent1
+
+PHONE = "01055550001"  # accepted_by_agent1's citizen
+
+
+def _sms_texts(factory) -> list[str]:
+    with session_scope(factory) as s:
+        return [i.body for i in s.scalars(select(OutboxItem).where(OutboxItem.recipient == PHONE)
+                                          .order_by(OutboxItem.id))]
+
+
+def _open(client, factory, app, **over):
+    conv_id, h = accepted_by_agent1(client, factory, app)
+    body = {"case_type": "bulky-waste", "title": "냉장고 수거 요청", "description": "3층 계단, 엘리베이터 없음",
+            "district": "mapo", "address": "서울 마포구 월드컵로 212", **over}
+    r = client.post(f"/api/v1/conversations/{conv_id}/cases", json=body, headers=h)
+    return conv_id, h, r
+
+
+def test_agent_opens_a_case_the_district_official_answers_and_the_citizen_follows_it(client, seeded, app):
+    factory = seeded
+    conv_id, h, r = _open(client, factory, app)
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert case["department"] == "마포구 청소행정과" and case["status"] == "open" and case["district"] == "mapo"
+    assert case["number"].endswith(f"-{case['id']:06d}")
+    with session_scope(factory) as s:
+        row = s.get(Case, case["id"])
+        assert row.due_at == due_at(row.opened_at, 3) and row.contact_phone == PHONE
+    # The citizen is told the case number by SMS (the outbox sends it through Kannel).
+    assert case["number"] in _sms_texts(factory)[-1] and "마포구 청소행정과" in _sms_texts(factory)[-1]
+    # The suggestions for this consultation name the citizen's district department.
+    sug = client.get(f"/api/v1/conversations/{conv_id}/case-suggestions?district=mapo", headers=h).json()
+    assert {"case_type": "bulky-waste", "department": "마포구 청소행정과", "reason": "district"}.items() <= sug[0].items()
+
+    oh = {"X-CSRF-Token": login(client, "official-mapo")}
+    queue = client.get("/api/v1/cases", headers=oh).json()
+    assert [c["number"] for c in queue] == [case["number"]]
+    assert client.post(f"/api/v1/cases/{case['id']}/take", headers=oh).json()["status"] == "in_progress"
+    client.post(f"/api/v1/cases/{case['id']}/comments", json={"body": "수거 업체 배정 중 (내부)"},
+                headers=oh).raise_for_status()
+    n_before = len(_sms_texts(factory))
+    client.post(f"/api/v1/cases/{case['id']}/comments", json={"body": "내일 오전 수거 예정입니다.", "public": True},
+                headers=oh).raise_for_status()
+    assert len(_sms_texts(factory)) == n_before + 1 and "내일 오전 수거 예정입니다." in _sms_texts(factory)[-1]
+    r = client.post(f"/api/v1/cases/{case['id']}/resolve", json={"answer": "수거를 마쳤습니다."}, headers=oh)
+    assert r.status_code == 200 and r.json()["status"] == "resolved"
+    texts = _sms_texts(factory)
+    assert "수거를 마쳤습니다." in texts[-2] and "만족" in texts[-1] and f"/cases/{case['number']}/survey" in texts[-1]
+    assert client.post(f"/api/v1/cases/{case['id']}/resolve", json={"answer": "다시"}, headers=oh).status_code == 409
+
+    # The citizen looks it up with the number and their phone: public comments only.
+    client.cookies.clear()
+    got = client.get(f"/api/v1/public/cases/{case['number']}", params={"phone": "010-5555-0001"}).json()
+    assert got["status"] == "resolved" and got["survey"] == "open"
+    assert [c["body"] for c in got["comments"]] == ["내일 오전 수거 예정입니다.", "수거를 마쳤습니다."]
+    assert client.get(f"/api/v1/public/cases/{case['number']}", params={"phone": "010-0000-0000"}).status_code == 404
+    survey = {"phone": "+82 10-5555-0001", "score": 5, "comment": "빨리 처리해 주셔서 감사합니다"}
+    assert client.post(f"/api/v1/public/cases/{case['number']}/survey", json=survey).status_code == 200
+    r = client.post(f"/api/v1/public/cases/{case['number']}/survey", json=survey)
+    assert r.status_code == 409 and r.json()["error"] == "already_answered"
+    assert len(_sms_texts(factory)) == len(texts)  # the survey went out once
+
+
+def test_an_official_of_another_district_can_neither_see_nor_change_the_case(client, seeded, app):
+    factory = seeded
+    _, h, r = _open(client, factory, app)
+    cid = r.json()["id"]
+    gh = {"X-CSRF-Token": login(client, "official-gangnam")}
+    assert client.get("/api/v1/cases", headers=gh).json() == []
+    assert client.get(f"/api/v1/cases/{cid}", headers=gh).status_code == 404
+    for path, body in (("take", None), ("comments", {"body": "x", "public": True}), ("resolve", {"answer": "x"}),
+                       ("reassign", {"assignee_id": 1}), ("return", {"reason": "x"})):
+        resp = client.post(f"/api/v1/cases/{cid}/{path}", json=body, headers=gh)
+        assert resp.status_code == 404, (path, resp.text)
+    assert client.post(f"/api/v1/cases/{cid}/transfer", json={"department_id": 1}, headers=gh).status_code == 403
+    with session_scope(factory) as s:
+        case = s.get(Case, cid)
+        assert case.status == "open" and case.assignee_id is None
+        assert [e.kind for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == cid))] == ["opened"]
+    # An agent of the center reads it but does not work it.
+    ah = {"X-CSRF-Token": login(client, "agent1")}
+    assert client.get(f"/api/v1/cases/{cid}", headers=ah).status_code == 200
+    assert client.post(f"/api/v1/cases/{cid}/take", headers=ah).status_code == 403
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({"case_type": "no-such-type"}, 422, "unknown_case_type"),
+    ({"district": ""}, 422, "district_required"),
+    ({"district": "atlantis"}, 422, "unknown_district"),
+    ({"priority": "whenever"}, 422, "bad_priority"),
+])
+def test_a_case_that_cannot_be_opened_says_why_and_nothing_is_stored(client, seeded, app, body, status, code):
+    _, _, r = _open(client, seeded, app, **body)
+    assert r.status_code == status and r.json()["error"] == code, r.text
+    with session_scope(seeded) as s:
+        assert s.scalars(select(Case)).all() == []
+
+
+def test_returned_to_the_center_and_sent_to_another_department(client, seeded, app):
+    factory = seeded
+    _, _, r = _open(client, factory, app, case_type="illegal-parking", district="")
+    cid = r.json()["id"]
+    oh = {"X-CSRF-Token": login(client, "official-parking")}
+    assert client.post(f"/api/v1/cases/{cid}/return", json={"reason": "  "}, headers=oh).status_code == 422
+    assert client.post(f"/api/v1/cases/{cid}/return", json={"reason": "구청 소관입니다"},
+                       headers=oh).json()["status"] == "returned"
+    sh = {"X-CSRF-Token": login(client, "supervisor1")}
+    returned = client.get("/api/v1/cases?status=returned", headers=sh).json()
+    assert [c["id"] for c in returned] == [cid]
+    with session_scope(factory) as s:
+        from dasan.orgs.models import Department
+        mapo = s.scalar(select(Department.id).where(Department.code == "mapo-cleaning"))
+    moved = client.post(f"/api/v1/cases/{cid}/transfer", json={"department_id": mapo}, headers=sh).json()
+    assert moved["department"] == "마포구 청소행정과" and moved["status"] == "open"
+    assert [c["id"] for c in client.get("/api/v1/cases", headers={"X-CSRF-Token": login(client, "official-mapo")})
+            .json()] == [cid]
+
+
+def test_a_deadline_escalates_once_when_near_and_once_when_passed(client, seeded, app):
+    factory = seeded
+    _, _, r = _open(client, factory, app)
+    cid = r.json()["id"]
+    with session_scope(factory) as s:
+        due = s.get(Case, cid).due_at
+    with session_scope(factory) as s:
+        assert do_escalate_deadlines(session=s, now=due - timedelta(days=2)) == []
+    for _ in range(3):  # the minute loop runs again and again: once is once
+        with session_scope(factory) as s:
+            got = do_escalate_deadlines(session=s, now=due - timedelta(hours=5))
+        assert got in ([(r.json()["number"], "near")], [])
+    for _ in range(3):
+        with session_scope(factory) as s:
+            do_escalate_deadlines(session=s, now=due + timedelta(minutes=1))
+    with session_scope(factory) as s:
+        kinds = [e.kind for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == cid))]
+    assert kinds.count("escalated_near") == 1 and kinds.count("escalated_overdue") == 1
+    # Overdue shows in the official's queue; the clock is the one tests move.
+    clock.advance(due - clock.now() + timedelta(hours=1))
+    oh = {"X-CSRF-Token": login(client, "official-mapo")}
+    assert [c["overdue"] for c in client.get("/api/v1/cases?overdue=true", headers=oh).json()] == [True]
