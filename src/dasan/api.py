@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from dasan.attachments import views as attachments
+from dasan.cases import open311
 from dasan.cases import views as cases
 from dasan.channels import intake, mms, sms, webchat, webhook
 from dasan.conversations import views as conversations
@@ -17,7 +18,7 @@ from dasan.web import views as web
 
 ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, reports.router,
            routing.router, intake.router, sms.router, mms.router, webhook.router,
-           webchat.router, attachments.router, cases.router)
+           webchat.router, attachments.router, cases.router, open311.router)
 
 
 def mount(app: FastAPI) -> None:

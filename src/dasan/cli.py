@@ -129,6 +129,23 @@ def cmd_tokens_create(args) -> int:
     return 0
 
 
+def cmd_open311_key_create(args) -> int:
+    import re
+
+    from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+    from dasan.security.service import do_create_api_token
+
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", args.name):
+        print("error: --name must be 1–32 letters, digits, '.', '_' or '-'", file=sys.stderr)
+        return 2
+    engine = make_engine(_settings())
+    with session_scope(make_sessionmaker(engine)) as session:
+        key = do_create_api_token(session=session, channel=f"open311:{args.name}")
+    engine.dispose()
+    print(json.dumps({"name": args.name, "api_key": key}) if args.json else key)
+    return 0
+
+
 def _print(out: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(out, ensure_ascii=False, default=lambda v: None if v != v else float(v)))
@@ -350,6 +367,13 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--channel", required=True)
     tc.add_argument("--json", action="store_true")
     tc.set_defaults(func=cmd_tokens_create)
+
+    o311 = sub.add_parser("open311", help="Open311 GeoReport v2").add_subparsers(dest="open311_command", required=True)
+    okey = o311.add_parser("key", help="API keys of Open311 clients").add_subparsers(dest="key_command", required=True)
+    okc = okey.add_parser("create", help="print a new api_key for a client")
+    okc.add_argument("--name", required=True)
+    okc.add_argument("--json", action="store_true")
+    okc.set_defaults(func=cmd_open311_key_create)
 
     kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
     ke = kb.add_parser("eval", help="retrieval and answer-decision quality on articles + queries (JSONL)")

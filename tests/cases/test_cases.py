@@ -50,7 +50,8 @@ def test_agent_opens_a_case_the_district_official_answers_and_the_citizen_follow
     assert case["number"] in _sms_texts(factory)[-1] and "마포구 청소행정과" in _sms_texts(factory)[-1]
     # The suggestions for this consultation name the citizen's district department.
     sug = client.get(f"/api/v1/conversations/{conv_id}/case-suggestions?district=mapo", headers=h).json()
-    assert {"case_type": "bulky-waste", "department": "마포구 청소행정과", "reason": "district"}.items() <= sug[0].items()
+    want = {"case_type": "bulky-waste", "department": "마포구 청소행정과", "reason": "district"}
+    assert want.items() <= sug[0].items()
 
     oh = {"X-CSRF-Token": login(client, "official-mapo")}
     queue = client.get("/api/v1/cases", headers=oh).json()

@@ -140,7 +140,8 @@ def do_comment(*, session: Session, case: Case, author: User, body: str, public:
         raise Invalid("the comment is empty", code="empty_comment")
     if len(body) > 4000:
         raise Invalid("the comment is longer than 4000 characters", code="comment_too_long")
-    comment = CaseComment(case_id=case.id, author_id=author.id, public=public, body=body, created_at=clock.now())
+    comment = CaseComment(case_id=case.id, author_id=author.id, public=public, body=body, created_at=clock.now(),
+                          status_after=case.status)
     session.add(comment)
     session.flush()
     _event(session, case, "commented", author, comment_id=comment.id, public=public)
@@ -190,8 +191,10 @@ def do_resolve(*, session: Session, case: Case, official: User, answer: str, sur
     """Answer and close the case: the answer is a public comment the citizen receives; then the
     happy-call survey goes out, once."""
     _require_open(case)
-    do_comment(session=session, case=case, author=official, body=answer, public=True)
+    if not answer.strip():
+        raise Invalid("the answer is empty", code="empty_comment")
     case.status, case.resolved_at = CaseStatus.RESOLVED, clock.now()
+    do_comment(session=session, case=case, author=official, body=answer, public=True)
     case.assignee_id = case.assignee_id or official.id
     _event(session, case, "resolved", official, on_time=case.resolved_at <= case.due_at)
     do_send_survey(session=session, case=case, survey_url=survey_url)

@@ -97,6 +97,7 @@ class CaseComment(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     body: Mapped[str] = mapped_column(Text)
+    status_after: Mapped[str] = mapped_column(String(20), default="")  # the case's status it left
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 

@@ -101,6 +101,7 @@ def upgrade() -> None:
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('public', sa.Boolean(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status_after', sa.String(length=20), nullable=False),
     sa.Column('created_at', dasan.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_case_comments_author_id_users')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_comments_case_id_cases')),
