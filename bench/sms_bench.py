@@ -221,9 +221,9 @@ def main() -> None:
             "wall_s": round(last - t0, 1),
         })
         if killed:
-            # Intake latency before the kill: the steady state under this load.
+            # Intake latency of what was stored before the kill: the steady state under this load.
             cut = t0 + result["killed_at_s"]
-            before = [stored_at[i][0] - sent[i] for i in sent if i in stored_at and sent[i] < cut]
+            before = [stored_at[i][0] - sent[i] for i in sent if i in stored_at and stored_at[i][0] < cut]
             result["intake_p50_before_kill_s"] = round(pct(before, 0.5), 3)
             result["intake_p99_before_kill_s"] = round(pct(before, 0.99), 3)
     finally:

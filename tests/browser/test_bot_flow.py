@@ -75,6 +75,8 @@ def test_official_drafts_reviewer_publishes_bot_answers_within_two_seconds(brows
 
     official = browser.new_context(locale="ko-KR").new_page()
     log_in(official, base, "official-recycling")
+    expect(official).to_have_url(re.compile(r"/cases$"))  # an official's home is their case queue
+    official.click("a[href='/kb']")
     expect(official).to_have_url(re.compile(r"/kb$"))
     official.fill("#kb-title", "폐건전지·폐형광등 버리는 곳")
     official.fill("#kb-body", "폐건전지와 폐형광등은 동 주민센터와 아파트 단지의 전용 수거함에 넣어 주세요.")

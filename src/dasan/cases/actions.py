@@ -207,10 +207,17 @@ def do_send_survey(*, session: Session, case: Case, survey_url: str) -> bool:
     if case.survey_sent_at is not None or case.notify_channel not in NOTIFY_CHANNELS:
         return False
     case.survey_sent_at = clock.now()
+    case.survey_token = secrets.token_urlsafe(16)
     _tell_citizen(session, case, f"[120 다산콜센터] 접수번호 {case.number} 처리에 만족하셨나요? "
-                                 f"1~5점으로 알려 주세요: {survey_url}")
+                                 f"1~5점으로 알려 주세요: {survey_url}?k={case.survey_token}")
     _event(session, case, "survey_sent", None)
     return True
+
+
+def survey_key_ok(case: Case, key: str) -> bool:
+    import hmac
+
+    return bool(case.survey_token) and hmac.compare_digest(case.survey_token, key)
 
 
 def do_answer_survey(*, session: Session, case: Case, score: int, comment: str = "") -> Case:

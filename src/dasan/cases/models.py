@@ -83,6 +83,7 @@ class Case(Base):
     overdue_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     open311_token: Mapped[str | None] = mapped_column(String(40), unique=True)
     survey_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    survey_token: Mapped[str | None] = mapped_column(String(40))  # in the survey link: the citizen needs nothing else
     survey_score: Mapped[int | None] = mapped_column(Integer)
     survey_comment: Mapped[str] = mapped_column(Text, default="")
 

@@ -79,7 +79,8 @@ class Transfer(BaseModel):
 
 
 class SurveyAnswer(BaseModel):
-    phone: str = Field(min_length=3, max_length=40)
+    phone: str = Field(default="", max_length=40)  # the phone the case was opened with, or
+    key: str = Field(default="", max_length=40)  # the key in the survey link
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=2000)
 
@@ -228,7 +229,12 @@ def lookup(number: str, session: SessionDep, phone: Annotated[str, Query(min_len
 
 @router.post("/public/cases/{number}/survey", dependencies=[Depends(Public())])
 def answer_survey(number: str, body: SurveyAnswer, session: SessionDep) -> dict:
-    """The citizen's happy-call answer: 1–5 and a comment, once."""
-    case = _public_case(session, number, body.phone)
+    """The citizen's happy-call answer: 1–5 and a comment, once (with the link's key or the phone)."""
+    if body.key:
+        case = session.scalar(select(Case).where(Case.number == number))
+        if case is None or not actions.survey_key_ok(case, body.key):
+            raise NotFound("no case with this number and survey key")
+    else:
+        case = _public_case(session, number, body.phone)
     actions.do_answer_survey(session=session, case=case, score=body.score, comment=body.comment)
     return {"number": case.number, "score": case.survey_score}

@@ -112,7 +112,7 @@ class Public(Policy):
 
     kind = "public"
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:  # async: no worker thread is taken for nothing
         return None
 
 

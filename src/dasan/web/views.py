@@ -37,7 +37,7 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PRE_CSRF = "dasan_login_csrf"
 CHAT_LANGS = ("ko", "en", "zh", "ja", "vi", "mn")
-HOME = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.ADMIN: "/supervisor", Role.OFFICIAL: "/kb"}
+HOME = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.ADMIN: "/supervisor", Role.OFFICIAL: "/cases"}
 
 
 def _render(request: Request, name: str, principal: Principal | None = None, **ctx) -> HTMLResponse:
@@ -135,6 +135,40 @@ def kb_page(request: Request, me: Annotated[Principal, Depends(Allow("official",
     return _render(request, "kb.html", me)
 
 
+@router.get("/cases")
+def cases_page(request: Request,
+               me: Annotated[Principal, Depends(Allow("official", "supervisor", "admin", page=True))]):
+    return _render(request, "cases.html", me)
+
+
+@router.get("/cases/{number}/survey", dependencies=[Depends(Public())])
+def survey_page(request: Request, number: str, k: str = "") -> Response:
+    """The happy-call survey a citizen reaches from the link in their SMS or chat."""
+    return _render(request, "survey.html", None, number=number, key=k[:40], done=False, error="")
+
+
+@router.post("/cases/{number}/survey", dependencies=[Depends(Public())])
+def survey_answer(request: Request, number: str, session: SessionDep, k: Annotated[str, Form(max_length=40)],
+                  score: Annotated[int, Form(ge=1, le=5)], comment: Annotated[str, Form(max_length=2000)] = ""):
+    """Store the citizen's answer (once); the link's key must match the case."""
+    from sqlalchemy import select
+
+    from dasan.cases.actions import do_answer_survey, survey_key_ok
+    from dasan.cases.models import Case
+    from dasan.core.errors import DasanError
+
+    case = session.scalar(select(Case).where(Case.number == number))
+    if case is None or not survey_key_ok(case, k):
+        return _render(request, "survey.html", None, number=number, key=k, done=False,
+                       error=translator(ui_lang(request))("no_case_found"))
+    try:
+        do_answer_survey(session=session, case=case, score=score, comment=comment)
+    except DasanError as e:
+        session.rollback()
+        return _render(request, "survey.html", None, number=number, key=k, done=False, error=e.message)
+    return _render(request, "survey.html", None, number=number, key=k, done=True, error="")
+
+
 @router.get("/chat", dependencies=[Depends(Public())])
 def chat_page(request: Request, line: str | None = None) -> Response:
     """The citizen's chat page (?lang= one of the six service languages); embeddable elsewhere too."""
@@ -144,9 +178,10 @@ def chat_page(request: Request, line: str | None = None) -> Response:
 
 
 @router.get("/healthz", dependencies=[Depends(Public())])
-def healthz(request: Request) -> dict:
+async def healthz(request: Request) -> dict:
     """Liveness, and whether this process's knowledge index is built (a load balancer can wait
-    for `knowledge_ready` before sending it citizens: a cold build takes seconds)."""
+    for `knowledge_ready` before sending it citizens: a cold build takes seconds). Answered on
+    the event loop, never queued behind busy worker threads (a flood of gateway retries)."""
     return {"ok": True, "knowledge_ready": request.app.state.knowledge.revision >= 0}
 
 
@@ -199,5 +234,5 @@ async def staff_socket(ws: WebSocket) -> None:
             await task
 
 
-staff_socket.policy = Allow(*STAFF, "admin")  # type: ignore[attr-defined]
+staff_socket.policy = Allow(*STAFF, "admin", "official")  # type: ignore[attr-defined]  (officials: case events)
 router.add_api_websocket_route("/ws/staff", staff_socket)

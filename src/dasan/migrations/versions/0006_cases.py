@@ -70,6 +70,7 @@ def upgrade() -> None:
     sa.Column('overdue_escalated_at', dasan.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('open311_token', sa.String(length=40), nullable=True),
     sa.Column('survey_sent_at', dasan.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('survey_token', sa.String(length=40), nullable=True),
     sa.Column('survey_score', sa.Integer(), nullable=True),
     sa.Column('survey_comment', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_cases_assignee_id_users')),

@@ -64,6 +64,7 @@ function renderHead() {
   const live = c.status === "active";
   $("reply-form").hidden = !live;
   $("transfer-box").hidden = !live;
+  $("case-box").hidden = !(c.status === "active" || c.status === "wrapup");
   $("wrapup-form").hidden = !(c.status === "active" || c.status === "wrapup");
 }
 
@@ -158,8 +159,27 @@ async function search() {
 async function loadDistricts() {
   const orgs = await api("GET", "/api/v1/organisations");
   const en = document.documentElement.lang === "en";
-  for (const o of orgs.filter((x) => x.kind === "district")) $("kb-district").append(el("option", { value: o.code }, en ? o.name_en : o.name));
+  for (const o of orgs.filter((x) => x.kind === "district")) {
+    $("kb-district").append(el("option", { value: o.code }, en ? o.name_en : o.name));
+    $("case-district").append(el("option", { value: o.code }, en ? o.name_en : o.name));
+  }
 }
+
+async function loadCaseTypes() {
+  const types = await api("GET", "/api/v1/case-types");
+  for (const t of types) $("case-type").append(el("option", { value: t.code }, `${t.name} (${t.working_days}${S.due ? " · " + S.due : ""})`));
+}
+
+$("case-go").addEventListener("click", async () => {
+  try {
+    const c = await api("POST", `/api/v1/conversations/${current.id}/cases`, {
+      case_type: $("case-type").value, title: $("case-title").value, description: $("case-description").value,
+      district: $("case-district").value, address: $("case-address").value });
+    $("case-result").textContent = `${S.case_opened} · ${c.number} · ${c.department}`;
+    $("wrap-resolution").value = "transferred";
+    await loadMessages(false);
+  } catch (err) { $("case-result").textContent = err.message; }
+});
 
 async function loadTransferTargets() {
   const [agents, queues] = await Promise.all([api("GET", "/api/v1/agents"), api("GET", "/api/v1/queues")]);
@@ -210,7 +230,8 @@ $("wrapup-form").addEventListener("submit", async (e) => {
   $("wrapup-form").reset();
   $("transcript").replaceChildren();
   $("conv-head").textContent = S.no_contact;
-  $("reply-form").hidden = $("wrapup-form").hidden = $("transfer-box").hidden = true;
+  $("reply-form").hidden = $("wrapup-form").hidden = $("transfer-box").hidden = $("case-box").hidden = true;
+  $("case-result").textContent = "";
   await loadHistory(citizen);
   await refresh();
 });
@@ -223,11 +244,13 @@ $("transfer-go").addEventListener("click", async () => {
   current = null;
   $("transcript").replaceChildren();
   $("conv-head").textContent = S.no_contact;
-  $("reply-form").hidden = $("wrapup-form").hidden = $("transfer-box").hidden = true;
+  $("reply-form").hidden = $("wrapup-form").hidden = $("transfer-box").hidden = $("case-box").hidden = true;
+  $("case-result").textContent = "";
   await refresh();
 });
 $("kb-form").addEventListener("submit", (e) => { e.preventDefault(); search(); });
 
 loadTransferTargets();
 loadDistricts();
+loadCaseTypes();
 connectStaff(onEvent, refresh);
