@@ -159,3 +159,83 @@ def test_a_deadline_escalates_once_when_near_and_once_when_passed(client, seeded
     clock.advance(due - clock.now() + timedelta(hours=1))
     oh = {"X-CSRF-Token": login(client, "official-mapo")}
     assert [c["overdue"] for c in client.get("/api/v1/cases?overdue=true", headers=oh).json()] == [True]
+
+
+def test_report_fcr_transfers_deadline_compliance_and_satisfaction(client, seeded, app):
+    from datetime import date
+
+    from dasan.cases.actions import do_answer_survey, do_open_case, do_resolve
+    from dasan.cases.models import CaseType
+    from dasan.orgs.models import User
+
+    factory = seeded
+    # Two consultations: one solved on the spot, one handed to Mapo-gu as a case.
+    conv_id, h = accepted_by_agent1(client, factory, app)
+    client.post(f"/api/v1/conversations/{conv_id}/end", headers=h)
+    client.post(f"/api/v1/conversations/{conv_id}/wrapup", headers=h, json={
+        "category": "청소·폐기물", "summary": "배출 방법 안내", "resolution": "solved"}).raise_for_status()
+    from ..test_conversation_flow import _intake, offer_now
+
+    conv2 = _intake(client, factory, ext="m2", phone="010-5555-0002")["conversation_id"]
+    offer_now(app, factory, conv2)
+    client.post(f"/api/v1/conversations/{conv2}/accept", headers=h).raise_for_status()
+    client.post(f"/api/v1/conversations/{conv2}/cases", headers=h, json={
+        "case_type": "bulky-waste", "title": "소파 수거", "district": "mapo"}).raise_for_status()
+    client.post(f"/api/v1/conversations/{conv2}/end", headers=h)
+    client.post(f"/api/v1/conversations/{conv2}/wrapup", headers=h, json={
+        "category": "청소·폐기물", "summary": "구청 이관", "resolution": "transferred"}).raise_for_status()
+    with session_scope(factory) as s:
+        official = s.scalar(select(User).where(User.username == "official-mapo"))
+        parking = s.scalar(select(CaseType).where(CaseType.code == "illegal-parking"))
+        mapo_case = s.scalars(select(Case)).one()
+        do_resolve(session=s, case=mapo_case, official=official, answer="수거 완료", survey_url="/s")
+        do_answer_survey(session=s, case=mapo_case, score=4)
+        late = do_open_case(session=s, ctype=parking, title="불법 주차", now=clock.now() - timedelta(days=5))
+        assert late.number
+    sh = {"X-CSRF-Token": login(client, "supervisor1")}
+    today = clock.local(clock.now()).date()
+    rep = client.get("/api/v1/reports/cases", headers=sh, params={"start": str(today - timedelta(days=6))}).json()
+    t = rep["totals"]
+    assert (t["consultations"], t["solved_first_contact"], t["fcr"]) == (2, 1, 0.5)
+    assert (t["cases_opened"], t["cases_resolved"], t["resolved_on_time"], t["deadline_compliance"]) == (2, 1, 1, 1.0)
+    assert (t["open_overdue"], t["surveys_answered"], t["satisfaction_avg"]) == (1, 1, 4.0)
+    assert len(rep["rows"]) == 7 and rep["rows"][-1]["key"] == str(today)
+    assert {(x["department"], x["case_type"], x["cases"]) for x in rep["transfers"]} == {
+        ("마포구 청소행정과", "bulky-waste", 1), ("주차계획과", "illegal-parking", 1)}
+    by_district = client.get("/api/v1/reports/cases", headers=sh, params={
+        "start": str(today - timedelta(days=6)), "by": "district"}).json()
+    assert {r["key"]: r["cases_opened"] for r in by_district["rows"]} == {"city": 1, "mapo": 1}
+    csv = client.get("/api/v1/reports/cases", headers=sh, params={"start": str(today - timedelta(days=6)),
+                                                                  "format": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv") and csv.text.splitlines()[-1].startswith("total,2,1,0.5")
+    bad = client.get("/api/v1/reports/cases", headers=sh, params={"start": str(today), "end": str(date(2020, 1, 1))})
+    assert bad.status_code == 422 and bad.json()["error"] == "bad_period"
+    oh = {"X-CSRF-Token": login(client, "official-mapo")}
+    assert client.get("/api/v1/reports/cases", headers=oh).status_code == 403
+
+
+def test_department_asks_for_a_callback_and_warm_transfer_in_office_hours(client, seeded, app):
+    from datetime import datetime
+
+    from dasan.cases.core import SEOUL
+    from dasan.conversations.models import Conversation, Message
+
+    factory = seeded
+    conv_id, h, r = _open(client, factory, app)
+    cid = r.json()["id"]
+    oh = {"X-CSRF-Token": login(client, "official-mapo")}
+    cb = client.post(f"/api/v1/cases/{cid}/callback", json={"note": "수거 시간 조율 필요"}, headers=oh)
+    assert cb.status_code == 201 and cb.json()["callback_number"] == PHONE
+    with session_scope(factory) as s:
+        conv = s.get(Conversation, cb.json()["conversation_id"])
+        assert conv.status in ("queued", "offered") and conv.callback_number == PHONE
+        note = s.scalar(select(Message.body).where(Message.conversation_id == conv.id, Message.kind == "note"))
+        assert "수거 시간 조율 필요" in note and r.json()["number"] in note
+    # Warm transfer is offered while the department's phones are answered: Monday 10:00, not 20:00.
+    clock.advance(datetime(2026, 11, 23, 10, 0, tzinfo=SEOUL) - clock.now())
+    h = {"X-CSRF-Token": login(client, "agent1")}
+    sug = client.get(f"/api/v1/conversations/{conv_id}/case-suggestions?district=mapo", headers=h).json()
+    assert sug[0]["warm_transfer"] is True and sug[0]["phone"]
+    clock.advance(timedelta(hours=10))
+    sug = client.get(f"/api/v1/conversations/{conv_id}/case-suggestions?district=mapo", headers=h).json()
+    assert sug[0]["warm_transfer"] is False

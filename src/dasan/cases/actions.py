@@ -233,6 +233,28 @@ def do_answer_survey(*, session: Session, case: Case, score: int, comment: str =
     return case
 
 
+def do_request_callback(*, session: Session, case: Case, official: User, note: str) -> Conversation:
+    """The department asks the center to call the citizen back: a callback contact joins the
+    general queue for the next agent, with the department's note and the case number."""
+    from dasan.conversations.actions import do_get_or_create_citizen, do_start_conversation
+    from dasan.conversations.models import Citizen
+
+    if not case.contact_phone:
+        raise Invalid("the case has no phone number to call back", code="no_phone")
+    citizen = session.get(Citizen, case.citizen_id) if case.citizen_id else None
+    if citizen is None:
+        digits = "".join(ch for ch in case.contact_phone if ch.isdigit() or ch == "+")
+        citizen = do_get_or_create_citizen(session=session, kind="phone", value=digits, phone=digits)
+    conv = do_start_conversation(session=session, citizen=citizen, channel="voice", queue_code="general")
+    conv.callback_number = case.contact_phone
+    dept = session.get(Department, case.department_id)
+    do_append_message(session=session, conv=conv, kind=MsgKind.NOTE, author=official,
+                      body=f"[부서 콜백 요청] {dept.name} · 접수번호 {case.number}: {note.strip() or case.title}")
+    _event(session, case, "callback_requested", official, conversation_id=conv.id)
+    session.flush()
+    return conv
+
+
 def do_escalate_deadlines(*, session: Session, now: datetime) -> list[tuple[str, str]]:
     """Open cases within a day of their deadline, and past it: each escalates once to the
     department and the supervisors (an event they are sent, and the case's history).

@@ -49,6 +49,15 @@ def due_at(opened: datetime, working_days: int) -> datetime:
     return datetime.combine(last, OFFICE_CLOSE, SEOUL).astimezone(UTC)
 
 
+OFFICE_OPEN = time(9, 0)
+
+
+def in_office_hours(now: datetime) -> bool:
+    """09:00–18:00 Seoul time on a working day: a department's phone is answered."""
+    local = now.astimezone(SEOUL)
+    return is_working_day(local.date()) and OFFICE_OPEN <= local.time() < OFFICE_CLOSE
+
+
 def escalation_due(*, now: datetime, due: datetime, open_: bool, near_done: bool, overdue_done: bool) -> str | None:
     """Which escalation a case needs now, if any: 'near' (within a day of its deadline) or
     'overdue' (past it); each happens once, and an overdue case skips a 'near' it never had."""

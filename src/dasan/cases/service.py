@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dasan.cases.core import in_office_hours
 from dasan.cases.models import OPEN_CASE, Case, CaseType
 from dasan.conversations.models import ConversationEvent
 from dasan.core import clock
@@ -40,6 +41,12 @@ def find_for_citizen(*, session: Session, number: str, phone: str) -> Case | Non
     return case
 
 
+def _warm(dept: Department, open_now: bool) -> dict:
+    """A warm transfer (the agent stays on while the department picks up) is offered in office
+    hours when the department has a phone line."""
+    return {"phone": dept.phone, "warm_transfer": bool(dept.phone) and open_now}
+
+
 def suggest(*, session: Session, conv, district_code: str = "") -> list[dict]:
     """Case types for this consultation, best first, each with its department and why: the
     owners of the knowledge articles the bot or agent used, then the citizen's district."""
@@ -54,6 +61,7 @@ def suggest(*, session: Session, conv, district_code: str = "") -> list[dict]:
         if art is not None and art.department_id not in owners:
             owners.append(art.department_id)
     out: list[dict] = []
+    open_now = in_office_hours(clock.now())
     types = list(session.scalars(select(CaseType).order_by(CaseType.code)))
     depts = {d.id: d for d in session.scalars(select(Department))}
     for dept_id in owners:
@@ -62,13 +70,13 @@ def suggest(*, session: Session, conv, district_code: str = "") -> list[dict]:
             suffix_match = t.district_suffix and dept.code.endswith(f"-{t.district_suffix}")
             if t.department_id == dept_id or suffix_match:
                 out.append({"case_type": t.code, "department_id": dept_id, "department": dept.name,
-                            "reason": "knowledge_owner"})
+                            "reason": "knowledge_owner", **_warm(dept, open_now)})
     if district_code:
         for t in types:
             if t.district_suffix:
                 d = next((d for d in depts.values() if d.code == f"{district_code}-{t.district_suffix}"), None)
                 if d is not None and all(o["case_type"] != t.code or o["department_id"] != d.id for o in out):
                     out.append({"case_type": t.code, "department_id": d.id, "department": d.name,
-                                "reason": "district"})
+                                "reason": "district", **_warm(d, open_now)})
     return out
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -194,6 +194,21 @@ def return_case(case_id: int, body: Return, session: SessionDep, me: Official) -
     """Send the case back to the center: not this department's matter."""
     case = _writable(session, me, case_id)
     return read(session, actions.do_return(session=session, case=case, official=me.user, reason=body.reason))
+
+
+class CallbackRequest(BaseModel):
+    note: str = Field(default="", max_length=1000)
+
+
+@router.post("/cases/{case_id}/callback", status_code=201)
+def request_callback(case_id: int, body: CallbackRequest, request: Request, session: SessionDep,
+                     me: Official) -> dict:
+    """The department asks the center to call the citizen back: a callback task for an agent."""
+    case = _writable(session, me, case_id)
+    conv = actions.do_request_callback(session=session, case=case, official=me.user, note=body.note)
+    session.commit()
+    request.app.state.dispatcher.kick()
+    return {"conversation_id": conv.id, "callback_number": conv.callback_number}
 
 
 @router.post("/cases/{case_id}/transfer", response_model=CaseRead)

@@ -45,3 +45,37 @@ def get_intervals(
         return Response(report_csv(report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return report
+
+
+@router.get("/cases")
+def get_case_report(
+    request: Request,
+    session: SessionDep,
+    me: Annotated[Principal, Depends(Allow(*REPORT_ROLES))],
+    start: date | None = None,
+    end: date | None = None,
+    by: Literal["day", "district"] = "day",
+    format: Literal["json", "csv"] = "json",
+):
+    """First-contact resolution (target 90 %), transfers by department and type, deadline
+    compliance and satisfaction, per day or per district over [start, end] (default: the last
+    seven Seoul days); `format=csv` downloads the rows."""
+    from datetime import timedelta
+
+    from dasan.cases.reports import case_report
+    from dasan.cases.reports import report_csv as cases_csv
+
+    today = clock.local(clock.now()).date()
+    end = end or today
+    start = start or end - timedelta(days=6)
+    session.commit()
+    try:
+        with session_scope(request.app.state.read_factory) as s:
+            report = case_report(session=s, start=start, end=end, by=by, now=clock.now())
+    except ValueError as e:
+        raise Invalid(str(e), code="bad_period") from e
+    if format == "csv":
+        name = f"dasan-cases-{by}-{start.isoformat()}-{end.isoformat()}.csv"
+        return Response(cases_csv(report), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return report

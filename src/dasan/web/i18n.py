@@ -114,6 +114,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "staffed": {"ko": "근무 상담사 (평균)", "en": "Agents staffed (mean)"},
     "time": {"ko": "시각", "en": "Time"},
     "sl_short": {"ko": "15초 응답률", "en": "15-s answer rate"},
+    "warm_transfer": {"ko": "지금 전화 연결 가능", "en": "Warm transfer now:"},
     "open_case": {"ko": "부서 이관 (민원 접수)", "en": "Hand to a department (case)"},
     "case_type": {"ko": "민원 유형", "en": "Case type"},
     "case_title": {"ko": "제목", "en": "Title"},

@@ -170,6 +170,17 @@ async function loadCaseTypes() {
   for (const t of types) $("case-type").append(el("option", { value: t.code }, `${t.name} (${t.working_days}${S.due ? " · " + S.due : ""})`));
 }
 
+async function loadSuggestions() {
+  if (!current) return;
+  const district = $("case-district").value;
+  const list = await api("GET", `/api/v1/conversations/${current.id}/case-suggestions` + (district ? "?district=" + encodeURIComponent(district) : ""));
+  $("case-suggestions").replaceChildren(...list.map((x) => el("li", {},
+    el("button", { type: "button", class: "link", onclick: () => { $("case-type").value = x.case_type; } }, `${x.department} · ${x.case_type}`),
+    x.warm_transfer ? el("span", { class: "warm" }, ` · ${S.warm_transfer} ${x.phone}`) : "")));
+}
+$("case-box").addEventListener("toggle", () => { if ($("case-box").open) loadSuggestions().catch(() => {}); });
+$("case-district").addEventListener("change", () => loadSuggestions().catch(() => {}));
+
 $("case-go").addEventListener("click", async () => {
   try {
     const c = await api("POST", `/api/v1/conversations/${current.id}/cases`, {
