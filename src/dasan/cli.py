@@ -146,6 +146,55 @@ def cmd_open311_key_create(args) -> int:
     return 0
 
 
+def cmd_open311_import(args) -> int:
+    """Map another city's 311 requests (NYC open-data JSON) onto our services; with --create,
+    open a case for each mapped request whose service needs no Seoul district (idempotent)."""
+    from sqlalchemy import select
+
+    from dasan.cases.actions import do_open_case
+    from dasan.cases.imports import Service, best_service, mapping_report
+    from dasan.cases.models import Case, CaseType
+    from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+
+    try:
+        records = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        if not isinstance(records, list):
+            raise ValueError("the file must hold a JSON list of requests")
+    except (ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    engine = make_engine(_settings())
+    created = skipped = needs_district = 0
+    with session_scope(make_sessionmaker(engine)) as session:
+        types = {t.code: t for t in session.scalars(select(CaseType).where(CaseType.published.is_(True)))}
+        services = [Service(t.code, t.name_en, f"{t.keywords} {t.group}") for t in types.values()]
+        out = mapping_report(records, services)
+        if args.create:
+            for r in records:
+                code = best_service(str(r.get("complaint_type") or ""), str(r.get("descriptor") or ""), services)
+                key = f"nyc-{r.get('unique_key')}"
+                if code is None or not r.get("unique_key"):
+                    continue
+                if types[code].district_suffix:
+                    needs_district += 1
+                    continue
+                if session.scalar(select(Case.id).where(Case.open311_token == key)) is not None:
+                    skipped += 1
+                    continue
+                lat, lon = r.get("latitude"), r.get("longitude")
+                address = " ".join(str(r.get(f) or "") for f in ("incident_address", "city")).strip()
+                case = do_open_case(
+                    session=session, ctype=types[code], title=f"{r.get('complaint_type')}: {r.get('descriptor', '')}",
+                    description=str(r.get("resolution_description") or ""), address=address[:300],
+                    lat=float(lat) if lat else None, long=float(lon) if lon else None, source="open311-import")
+                case.open311_token = key
+                created += 1
+    engine.dispose()
+    out.update({"created": created, "already_imported": skipped, "needs_district": needs_district})
+    _print(out, args.json)
+    return 0
+
+
 def _print(out: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(out, ensure_ascii=False, default=lambda v: None if v != v else float(v)))
@@ -374,6 +423,11 @@ def build_parser() -> argparse.ArgumentParser:
     okc.add_argument("--name", required=True)
     okc.add_argument("--json", action="store_true")
     okc.set_defaults(func=cmd_open311_key_create)
+    oim = o311.add_parser("import", help="map another city's 311 requests (NYC open-data JSON) onto our services")
+    oim.add_argument("file", type=_existing)
+    oim.add_argument("--create", action="store_true", help="also open a case for each mapped request")
+    oim.add_argument("--json", action="store_true")
+    oim.set_defaults(func=cmd_open311_import)
 
     kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
     ke = kb.add_parser("eval", help="retrieval and answer-decision quality on articles + queries (JSONL)")

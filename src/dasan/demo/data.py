@@ -36,6 +36,7 @@ CITY_DEPARTMENTS = [
     ("safety", "안전총괄과", "Safety Division", ["02-2133-8000"]),
     ("global", "글로벌도시정책과", "Global City Division", ["02-2133-5200"]),
     ("youth", "청년정책담당관", "Youth Policy Office", ["02-2133-6580"]),
+    ("roads", "도로관리과", "Road Management Division", ["02-2133-8200"]),
 ]
 
 # Routing rules per queue (routing.engine.QueueSpec): the 120+9 language lines and sign language
@@ -356,14 +357,33 @@ CASE_TYPES = [
     ("bulky-waste", "대형폐기물 수거 요청", "Bulky waste collection", "", "cleaning", 3, "normal", "청소", "Sanitation"),
     ("illegal-dumping", "무단투기 신고", "Illegal dumping", "", "cleaning", 3, "normal", "청소", "Sanitation"),
     ("missed-collection", "쓰레기 미수거", "Missed waste collection", "", "cleaning", 1, "high", "청소", "Sanitation"),
+    ("noise", "소음 신고", "Noise complaint", "", "environment", 3, "normal", "환경", "Environment"),
     ("illegal-parking", "불법 주정차 단속 요청", "Illegal parking", "parking", "", 1, "high", "교통", "Traffic"),
+    ("abandoned-vehicle", "방치 차량 신고", "Abandoned vehicle", "parking", "", 5, "normal", "교통", "Traffic"),
     ("bus-complaint", "시내버스 불편 신고", "Bus service complaint", "bus", "", 5, "normal", "교통", "Traffic"),
-    ("water-bill", "수도요금 이의 신청", "Water bill dispute", "water", "", 3, "normal", "상수도", "Water"),
+    ("road-damage", "도로 파손·포트홀", "Road damage or pothole", "roads", "", 3, "high", "도로", "Streets"),
     ("streetlight", "가로등·보안등 고장", "Streetlight out", "safety", "", 3, "normal", "안전", "Streets"),
+    ("water-bill", "수도요금 이의 신청", "Water bill dispute", "water", "", 3, "normal", "상수도", "Water"),
     ("passport-issue", "여권 발급 문의 처리", "Passport issuance follow-up", "passport", "", 3, "normal", "여권",
      "Civil affairs"),
     ("welfare-support", "복지 지원 상담 요청", "Welfare support request", "welfare", "", 5, "normal", "복지", "Welfare"),
 ]
+
+# Words a request about each type is written with (English, for Open311 clients and imports).
+CASE_KEYWORDS = {
+    "bulky-waste": "bulky item furniture appliance mattress sofa refrigerator disposal pickup",
+    "illegal-dumping": "illegal dumping dumped litter debris trash dirty",
+    "missed-collection": "missed collection garbage recycling pickup trash",
+    "noise": "noise loud music party construction horn barking",
+    "illegal-parking": "illegal parking parked blocked driveway double hydrant",
+    "abandoned-vehicle": "abandoned vehicle car derelict",
+    "bus-complaint": "bus route driver stop",
+    "road-damage": "road street pothole pavement sidewalk cave-in",
+    "streetlight": "streetlight street light lamp",
+    "water-bill": "water bill meter charge",
+    "passport-issue": "passport",
+    "welfare-support": "welfare benefit assistance homeless support",
+}
 
 # Open311 service definition attributes (GeoReport v2: datatype string | number | datetime | text |
 # singlevaluelist | multivaluelist), per case type.

@@ -33,7 +33,8 @@ def seed(*, session: Session) -> bool:
         session.add(org)
         session.flush()
         for suffix, dname, dname_en, n in (("cleaning", "청소행정과", "Sanitation Division", 1),
-                                           ("civil", "민원여권과", "Civil Affairs Division", 2)):
+                                           ("civil", "민원여권과", "Civil Affairs Division", 2),
+                                           ("environment", "환경과", "Environment Division", 3)):
             number = f"02-{3000 + i * 10 + n}-{1000 + i}"
             d = Department(organisation_id=org.id, code=f"{code}-{suffix}", name=f"{name} {dname}",
                            name_en=f"{name_en} {dname_en}", phone=number)
@@ -62,7 +63,8 @@ def seed(*, session: Session) -> bool:
     for code, name, name_en, dept, suffix, days, priority, category, group in data.CASE_TYPES:
         session.add(CaseType(code=code, name=name, name_en=name_en, department_id=depts[dept].id if dept else None,
                              district_suffix=suffix, working_days=days, priority=priority, category=category,
-                             group=group, description=name_en, attributes=data.CASE_ATTRIBUTES.get(code, [])))
+                             group=group, description=name_en, attributes=data.CASE_ATTRIBUTES.get(code, []),
+                             keywords=data.CASE_KEYWORDS.get(code, "")))
     session.flush()
     return True
 
