@@ -56,6 +56,10 @@ def test_agent_opens_a_case_the_district_official_answers_and_the_citizen_follow
     oh = {"X-CSRF-Token": login(client, "official-mapo")}
     queue = client.get("/api/v1/cases", headers=oh).json()
     assert [c["number"] for c in queue] == [case["number"]]
+    # The official reads what the citizen and the agent said (not the agents' internal notes).
+    detail = client.get(f"/api/v1/cases/{case['id']}", headers=oh).json()
+    assert [m["kind"] for m in detail["transcript"]][0] == "inbound"
+    assert all(m["kind"] in ("inbound", "outbound") for m in detail["transcript"])
     assert client.post(f"/api/v1/cases/{case['id']}/take", headers=oh).json()["status"] == "in_progress"
     client.post(f"/api/v1/cases/{case['id']}/comments", json={"body": "수거 업체 배정 중 (내부)"},
                 headers=oh).raise_for_status()
@@ -90,7 +94,7 @@ def test_an_official_of_another_district_can_neither_see_nor_change_the_case(cli
     assert client.get("/api/v1/cases", headers=gh).json() == []
     assert client.get(f"/api/v1/cases/{cid}", headers=gh).status_code == 404
     for path, body in (("take", None), ("comments", {"body": "x", "public": True}), ("resolve", {"answer": "x"}),
-                       ("reassign", {"assignee_id": 1}), ("return", {"reason": "x"})):
+                       ("reassign", {"assignee_id": 1}), ("return", {"reason": "x"}), ("callback", {"note": "x"})):
         resp = client.post(f"/api/v1/cases/{cid}/{path}", json=body, headers=gh)
         assert resp.status_code == 404, (path, resp.text)
     assert client.post(f"/api/v1/cases/{cid}/transfer", json={"department_id": 1}, headers=gh).status_code == 403
@@ -239,3 +243,19 @@ def test_department_asks_for_a_callback_and_warm_transfer_in_office_hours(client
     clock.advance(timedelta(hours=10))
     sug = client.get(f"/api/v1/conversations/{conv_id}/case-suggestions?district=mapo", headers=h).json()
     assert sug[0]["warm_transfer"] is False
+
+
+def test_the_citizen_lookup_page_shows_public_news_only(client, seeded, app):
+    factory = seeded
+    _, _, r = _open(client, factory, app)
+    case = r.json()
+    oh = {"X-CSRF-Token": login(client, "official-mapo")}
+    client.post(f"/api/v1/cases/{case['id']}/comments", json={"body": "내부 검토 중"}, headers=oh)
+    client.post(f"/api/v1/cases/{case['id']}/comments", json={"body": "이번 주 안에 수거합니다", "public": True},
+                headers=oh)
+    client.cookies.clear()
+    page = client.get("/cases/lookup", params={"number": case["number"], "phone": "010-5555-0001"})
+    assert page.status_code == 200 and "이번 주 안에 수거합니다" in page.text and "내부 검토 중" not in page.text
+    assert "마포구 청소행정과" in page.text and 'id="lookup-status">접수<' in page.text
+    wrong = client.get("/cases/lookup", params={"number": case["number"], "phone": "010-9999-9999"})
+    assert 'id="lookup-error"' in wrong.text and "이번 주" not in wrong.text

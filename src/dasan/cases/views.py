@@ -149,7 +149,16 @@ def get_case(case_id: int, session: SessionDep, me: CaseStaff) -> dict:
                                          .order_by(CaseComment.id))]
     events = [{"kind": e.kind, "actor": names.get(e.actor_id, ""), "data": e.data, "at": e.created_at.isoformat()}
               for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))]
-    return {**read(session, case).model_dump(mode="json"), "comments": comments, "events": events}
+    transcript = []
+    if case.conversation_id is not None:
+        from dasan.conversations.models import Message, MsgKind
+
+        transcript = [{"kind": m.kind, "body": m.body, "at": m.created_at.isoformat(), "attachments": m.attachments}
+                      for m in session.scalars(select(Message).where(
+                          Message.conversation_id == case.conversation_id,
+                          Message.kind.in_([MsgKind.INBOUND, MsgKind.OUTBOUND])).order_by(Message.seq))]
+    return {**read(session, case).model_dump(mode="json"), "comments": comments, "events": events,
+            "transcript": transcript}
 
 
 def _writable(session, me: Principal, case_id: int) -> Case:

@@ -71,6 +71,7 @@ def seed(*, session: Session) -> bool:
 
 def demo_logins() -> list[tuple[str, str, str]]:
     """(username, password, role) of the demo accounts worth trying first."""
-    wanted = ["agent1", "agent2", "agent-en1", "supervisor1", "official-recycling", "analyst1", "admin"]
+    wanted = ["agent1", "agent2", "agent-en1", "supervisor1", "official-recycling", "official-mapo", "analyst1",
+              "admin"]
     by_name = {u[0]: u for u in data.USERS}
     return [(u, data.DEMO_PASSWORD, by_name[u][2]) for u in wanted]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hmac
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request, WebSocket, WebSocketDisco
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from dasan.core import clock
 from dasan.core.deps import (
     ALL_ROLES,
     SESSION_COOKIE,
@@ -139,6 +141,23 @@ def kb_page(request: Request, me: Annotated[Principal, Depends(Allow("official",
 def cases_page(request: Request,
                me: Annotated[Principal, Depends(Allow("official", "supervisor", "admin", page=True))]):
     return _render(request, "cases.html", me)
+
+
+@router.get("/cases/lookup", dependencies=[Depends(Public())])
+def case_lookup_page(request: Request, session: SessionDep, number: str = "", phone: str = "") -> Response:
+    """A citizen looks up their case by its number and their phone number (public comments only)."""
+    from dasan.cases.views import lookup
+    from dasan.core.errors import NotFound
+
+    number, phone = number.strip()[:20], phone.strip()[:40]
+    case, error = None, ""
+    if number and phone:
+        try:
+            case = lookup(number, session, phone)
+            case["due_local"] = clock.local(datetime.fromisoformat(case["due_at"])).strftime("%Y-%m-%d %H:%M")
+        except NotFound:
+            error = translator(ui_lang(request))("no_case_number")
+    return _render(request, "lookup.html", None, number=number, phone=phone, case=case, error=error)
 
 
 @router.get("/cases/{number}/survey", dependencies=[Depends(Public())])

@@ -39,6 +39,8 @@ async function openCase(id) {
   $("case-description").textContent = c.description;
   $("case-files").replaceChildren(...c.attachments.filter((a) => a.thumbnail_url).map((a) =>
     el("li", {}, el("a", { href: a.url, target: "_blank" }, el("img", { src: a.thumbnail_url, alt: a.name || "photo" })))));
+  $("case-transcript").replaceChildren(...(c.transcript || []).map((m) =>
+    el("li", { class: "msg " + m.kind }, el("p", {}, m.body))));
   $("case-comments").replaceChildren(...c.comments.map((m) =>
     el("li", { class: m.public ? "msg outbound" : "msg note" }, el("small", {}, `${m.author} · ${m.public ? S.public_comment : S.note}`),
       el("p", {}, m.body))));
