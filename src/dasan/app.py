@@ -77,7 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s,
                             bot_enabled=settings.bot_enabled)
     knowledge = KnowledgeSearch(factory, settings.kb_profile)
-    outbox = OutboxWorker(factory, senders_for(settings, factory), interval_s=settings.outbox_interval_s)
+    outbox = OutboxWorker(factory, senders_for(settings, factory), interval_s=settings.outbox_interval_s,
+                          recover_after_s=settings.outbox_recover_after_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
