@@ -102,6 +102,7 @@ def test_unknown_service_and_format_are_404_in_the_error_format(client, seeded, 
     ({"attribute[PICKUP]": "tomorrow"}, 400, "ISO 8601"),
     ({"attribute[COLOR]": "red"}, 400, "unknown attribute COLOR"),
     ({"address_string": "somewhere", "lat": None, "long": None}, 400, "handled by the district"),
+    ({"address_string": "somewhere", "lat": "40.7641", "long": "-73.9648"}, 400, "handled by the district"),
 ])
 def test_bad_requests_get_the_spec_error_and_store_nothing(client, seeded, key, fields, status, words):
     r = post(client, key, **fields)
@@ -117,6 +118,14 @@ def _form(client, pairs):
 
     return client.post(f"{BASE}/requests.json", content=urlencode(pairs),
                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_coordinates_alone_find_the_district(client, seeded, key):
+    # Near Gangnam-gu's office, with an address that names no district.
+    r = post(client, key, lat="37.5180", long="127.0480", address_string="테헤란로 앞")
+    assert r.status_code == 201
+    with session_scope(seeded) as s:
+        assert s.scalars(select(Case)).one().district_code == "gangnam"
 
 
 def test_multivaluelist_checks_each_value(client, seeded, key):

@@ -275,9 +275,13 @@ def _create(session: Session, fields: dict[str, str], attrs: dict[str, list[str]
         raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
     values = check_attributes(ctype.attributes or [], attrs)
     district = _district(session, address) if ctype.district_suffix else ""
+    if ctype.district_suffix and not district and lat is not None:
+        from dasan.orgs.geo import nearest_district
+
+        district = nearest_district(lat, long) or ""
     if ctype.district_suffix and not district:
-        raise Open311Error(400, "this service is handled by the district: give an address_string naming the district "
-                                "(e.g. 마포구 / Mapo-gu)")
+        raise Open311Error(400, "this service is handled by the district: give a location in Seoul, or an "
+                                "address_string naming the district (e.g. 마포구 / Mapo-gu)")
     description = fields.get("description", "")
     if len(description) > 4000:
         raise Open311Error(400, "description is longer than 4000 characters")
