@@ -259,3 +259,26 @@ def test_the_citizen_lookup_page_shows_public_news_only(client, seeded, app):
     assert "마포구 청소행정과" in page.text and 'id="lookup-status">접수<' in page.text
     wrong = client.get("/cases/lookup", params={"number": case["number"], "phone": "010-9999-9999"})
     assert 'id="lookup-error"' in wrong.text and "이번 주" not in wrong.text
+
+
+def test_reassign_only_to_an_official_of_the_same_department(client, seeded, app):
+    from dasan.orgs.actions import do_create_user
+    from dasan.orgs.models import User
+
+    factory = seeded
+    _, _, r = _open(client, factory, app)
+    cid = r.json()["id"]
+    with session_scope(factory) as s:
+        colleague = do_create_user(session=s, username="official-mapo2", password="dasan-demo-120", role="official",
+                                   display_name="마포구 청소행정과 주무관 이도윤", department_code="mapo-cleaning")
+        colleague_id = colleague.id
+        gangnam = s.scalar(select(User.id).where(User.username == "official-gangnam"))
+    oh = {"X-CSRF-Token": login(client, "official-mapo")}
+    names = [o["name"] for o in client.get(f"/api/v1/cases/{cid}", headers=oh).json()["officials"]]
+    assert "마포구 청소행정과 주무관 이도윤" in names and not any("강남구" in n for n in names)
+    bad = client.post(f"/api/v1/cases/{cid}/reassign", json={"assignee_id": gangnam}, headers=oh)
+    assert bad.status_code == 422 and bad.json()["error"] == "bad_assignee"
+    ok = client.post(f"/api/v1/cases/{cid}/reassign", json={"assignee_id": colleague_id}, headers=oh)
+    assert ok.status_code == 200 and ok.json()["assignee_id"] == colleague_id
+    mine = client.get("/api/v1/cases?mine=true", headers={"X-CSRF-Token": login(client, "official-mapo2")}).json()
+    assert [c["id"] for c in mine] == [cid]

@@ -157,8 +157,11 @@ def get_case(case_id: int, session: SessionDep, me: CaseStaff) -> dict:
                       for m in session.scalars(select(Message).where(
                           Message.conversation_id == case.conversation_id,
                           Message.kind.in_([MsgKind.INBOUND, MsgKind.OUTBOUND])).order_by(Message.seq))]
+    colleagues = [{"id": u.id, "name": u.display_name} for u in session.scalars(
+        select(User).where(User.department_id == case.department_id, User.role == Role.OFFICIAL,
+                           User.active.is_(True)).order_by(User.display_name))]
     return {**read(session, case).model_dump(mode="json"), "comments": comments, "events": events,
-            "transcript": transcript}
+            "transcript": transcript, "officials": colleagues}
 
 
 def _writable(session, me: Principal, case_id: int) -> Case:

@@ -120,6 +120,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "department": {"ko": "담당 부서", "en": "Department"},
     "no_case_number": {"ko": "접수번호와 전화번호가 맞는 민원이 없습니다.",
                        "en": "No case with this number and phone number."},
+    "reassign": {"ko": "담당자 변경", "en": "Reassign"},
     "transcript": {"ko": "상담 내용", "en": "Consultation transcript"},
     "warm_transfer": {"ko": "지금 전화 연결 가능", "en": "Warm transfer now:"},
     "open_case": {"ko": "부서 이관 (민원 접수)", "en": "Hand to a department (case)"},

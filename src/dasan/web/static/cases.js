@@ -44,9 +44,10 @@ async function openCase(id) {
   $("case-comments").replaceChildren(...c.comments.map((m) =>
     el("li", { class: m.public ? "msg outbound" : "msg note" }, el("small", {}, `${m.author} · ${m.public ? S.public_comment : S.note}`),
       el("p", {}, m.body))));
+  $("reassign-to").replaceChildren(...c.officials.map((o) => el("option", { value: o.id, selected: o.id === c.assignee_id }, o.name)));
   const open = c.status === "open" || c.status === "in_progress";
   $("case-body").hidden = false;
-  for (const id of ["take", "resolve", "return", "comment-go"]) $(id).disabled = !open;
+  for (const id of ["take", "resolve", "return", "comment-go", "reassign"]) $(id).disabled = !open;
 }
 
 async function act(fn) {
@@ -68,6 +69,7 @@ $("resolve").addEventListener("click", () => act(async () => {
   $("answer").value = "";
 }));
 $("return").addEventListener("click", () => act(() => api("POST", `/api/v1/cases/${current.id}/return`, { reason: $("return-reason").value })));
+$("reassign").addEventListener("click", () => act(() => api("POST", `/api/v1/cases/${current.id}/reassign`, { assignee_id: Number($("reassign-to").value) })));
 $("only-open").addEventListener("change", refresh);
 setInterval(() => { for (const li of $("case-list").children) {
   const c = cases.find((x) => String(x.id) === li.dataset.id); const d = li.querySelector(".deadline"); if (c && d) d.textContent = clock(c);
