@@ -98,4 +98,15 @@ def test_chat_to_case_to_official_to_citizen_and_survey(browser, server_env, ser
         assert s.execute(select(Case.survey_score, Case.survey_comment).where(Case.number == number)).one() == (
             5, "빠른 처리 감사합니다")
     expect(citizen.locator(".dw-msg.outbound", has_text="만족")).to_have_count(1)  # sent once
+
+    # The supervisor's report counts the case, resolved within its deadline, with its score.
+    boss = browser.new_context(locale="ko-KR", viewport={"width": 1400, "height": 900}).new_page()
+    boss.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(boss, base, "supervisor1")
+    boss.goto(f"{base}/reports")
+    rows = boss.locator("#case-rows tbody tr")
+    expect(rows).to_have_count(7)
+    expect(rows.last.locator("td").nth(2)).to_have_text("1")
+    expect(rows.last.locator("td").nth(4)).to_have_text("100%")
+    expect(rows.last.locator("td").nth(6)).to_have_text("5.00")
     assert not errors

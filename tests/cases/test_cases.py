@@ -282,3 +282,17 @@ def test_reassign_only_to_an_official_of_the_same_department(client, seeded, app
     assert ok.status_code == 200 and ok.json()["assignee_id"] == colleague_id
     mine = client.get("/api/v1/cases?mine=true", headers={"X-CSRF-Token": login(client, "official-mapo2")}).json()
     assert [c["id"] for c in mine] == [cid]
+
+
+def test_escalated_cases_are_listed_for_the_supervisors(client, seeded, app):
+    factory = seeded
+    _, _, r = _open(client, factory, app)
+    cid = r.json()["id"]
+    sh = {"X-CSRF-Token": login(client, "supervisor1")}
+    assert client.get("/api/v1/cases?escalated=true", headers=sh).json() == []
+    with session_scope(factory) as s:
+        due = s.get(Case, cid).due_at
+    with session_scope(factory) as s:
+        do_escalate_deadlines(session=s, now=due + timedelta(minutes=5))
+    [row] = client.get("/api/v1/cases?escalated=true", headers=sh).json()
+    assert row["id"] == cid and row["escalated"] == "overdue"

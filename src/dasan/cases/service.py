@@ -14,7 +14,7 @@ from dasan.orgs.models import Department, Role, User
 
 
 def list_cases(*, session: Session, user: User, status: str | None = None, overdue: bool = False,
-               mine: bool = False, limit: int = 100) -> list[Case]:
+               mine: bool = False, escalated: bool = False, limit: int = 100) -> list[Case]:
     """Cases the user may see, the nearest deadline first (officials: their department only)."""
     q = select(Case)
     if user.role == Role.OFFICIAL:
@@ -25,6 +25,9 @@ def list_cases(*, session: Session, user: User, status: str | None = None, overd
         q = q.where(Case.status.in_(OPEN_CASE), Case.due_at < clock.now())
     if mine:
         q = q.where(Case.assignee_id == user.id)
+    if escalated:  # open cases whose deadline is near or past and which were escalated
+        q = q.where(Case.status.in_(OPEN_CASE),
+                    (Case.near_escalated_at.is_not(None)) | (Case.overdue_escalated_at.is_not(None)))
     return list(session.scalars(q.order_by(Case.due_at, Case.id).limit(limit)))
 
 

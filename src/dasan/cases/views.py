@@ -53,6 +53,7 @@ class CaseRead(BaseModel):
     due_at: datetime
     resolved_at: datetime | None
     overdue: bool
+    escalated: str  # "" | "near" | "overdue"
     attachments: list[dict]
     source: str
 
@@ -96,6 +97,7 @@ def read(session, case: Case) -> CaseRead:
                     conversation_id=case.conversation_id, address=case.address, district=case.district_code,
                     opened_at=case.opened_at, due_at=case.due_at, resolved_at=case.resolved_at,
                     overdue=case.resolved_at is None and clock.now() > case.due_at, attachments=case.attachments,
+                    escalated="overdue" if case.overdue_escalated_at else "near" if case.near_escalated_at else "",
                     source=case.source)
 
 
@@ -131,10 +133,12 @@ def open_case(conversation_id: int, body: CaseCreate, session: SessionDep, me: C
 
 
 @router.get("/cases", response_model=list[CaseRead])
-def list_cases(session: SessionDep, me: CaseStaff, status: str | None = None,
-               overdue: bool = False, mine: bool = False, limit: Annotated[int, Query(ge=1, le=500)] = 100):
-    """The cases I may see, the nearest deadline first: an official their department's queue."""
-    cases = service.list_cases(session=session, user=me.user, status=status, overdue=overdue, mine=mine, limit=limit)
+def list_cases(session: SessionDep, me: CaseStaff, status: str | None = None, overdue: bool = False,
+               mine: bool = False, escalated: bool = False, limit: Annotated[int, Query(ge=1, le=500)] = 100):
+    """The cases I may see, the nearest deadline first: an official their department's queue;
+    `escalated=true`: open cases escalated for their deadline (the supervisors' list)."""
+    cases = service.list_cases(session=session, user=me.user, status=status, overdue=overdue, mine=mine,
+                               escalated=escalated, limit=limit)
     return [read(session, c) for c in cases]
 
 

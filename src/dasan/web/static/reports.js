@@ -67,3 +67,34 @@ async function load() {
 $("day").value = new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10);  // today in Seoul
 $("report-form").addEventListener("submit", (e) => { e.preventDefault(); load(); });
 load();
+
+// The follow-up report: first-contact resolution against its 90 % target, cases, deadline
+// compliance, satisfaction; per day or district, with the CSV of the same query.
+function caseQuery() {
+  return new URLSearchParams({ start: $("case-start").value, end: $("case-end").value, by: $("case-by").value });
+}
+
+async function loadCases() {
+  const q = caseQuery();
+  $("case-csv").href = "/api/v1/reports/cases?" + q + "&format=csv";
+  const rep = await api("GET", "/api/v1/reports/cases?" + q);
+  const t = rep.totals;
+  $("case-kpis").replaceChildren(
+    el("div", { class: "kpi" + (t.fcr !== null && t.fcr < rep.fcr_target ? " warn" : "") }, el("strong", { id: "kpi-fcr" }, pct(t.fcr)), el("span", {}, `FCR (${pct(rep.fcr_target)})`)),
+    el("div", { class: "kpi" }, el("strong", {}, String(t.cases_opened)), el("span", {}, S.cases)),
+    el("div", { class: "kpi" }, el("strong", {}, pct(t.deadline_compliance)), el("span", {}, S.deadline_compliance)),
+    el("div", { class: "kpi" }, el("strong", {}, t.satisfaction_avg === null ? "—" : t.satisfaction_avg.toFixed(2)), el("span", {}, S.satisfaction)));
+  $("case-rows").tBodies[0].replaceChildren(...rep.rows.map((r) => el("tr", {},
+    el("td", {}, r.key), el("td", {}, pct(r.fcr)), el("td", {}, String(r.cases_opened)), el("td", {}, String(r.cases_resolved)),
+    el("td", {}, pct(r.deadline_compliance)), el("td", {}, String(r.open_overdue)),
+    el("td", {}, r.satisfaction_avg === null ? "—" : r.satisfaction_avg.toFixed(2)))));
+}
+
+{
+  const today = new Date();
+  const iso = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+  $("case-end").value = iso(today);
+  $("case-start").value = iso(new Date(today.getTime() - 6 * 86400e3));
+  $("case-report-form").addEventListener("submit", (e) => { e.preventDefault(); loadCases().catch((err) => alert(err.message)); });
+  loadCases().catch(() => {});
+}

@@ -29,10 +29,19 @@ async function load() {
     el("td", { class: "summary" }, r.summary), el("td", {}, S[r.resolution] || r.resolution))));
 }
 
+// Cases escalated for their deadline (near, or past): the center's supervisors follow them up.
+async function loadEscalated() {
+  const cases = (await api("GET", "/api/v1/cases?escalated=true")) || [];
+  $("escalated").tBodies[0].replaceChildren(...cases.map((c) => el("tr", { dataset: { case: c.id }, class: c.escalated },
+    el("td", {}, c.number), el("td", {}, c.title), el("td", {}, c.department),
+    el("td", { class: "deadline" + (c.overdue ? " near" : "") }, new Date(c.due_at).toLocaleString(document.documentElement.lang)),
+    el("td", {}, c.escalated === "overdue" ? S.overdue : S.due))));
+}
+
 function soon() {
   if (pending) return;
   pending = setTimeout(() => { pending = null; load(); }, 150);
 }
 
-connectStaff(soon, soon);
+connectStaff((ev) => { if (ev.type === "case.updated") loadEscalated(); else soon(); }, () => { soon(); loadEscalated(); });
 setInterval(soon, 1000);   // the wallboard refreshes every second (longest-wait clocks move without events)
