@@ -52,6 +52,11 @@ def test_agent_opens_a_case_the_district_official_answers_and_the_citizen_follow
     sug = client.get(f"/api/v1/conversations/{conv_id}/case-suggestions?district=mapo", headers=h).json()
     want = {"case_type": "bulky-waste", "department": "마포구 청소행정과", "reason": "district"}
     assert want.items() <= sug[0].items()
+    # The agent's category for the consultation brings the types of that category.
+    sug = client.get(f"/api/v1/conversations/{conv_id}/case-suggestions",
+                     params={"district": "mapo", "category": "주차"}, headers=h).json()
+    assert {(x["case_type"], x["department"], x["reason"]) for x in sug} >= {
+        ("illegal-parking", "주차계획과", "category"), ("abandoned-vehicle", "주차계획과", "category")}
 
     oh = {"X-CSRF-Token": login(client, "official-mapo")}
     queue = client.get("/api/v1/cases", headers=oh).json()

@@ -50,19 +50,23 @@ def _warm(dept: Department, open_now: bool) -> dict:
     return {"phone": dept.phone, "warm_transfer": bool(dept.phone) and open_now}
 
 
-def suggest(*, session: Session, conv, district_code: str = "") -> list[dict]:
+def suggest(*, session: Session, conv, district_code: str = "", category: str = "") -> list[dict]:
     """Case types for this consultation, best first, each with its department and why: the
-    owners of the knowledge articles the bot or agent used, then the citizen's district."""
+    owners of the knowledge articles the bot used, the consultation's category (the agent's, or
+    the articles'), then the citizen's district."""
     used = [e.data.get("article_id") for e in session.scalars(select(ConversationEvent).where(
         ConversationEvent.conversation_id == conv.id, ConversationEvent.kind == "bot_answered"))]
     used += [a for e in session.scalars(select(ConversationEvent).where(
         ConversationEvent.conversation_id == conv.id, ConversationEvent.kind == "bot_handoff"))
         for a in (e.data.get("candidates") or [])[:1]]
     owners: list[int] = []
+    categories = [category] if category else []
     for article_id in used:
         art = session.get(Article, article_id) if article_id else None
         if art is not None and art.department_id not in owners:
             owners.append(art.department_id)
+        if art is not None and art.category and art.category not in categories:
+            categories.append(art.category)
     out: list[dict] = []
     open_now = in_office_hours(clock.now())
     types = list(session.scalars(select(CaseType).order_by(CaseType.code)))
@@ -74,6 +78,15 @@ def suggest(*, session: Session, conv, district_code: str = "") -> list[dict]:
             if t.department_id == dept_id or suffix_match:
                 out.append({"case_type": t.code, "department_id": dept_id, "department": dept.name,
                             "reason": "knowledge_owner", **_warm(dept, open_now)})
+    district_dept = {d.code: d for d in depts.values()}
+    for cat in categories:
+        for t in types:
+            if t.category != cat or any(o["case_type"] == t.code for o in out):
+                continue
+            d = depts.get(t.department_id) if t.department_id else \
+                district_dept.get(f"{district_code}-{t.district_suffix}") if district_code else None
+            out.append({"case_type": t.code, "department_id": d.id if d else None,
+                        "department": d.name if d else "", "reason": "category", **(_warm(d, open_now) if d else {})})
     if district_code:
         for t in types:
             if t.district_suffix:

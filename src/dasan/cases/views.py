@@ -110,11 +110,12 @@ def case_types(session: SessionDep, me: CaseStaff) -> list[dict]:
 
 
 @router.get("/conversations/{conversation_id}/case-suggestions")
-def suggestions(conversation_id: int, session: SessionDep, me: Center, district: str = "") -> list[dict]:
+def suggestions(conversation_id: int, session: SessionDep, me: Center, district: str = "",
+                category: str = "") -> list[dict]:
     """Where this consultation's matter most likely goes: from the knowledge articles used, the
     category, and the citizen's district."""
     conv = conversations.access_conversation(session=session, user=me.user, conversation_id=conversation_id)
-    return service.suggest(session=session, conv=conv, district_code=district)
+    return service.suggest(session=session, conv=conv, district_code=district, category=category)
 
 
 @router.post("/conversations/{conversation_id}/cases", status_code=201, response_model=CaseRead)

@@ -172,8 +172,8 @@ async function loadCaseTypes() {
 
 async function loadSuggestions() {
   if (!current) return;
-  const district = $("case-district").value;
-  const list = await api("GET", `/api/v1/conversations/${current.id}/case-suggestions` + (district ? "?district=" + encodeURIComponent(district) : ""));
+  const q = new URLSearchParams({ district: $("case-district").value, category: $("wrap-category").value });
+  const list = await api("GET", `/api/v1/conversations/${current.id}/case-suggestions?` + q);
   $("case-suggestions").replaceChildren(...list.map((x) => el("li", {},
     el("button", { type: "button", class: "link", onclick: () => { $("case-type").value = x.case_type; } }, `${x.department} · ${x.case_type}`),
     x.warm_transfer ? el("span", { class: "warm" }, ` · ${S.warm_transfer} ${x.phone}`) : "")));
