@@ -48,9 +48,10 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8120"
     kannel_token: str = ""
     outbox_interval_s: float = 0.5
-    # A message a dead process was handing to a gateway is sent again only after this long without
-    # a delivery report: after a crash the gateway's reports can lag minutes behind a flood of
-    # queued citizen messages, and sending again too early would text the citizen twice.
+    # A message a dead process was handing to a gateway is sent again once a report for a message
+    # handed over later has arrived (so the gateway never took it), or after this long without any
+    # such evidence: after a crash reports can lag minutes behind a flood of queued citizen
+    # messages, and sending again too early would text the citizen twice.
     outbox_recover_after_s: float = 600.0
     outbox_enabled: bool = True  # this process hands outbound messages to gateways
     # Email: the SMTP server Dasan runs for inbound mail (None: off), and where replies are sent.

@@ -120,6 +120,18 @@ def test_a_gateway_back_from_an_outage_releases_what_waits_on_a_backoff(client, 
         assert sorted(i.id for i in do_claim_due(session=s, now=later)) == ids[1:]
 
 
+def test_without_any_later_report_a_hand_over_waits_the_full_window(client, seeded):
+    factory = seeded
+    conv = _intake(client, factory, ext="o6", phone="010-7777-0006")["conversation_id"]
+    _reply(factory, conv, "R")
+    now = clock.now()
+    with session_scope(factory) as s:
+        do_claim_due(session=s, now=now)
+    with session_scope(factory) as s:
+        assert do_recover(session=s, now=now + timedelta(seconds=599)) == 0
+        assert do_recover(session=s, now=now + timedelta(seconds=601)) == 1
+
+
 def test_abandoned_hand_over_is_resent_unless_a_report_came(client, seeded):
     factory = seeded
     conv = _intake(client, factory, ext="o4", phone="010-7777-0004")["conversation_id"]
@@ -129,6 +141,16 @@ def test_abandoned_hand_over_is_resent_unless_a_report_came(client, seeded):
         (item,) = do_claim_due(session=s, now=now)  # the process dies before recording the answer
     with session_scope(factory) as s:
         assert do_recover(session=s, now=now + timedelta(seconds=5)) == 0  # too early to tell
+        # No report for anything handed over later: the gateway may have it, its reports late.
+        assert do_recover(session=s, now=now + timedelta(seconds=31)) == 0
+    # A reply handed over later gets its report: had the gateway taken R1, R1's would be here.
+    other = _intake(client, factory, ext="o5", phone="010-7777-0005")["conversation_id"]
+    _reply(factory, other, "later")
+    with session_scope(factory) as s:
+        (later,) = do_claim_due(session=s, now=now + timedelta(seconds=10))
+        do_record_result(session=s, item_id=later.id, ok=True, now=now + timedelta(seconds=10))
+        do_delivery_report(session=s, item_id=later.id, kind=8)
+    with session_scope(factory) as s:
         assert do_recover(session=s, now=now + timedelta(seconds=31)) == 1
     assert _items(factory)[0][2] == "queued"
     with session_scope(factory) as s:
@@ -136,7 +158,7 @@ def test_abandoned_hand_over_is_resent_unless_a_report_came(client, seeded):
     with session_scope(factory) as s:  # this time the gateway's report arrives first
         do_delivery_report(session=s, item_id=item.id, kind=8)
     with session_scope(factory) as s:
-        assert do_recover(session=s, now=now + timedelta(minutes=5)) == 0
+        assert do_recover(session=s, now=now + timedelta(minutes=15)) == 0  # reported: never again
         do_delivery_report(session=s, item_id=item.id, kind=1)
     assert _items(factory)[0][2] == "delivered"
 

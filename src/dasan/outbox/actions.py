@@ -132,14 +132,22 @@ def do_record_result(*, session: Session, item_id: int, ok: bool, error: str = "
     session.flush()
 
 
-def do_recover(*, session: Session, now: datetime, after_s: float = 30.0) -> int:
-    """Rows left in `sending` by a process that died mid-hand-over. A delivery report would have
-    moved them on if the gateway had taken them (it reports within a second when its SMSC is up),
-    so after `after_s` without one they are queued again."""
-    stuck = session.scalars(select(OutboxItem).where(
-        OutboxItem.status == OutboxStatus.SENDING, OutboxItem.claimed_at < now - timedelta(seconds=after_s)))
+def do_recover(*, session: Session, now: datetime, after_s: float = 30.0, max_wait_s: float = 600.0) -> int:
+    """Rows left in `sending` by a process that died mid-hand-over. Had the gateway taken such a
+    row, its delivery report would come, and the gateway reports in the order it was handed
+    messages: so once a report has arrived for a row handed over later (by more than two
+    seconds), a row still without one was never taken and is queued again (after at least
+    `after_s`). Without that evidence — reports lagging behind a flood, or the gateway's SMSC
+    down — a row waits `max_wait_s` before it is sent again."""
+    stuck = list(session.scalars(select(OutboxItem).where(
+        OutboxItem.status == OutboxStatus.SENDING, OutboxItem.claimed_at < now - timedelta(seconds=after_s))))
     n = 0
     for item in stuck:
+        later_report = session.scalar(select(OutboxItem.id).where(
+            OutboxItem.channel == item.channel, OutboxItem.reported_at.is_not(None),
+            OutboxItem.claimed_at > item.claimed_at + timedelta(seconds=2)).limit(1))
+        if later_report is None and item.claimed_at >= now - timedelta(seconds=max_wait_s):
+            continue
         item.status, item.next_attempt_at = OutboxStatus.QUEUED, now
         item.last_error = "no answer from the gateway: sending again"
         n += 1
@@ -157,6 +165,7 @@ def do_delivery_report(*, session: Session, item_id: int, kind: int, reply: str 
     if item is None:
         return None
     now = clock.now()
+    item.reported_at = item.reported_at or now
     if kind & (DLR_FAILED | DLR_REJECTED):
         if item.status != OutboxStatus.FAILED:
             item.status, item.last_error = OutboxStatus.FAILED, (reply or "the network reported a failure")[:500]

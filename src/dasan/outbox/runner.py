@@ -18,7 +18,7 @@ class OutboxWorker(PeriodicWorker):
     name = "outbox round"
 
     def __init__(self, factory: sessionmaker[Session], senders: dict, *, interval_s: float,
-                 recover_after_s: float = 30.0) -> None:
+                 recover_after_s: float = 600.0) -> None:
         super().__init__()
         self.factory = factory
         self.senders = senders
@@ -28,7 +28,8 @@ class OutboxWorker(PeriodicWorker):
     def run_once(self) -> int:
         """Recover abandoned hand-overs, then send what is due until nothing is. Returns hand-overs."""
         with session_scope(self.factory) as s:
-            do_recover(session=s, now=clock.now(), after_s=self.recover_after_s)
+            do_recover(session=s, now=clock.now(), after_s=min(30.0, self.recover_after_s),
+                       max_wait_s=self.recover_after_s)
         done = 0
         while True:
             with session_scope(self.factory) as s:
