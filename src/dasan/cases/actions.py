@@ -243,7 +243,9 @@ def do_request_callback(*, session: Session, case: Case, official: User, note: s
         raise Invalid("the case has no phone number to call back", code="no_phone")
     citizen = session.get(Citizen, case.citizen_id) if case.citizen_id else None
     if citizen is None:
-        digits = "".join(ch for ch in case.contact_phone if ch.isdigit() or ch == "+")
+        from dasan.channels.intake import phone_key
+
+        digits = phone_key(case.contact_phone)
         citizen = do_get_or_create_citizen(session=session, kind="phone", value=digits, phone=digits)
     conv = do_start_conversation(session=session, citizen=citizen, channel="voice", queue_code="general")
     conv.callback_number = case.contact_phone

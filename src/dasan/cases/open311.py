@@ -105,11 +105,18 @@ def _services(session: Session) -> list[CaseType]:
     return list(session.scalars(select(CaseType).where(CaseType.published.is_(True)).order_by(CaseType.code)))
 
 
-def _request_json(session: Session, case: Case, types: dict[int, CaseType], depts: dict[int, Department]) -> dict:
+def _requests_json(session: Session, cases: list[Case]) -> list[dict]:
+    """The spec's request records; status_notes is each case's latest public comment (one query)."""
+    types, depts = _lookups(session)
+    notes: dict[int, str] = {}
+    for case_id, body in session.execute(select(CaseComment.case_id, CaseComment.body).where(
+            CaseComment.case_id.in_([c.id for c in cases]), CaseComment.public.is_(True)).order_by(CaseComment.id)):
+        notes[case_id] = body  # ordered by id: the last one stays
+    return [_request_json(c, types, depts, notes.get(c.id, "")) for c in cases]
+
+
+def _request_json(case: Case, types: dict[int, CaseType], depts: dict[int, Department], notes: str) -> dict:
     ctype = types[case.case_type_id]
-    notes = session.scalar(select(CaseComment.body).where(CaseComment.case_id == case.id,
-                                                         CaseComment.public.is_(True))
-                           .order_by(CaseComment.id.desc()).limit(1)) or ""
     media = case.media_url or next((a["url"] for a in case.attachments if a.get("url")), "")
     return {"service_request_id": case.number, "status": "closed" if case.status == CaseStatus.RESOLVED else "open",
             "status_notes": notes, "service_name": ctype.name_en or ctype.name, "service_code": ctype.code,
@@ -356,8 +363,7 @@ def list_requests(fmt: str, request: Request, session: SessionDep) -> Response:
         cases = list(session.scalars(stmt.order_by(Case.opened_at.desc(), Case.id.desc()).limit(MAX_RESULTS)))
     except Open311Error as e:
         return _errors(fmt, e)
-    types, depts = _lookups(session)
-    return render(fmt, "service_requests", [_request_json(session, c, types, depts) for c in cases])
+    return render(fmt, "service_requests", _requests_json(session, cases))
 
 
 @router.get("/requests/{request_id}.{fmt}")
@@ -367,8 +373,7 @@ def get_request(request_id: str, fmt: str, session: SessionDep) -> Response:
         case = _one(session, fmt, Case.number == request_id, f"no service request '{request_id}'")
     except Open311Error as e:
         return _errors(fmt, e)
-    types, depts = _lookups(session)
-    return render(fmt, "service_requests", [_request_json(session, case, types, depts)])
+    return render(fmt, "service_requests", _requests_json(session, [case]))
 
 
 @router.get("/servicerequestupdates.{fmt}")

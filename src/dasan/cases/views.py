@@ -147,13 +147,14 @@ def list_cases(session: SessionDep, me: CaseStaff, status: str | None = None, ov
 def get_case(case_id: int, session: SessionDep, me: CaseStaff) -> dict:
     """A case with its comments (internal ones included) and history."""
     case = actions.access_case(session=session, user=me.user, case_id=case_id)
-    names = dict(session.execute(select(User.id, User.display_name)).all())
+    rows = list(session.scalars(select(CaseComment).where(CaseComment.case_id == case.id).order_by(CaseComment.id)))
+    history = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
+    mentioned = {c.author_id for c in rows} | {e.actor_id for e in history}
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(mentioned - {None}))).all())
     comments = [{"id": c.id, "public": c.public, "body": c.body, "author": names.get(c.author_id, ""),
-                 "created_at": c.created_at.isoformat()}
-                for c in session.scalars(select(CaseComment).where(CaseComment.case_id == case.id)
-                                         .order_by(CaseComment.id))]
+                 "created_at": c.created_at.isoformat()} for c in rows]
     events = [{"kind": e.kind, "actor": names.get(e.actor_id, ""), "data": e.data, "at": e.created_at.isoformat()}
-              for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))]
+              for e in history]
     transcript = []
     if case.conversation_id is not None:
         from dasan.conversations.models import Message, MsgKind

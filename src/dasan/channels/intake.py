@@ -26,6 +26,11 @@ CHANNEL_NAME = r"^[a-z][a-z0-9_-]{0,19}$"
 LANGS = {"ko", "en", "zh", "ja", "vi", "mn"}
 
 
+def phone_key(phone: str) -> str:
+    """How a phone number identifies a citizen: its digits (and a leading '+')."""
+    return "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
 class Sender(BaseModel):
     """Who sent it: at least one way to recognise the citizen again."""
 
@@ -46,8 +51,7 @@ class Sender(BaseModel):
     def identity(self, channel: str) -> tuple[str, str]:
         """The identity key: phone and email are shared across channels, ids are per channel."""
         if self.phone:
-            digits = "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
-            return "phone", digits
+            return "phone", phone_key(self.phone)
         if self.email:
             return "email", self.email.strip().lower()
         return f"{channel}:id", str(self.id)
