@@ -27,15 +27,16 @@ from dasan.conversations.models import Citizen, ConsultationRecord, Conversation
 from dasan.core import clock
 from dasan.db.engine import make_engine, make_read_engine, make_sessionmaker, session_scope
 from dasan.db.migrate import upgrade
+from dasan.demo.profiles import SEOUL_120
 from dasan.demo.seed import seed
 from dasan.orgs.models import PresenceLog, Role, User
 from dasan.reports.service import interval_report
-from dasan.supervisor.service import day_start, snapshot
+from dasan.supervisor.service import snapshot
 
 
 def fill(factory, contacts: int, rng: random.Random) -> None:
     now = clock.now()
-    start = day_start(now)
+    start = SEOUL_120.day_start(SEOUL_120.today(now))
     span = max(60.0, (now - start).total_seconds() - 600)
     with session_scope(factory) as s:
         agents = list(s.scalars(select(User.id).where(User.role == Role.AGENT.value)))
@@ -131,7 +132,7 @@ def main() -> None:
         t = time.perf_counter()
         fill(factory, args.contacts, random.Random(7))
         fill_s = time.perf_counter() - t
-        today = clock.local(clock.now()).date()
+        today = SEOUL_120.today(clock.now())
         print(json.dumps({
             "backend": "postgresql" if settings.database_url else "sqlite", "contacts_today": args.contacts,
             "fill_s": round(fill_s, 1),

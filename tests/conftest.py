@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from dasan.app import create_app
+from dasan.center import service as center_service
 from dasan.config import Settings
 from dasan.core import clock
 from dasan.db.base import Base
@@ -103,8 +104,10 @@ def settings(tmp_path: Path, pg_database: str | None) -> Iterator[Settings]:
         Base.metadata.create_all(engine)
         engine.dispose()
     clock.reset()
+    center_service.forget()  # each test's database says which center it is
     yield s
     clock.reset()
+    center_service.forget()
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from dasan.attachments import views as attachments
-from dasan.cases import open311
 from dasan.cases import views as cases
+from dasan.cases.open311 import views as open311
 from dasan.channels import intake, mms, sms, webchat, webhook
 from dasan.conversations import views as conversations
 from dasan.knowledge import views as knowledge

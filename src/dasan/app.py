@@ -19,8 +19,10 @@ from fastapi.staticfiles import StaticFiles
 
 from dasan import api
 from dasan.cases.scheduled import escalate_periodically as escalate_case_deadlines
+from dasan.channels.email import EmailSender
 from dasan.channels.sms import answer_lost_turns
-from dasan.channels.webhook import escalate_periodically
+from dasan.channels.sms_sender import KannelSender
+from dasan.channels.webhook import WebhookReplySender, escalate_periodically
 from dasan.config import Settings
 from dasan.core.deps import LoginRequired, Policy, Public, policy_of
 from dasan.core.errors import DasanError
@@ -29,7 +31,6 @@ from dasan.events import actions as event_actions
 from dasan.events.bus import make_bus
 from dasan.knowledge.service import KnowledgeSearch
 from dasan.outbox.runner import OutboxWorker
-from dasan.outbox.senders import senders_for
 from dasan.routing.runner import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s,
                             bot_enabled=settings.bot_enabled)
     knowledge = KnowledgeSearch(factory, settings.kb_profile)
-    outbox = OutboxWorker(factory, senders_for(settings, factory), interval_s=settings.outbox_interval_s,
+    outbox = OutboxWorker(factory, {"sms": KannelSender(settings, factory), "email": EmailSender(settings, factory),
+                                    "sns": WebhookReplySender(factory)}, interval_s=settings.outbox_interval_s,
                           recover_after_s=settings.outbox_recover_after_s)
 
     @asynccontextmanager

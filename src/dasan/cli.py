@@ -59,13 +59,13 @@ def cmd_demo(args) -> int:
     upgrade(settings)
     engine = make_engine(settings)
     with session_scope(make_sessionmaker(engine)) as session:
-        created = seed(session=session)
+        created = seed(session=session, profile=args.profile)
     engine.dispose()
     port = args.port or settings.port
     print("demo data seeded" if created else "demo data already present")
     print(f"\nDasan demo — http://127.0.0.1:{port}/   (citizen chat: http://127.0.0.1:{port}/chat)")
     print("Demo logins (username / password / role):")
-    for user, password, role in demo_logins():
+    for user, password, role in demo_logins(args.profile):
         print(f"  {user:20s} {password:18s} {role}")
     sys.stdout.flush()
     if not args.no_serve:
@@ -148,7 +148,7 @@ def cmd_open311_key_create(args) -> int:
 
 def cmd_open311_import(args) -> int:
     """Map another city's 311 requests (NYC open-data JSON) onto our services; with --create,
-    open a case for each mapped request whose service needs no Seoul district (idempotent)."""
+    open a case for each mapped request whose service needs no district (idempotent)."""
     from sqlalchemy import select
 
     from dasan.cases.actions import do_open_case
@@ -349,7 +349,8 @@ def cmd_sim_erlang(args) -> int:
 
 
 def cmd_sim_scenario(args) -> int:
-    from dasan.workforce.scenario import SEOUL_120, simulate_scenario
+    from dasan.demo.scenario import SEOUL_120_DAY
+    from dasan.workforce.scenario import simulate_scenario
 
     if args.scenario:
         try:
@@ -359,7 +360,7 @@ def cmd_sim_scenario(args) -> int:
         if not isinstance(scenario, dict):
             raise ValueError(f"{args.scenario.name}: a scenario is a JSON object")
     else:
-        scenario = SEOUL_120
+        scenario = SEOUL_120_DAY
     if args.print_scenario:
         print(json.dumps(scenario, ensure_ascii=False, indent=2))
         return 0
@@ -386,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="seed demo data (idempotent) and serve")
     d.add_argument("--no-serve", action="store_true")
+    d.add_argument("--profile", choices=["seoul120", "city311"], default="seoul120",
+                   help="which demo center: Seoul 120 (Korean first) or Lakeport 311 (English first, US Central)")
     d.add_argument("--port", type=int)
     d.set_defaults(func=cmd_demo)
 

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     kannel_sendsms_url: str | None = None  # e.g. http://127.0.0.1:13013/cgi-bin/sendsms
     kannel_username: str = ""
     kannel_password: str = ""
-    sms_sender: str = "120"
+    sms_sender: str = ""  # default: the center's number
     # How Kannel reaches this server for delivery reports, and the token it presents (an API
     # token of channel 'sms', `dasan tokens create --channel sms`).
     public_url: str = "http://127.0.0.1:8120"
@@ -59,6 +59,21 @@ class Settings(BaseSettings):
     smtp_host: str | None = None  # outbound relay, e.g. 127.0.0.1
     smtp_port: int = 25
     email_from: str = "120@dasan.seoul.example"
+    # The center, until its profile is stored in the database (`dasan demo --profile`, the
+    # admin console): one number, name, time zone, the country whose holidays and phone numbers
+    # apply, service languages (the first is the default) and office hours.
+    center_code: str = "seoul120"
+    center_number: str = "120"
+    center_names: dict[str, str] = {
+        "ko": "120 다산콜센터", "en": "Seoul 120 Dasan Call Center", "zh": "首尔120茶山呼叫中心",
+        "ja": "ソウル120タサンコールセンター", "vi": "Trung tâm 120 Dasan Seoul", "mn": "Сөүлийн 120 Дасан төв"}
+    center_short_names: dict[str, str] = {"ko": "120 다산콜센터", "en": "Seoul 120", "zh": "首尔120", "ja": "ソウル120",
+                                          "vi": "Seoul 120", "mn": "Сөүл 120"}
+    center_timezone: str = "Asia/Seoul"
+    center_country: str = "KR"
+    center_languages: str = "ko,en,zh,ja,vi,mn"
+    office_open: str = "09:00"
+    office_close: str = "18:00"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

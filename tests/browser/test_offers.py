@@ -63,4 +63,4 @@ def test_reserved_callback_time_from_the_widget(browser, server_env, servers):
     offer.locator("button").click()
     expect(citizen.locator(".dw-offers")).to_be_hidden()
     # The citizen's local 10:30 (Seoul) is what the centre confirms.
-    expect(citizen.locator(".dw-msg.system").last).to_contain_text(f"{tomorrow:%d}일 10:30에 010-4567-8901")
+    expect(citizen.locator(".dw-msg.system").last).to_contain_text(f"{tomorrow.day}일 10:30에 010-4567-8901")

@@ -10,16 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from dasan.cases.actions import do_escalate_deadlines
-from dasan.cases.core import due_at
 from dasan.cases.models import Case, CaseEvent
 from dasan.core import clock
 from dasan.db.engine import session_scope
+from dasan.demo.profiles import SEOUL_120
 from dasan.outbox.models import OutboxItem
 
 from ..conftest import login
 from ..test_conversation_flow import accepted_by_agent1
 
-PHONE = "01055550001"  # accepted_by_agent1's citizen
+PHONE = "+821055550001"  # accepted_by_agent1's citizen (E.164: the one phone identity)
 
 
 def _sms_texts(factory) -> list[str]:
@@ -45,7 +45,7 @@ def test_agent_opens_a_case_the_district_official_answers_and_the_citizen_follow
     assert case["number"].endswith(f"-{case['id']:06d}")
     with session_scope(factory) as s:
         row = s.get(Case, case["id"])
-        assert row.due_at == due_at(row.opened_at, 3) and row.contact_phone == PHONE
+        assert row.due_at == SEOUL_120.due_at(row.opened_at, 3) and row.contact_phone == PHONE
     # The citizen is told the case number by SMS (the outbox sends it through Kannel).
     assert case["number"] in _sms_texts(factory)[-1] and "마포구 청소행정과" in _sms_texts(factory)[-1]
     # The suggestions for this consultation name the citizen's district department.
@@ -202,7 +202,7 @@ def test_report_fcr_transfers_deadline_compliance_and_satisfaction(client, seede
         late = do_open_case(session=s, ctype=parking, title="불법 주차", now=clock.now() - timedelta(days=5))
         assert late.number
     sh = {"X-CSRF-Token": login(client, "supervisor1")}
-    today = clock.local(clock.now()).date()
+    today = SEOUL_120.today(clock.now())
     rep = client.get("/api/v1/reports/cases", headers=sh, params={"start": str(today - timedelta(days=6))}).json()
     t = rep["totals"]
     assert (t["consultations"], t["solved_first_contact"], t["fcr"]) == (2, 1, 0.5)
@@ -226,7 +226,7 @@ def test_report_fcr_transfers_deadline_compliance_and_satisfaction(client, seede
 def test_department_asks_for_a_callback_and_warm_transfer_in_office_hours(client, seeded, app):
     from datetime import datetime
 
-    from dasan.cases.core import SEOUL
+    SEOUL = SEOUL_120.tz
     from dasan.conversations.models import Conversation, Message
 
     factory = seeded

@@ -124,7 +124,7 @@ def test_a_photo_mms_goes_to_an_agent_not_the_bot(bot_client):
         assert conv.status == "queued" and conv.channel == "sms"
         # The citizen is told an agent will answer, by SMS (through the outbox).
         item = s.scalars(select(OutboxItem)).one()
-        assert item.recipient == PHONE and item.channel == "sms"
+        assert item.recipient == f"+82{PHONE[1:]}" and item.channel == "sms"  # the one identity, E.164
 
 
 def test_wrong_requests_get_a_clear_error_and_store_nothing(client, seeded):

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dasan.conversations.models import CitizenIdentity, Message
+from dasan.core.phone import for_dialling
 from dasan.db.engine import session_scope
 from dasan.outbox.models import OutboxItem
 
@@ -109,7 +110,9 @@ def test_kannel_stopped_60_s_during_traffic_every_reply_once_in_conversation_ord
         phones.connect()
         time.sleep(5)  # bearerbox delivers what it held in its store
         with session_scope(db) as s:
-            asked = {p for (p,) in s.execute(select(CitizenIdentity.value).where(CitizenIdentity.kind == "phone"))}
+            # Identities are E.164; the phones know themselves by the national number Kannel dials.
+            asked = {for_dialling(p, "KR") for (p,) in s.execute(
+                select(CitizenIdentity.value).where(CitizenIdentity.kind == "phone"))}
         # What the phones sent into the dying link never reached Dasan: the citizens send it again.
         for phone in citizens:
             if phone not in asked:
@@ -130,7 +133,7 @@ def test_kannel_stopped_60_s_during_traffic_every_reply_once_in_conversation_ord
             expected: dict[str, list[str]] = {}
             for to, body in s.execute(select(OutboxItem.recipient, OutboxItem.body).join(
                     Message, Message.id == OutboxItem.message_id).order_by(Message.conversation_id, Message.seq)):
-                expected.setdefault(to, []).append(body)
+                expected.setdefault(for_dialling(to, "KR"), []).append(body)
         assert sum(len(v) for v in got.values()) == total
         assert sorted(expected) == sorted(citizens) and all(len(v) == 3 for v in expected.values())
         for phone in citizens:

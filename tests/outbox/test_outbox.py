@@ -53,7 +53,8 @@ def test_only_outbound_sms_is_queued_with_the_message(client, seeded):
     _reply(factory, conv, "내부 메모", kind=MsgKind.NOTE)
     _reply(factory, conv, "상담사가 연결되었습니다", kind=MsgKind.SYSTEM)
     items = _items(factory)
-    assert [(c, st, to, body) for _, c, st, to, body in items] == [(conv, "queued", "01077770001", "답변입니다")]
+    # The recipient is the citizen's one phone identity, E.164.
+    assert [(c, st, to, body) for _, c, st, to, body in items] == [(conv, "queued", "+821077770001", "답변입니다")]
     # A message rolled back takes its outbox row with it.
     try:
         with session_scope(factory) as s:
@@ -204,7 +205,7 @@ def test_opt_out_keywords_are_honoured(client, seeded):
     conv = _items(factory)[0][1]
     _reply(factory, conv, "답변드립니다")  # after the opt-out: not sent, and the agent sees why
     items = _items(factory)
-    assert [(st, body[:6]) for _, _, st, _, body in items] == [("queued", "120 다산"), ("failed", "답변드립니다")]
+    assert [(st, body[:6]) for _, _, st, _, body in items] == [("queued", "[120 다"), ("failed", "답변드립니다")]
     mo("수신동의", "k3")
     _reply(factory, conv, "다시 답변드립니다")
     # A message that is only the keyword, from someone with no open contact, closes itself.

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from dasan.workforce.scenario import SEOUL_120, simulate_scenario
+from dasan.demo.scenario import SEOUL_120_DAY
+from dasan.workforce.scenario import simulate_scenario
 
 
 def _mean(scenario, key, queues, seeds=range(6)):
@@ -18,7 +19,7 @@ def _mean(scenario, key, queues, seeds=range(6)):
 
 
 def test_every_contact_is_answered_abandoned_or_settled_once():
-    r = simulate_scenario(SEOUL_120, seed=3)
+    r = simulate_scenario(SEOUL_120_DAY, seed=3)
     for code, q in r["queues"].items():
         assert q["answered"] + q["abandoned"] <= q["offered"], code
         assert q["answered_by_overflow"] <= q["answered"]
@@ -28,17 +29,17 @@ def test_every_contact_is_answered_abandoned_or_settled_once():
 
 def test_overflow_cuts_abandonment_on_the_language_lines():
     langs = ["lang-en", "lang-zh", "lang-vi"]
-    without = copy.deepcopy(SEOUL_120)
+    without = copy.deepcopy(SEOUL_120_DAY)
     for q in without["queues"]:
         q.pop("overflow_after_s", None)
-    assert _mean(SEOUL_120, "abandoned", langs) < 0.8 * _mean(without, "abandoned", langs)
-    assert _mean(SEOUL_120, "answered_by_overflow", langs) > 0 == _mean(without, "answered_by_overflow", langs)
+    assert _mean(SEOUL_120_DAY, "abandoned", langs) < 0.8 * _mean(without, "abandoned", langs)
+    assert _mean(SEOUL_120_DAY, "answered_by_overflow", langs) > 0 == _mean(without, "answered_by_overflow", langs)
 
 
 def test_a_citizen_who_takes_the_callback_is_never_lost():
     # Everyone who has to wait is offered a callback at once and takes it: nobody is lost, all of
     # them are answered in the end — and without the offer the same day loses callers.
-    sc = copy.deepcopy(SEOUL_120)
+    sc = copy.deepcopy(SEOUL_120_DAY)
     sc["callback_accept"], sc["bot_accept"] = 1.0, 0.0
     for q in sc["queues"]:
         q["callback_after_s"] = 0
@@ -52,11 +53,11 @@ def test_a_citizen_who_takes_the_callback_is_never_lost():
 
 
 def test_bad_scenarios_are_refused(tmp_path):
-    bad = copy.deepcopy(SEOUL_120)
+    bad = copy.deepcopy(SEOUL_120_DAY)
     bad["queues"][0]["aht_s"] = 0
     with pytest.raises(ValueError, match="aht_s"):
         simulate_scenario(bad, seed=0)
-    bad = copy.deepcopy(SEOUL_120)
+    bad = copy.deepcopy(SEOUL_120_DAY)
     bad["queues"][0]["colour"] = "red"
     with pytest.raises(ValueError, match="unknown fields"):
         simulate_scenario(bad, seed=0)
@@ -72,4 +73,4 @@ def test_cli_same_seed_same_day():
     a = json.loads(subprocess.run(run, capture_output=True, text=True, check=True).stdout)
     b = json.loads(subprocess.run(run, capture_output=True, text=True, check=True).stdout)
     a.pop("wall_s"), b.pop("wall_s")
-    assert a == b and set(a["queues"]) == {q["code"] for q in SEOUL_120["queues"]}
+    assert a == b and set(a["queues"]) == {q["code"] for q in SEOUL_120_DAY["queues"]}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dasan.bot.core import BotTurn, choose_reply, fit_for_channel, t
+from dasan.bot.core import BotTurn, choose_reply, fit_for_channel
 from dasan.bot.language import detect
+from dasan.center import service as center_service
 from dasan.conversations.actions import (
     do_append_message,
     do_record_event,
@@ -16,15 +17,12 @@ from dasan.conversations.actions import (
 from dasan.conversations.models import Conversation, ConversationEvent, ConvStatus, Message, MsgKind
 from dasan.core import clock
 from dasan.db.engine import session_scope
+from dasan.i18n import catalogue
 from dasan.knowledge.actions import do_count_usage
 from dasan.knowledge.service import KnowledgeSearch
+from dasan.routing.core import queue_for
 
 BOT_EVENTS = ("bot_answered", "bot_choices", "bot_smalltalk", "bot_handoff")
-
-
-def queue_for(lang: str) -> str:
-    """Foreign-language contacts go to that language's line of 120+9."""
-    return "general" if lang == "ko" else f"lang-{lang}"
 
 
 def _pending_choices(session: Session, conv_id: int) -> list[int]:
@@ -53,17 +51,21 @@ def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conv
             return None
         pending = _pending_choices(s, conv.id)
         known_lang = conv.lang
+        center = center_service.get(s)
+    source = center.default_lang  # the language the departments write their articles in
     lang = detect(text, default=known_lang)
+    if not center.serves(lang):
+        lang = known_lang if center.serves(known_lang) else source
     decision = knowledge.decision(lang)
     # Searches run outside any transaction (tens of milliseconds).
     found, result = knowledge.search(text, lang=lang, k=5)
-    native = lang == "ko" or (bool(found) and decision.answers(result))
+    native = lang == source or (bool(found) and decision.answers(result))
     if not native:
         # No confident answer written in the citizen's language: an agent who speaks it takes
         # over (interpreting where needed), with the Korean candidates as a head start.
-        found, result = knowledge.search(text, lang="ko", k=5)
+        found, result = knowledge.search(text, lang=source, k=5)
     turn = choose_reply(text=text, lang=lang, found=found, result=result, decision=decision,
-                        pending_choices=pending, has_native_match=native)
+                        pending_choices=pending, has_native_match=native, center=center)
     by_id = {f.article.id: f.article for f in found}
     key = f"bot:{reply_to_seq}" if reply_to_seq is not None else None
     with session_scope(factory) as s:
@@ -80,8 +82,9 @@ def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conv
             article = by_id.get(turn.article_ids[0])
             if article is None:  # a choice offered in an earlier turn
                 article = next((a for a in knowledge.articles if a.id == turn.article_ids[0]), None)
-            body = (fit_for_channel(article.title, article.body, t("answer_footer", lang), conv.channel)
-                    if article else t("handoff", lang))
+            body = (fit_for_channel(article.title, article.body, catalogue.text("bot.answer_footer", lang, center),
+                                    conv.channel, catalogue.text("bot.more", lang, center))
+                    if article else catalogue.text("bot.handoff", lang, center))
             do_append_message(session=s, conv=conv, kind=MsgKind.OUTBOUND, body=body, client_msg_id=key)
             do_record_event(session=s, conv=conv, kind="bot_answered",
                             data={"article_id": turn.article_ids[0], "reason": turn.reason,
@@ -114,7 +117,7 @@ def do_handoff(*, session: Session, conv: Conversation, turn: BotTurn, lang: str
         return
     conv.status = ConvStatus.QUEUED
     conv.queued_at = clock.now()
-    conv.queue_code = queue_for(lang)
+    conv.queue_code = queue_for(lang, center_service.get(session).default_lang)
     session.flush()
     do_record_event(session=session, conv=conv, kind="bot_handoff",
                     data={"reason": turn.reason, "candidates": [f.article.id for f in turn.candidates],

@@ -10,15 +10,25 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dasan.cases.core import NEAR, SEOUL, due_at, escalation_due
+from dasan.cases.core import NEAR, escalation_due
 from dasan.cases.models import OPEN_CASE, PRIORITIES, Case, CaseComment, CaseEvent, CaseStatus, CaseType
-from dasan.conversations.actions import SUPERVISING_ROLES, do_append_message, do_record_event
-from dasan.conversations.models import CitizenIdentity, Conversation, Message, MsgKind
-from dasan.core import clock
+from dasan.center import service as center_service
+from dasan.conversations.actions import (
+    SUPERVISING_ROLES,
+    do_append_message,
+    do_get_or_create_citizen,
+    do_record_event,
+    do_start_conversation,
+)
+from dasan.conversations.models import Citizen, CitizenIdentity, Conversation, Message, MsgKind
+from dasan.core import clock, phone
 from dasan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from dasan.events.actions import send_event_on_commit
 from dasan.events.schemas import Audience, CaseUpdated
+from dasan.i18n import catalogue
+from dasan.i18n.dates import local_datetime
 from dasan.orgs.models import Department, Organisation, Role, User
+from dasan.routing.core import GENERAL_QUEUE
 
 NOTIFY_CHANNELS = ("sms", "webchat")
 
@@ -38,12 +48,17 @@ def _event(session: Session, case: Case, kind: str, actor: User | None, **data: 
                          CaseUpdated(data={**case_data(case), "event": kind}))
 
 
-def _tell_citizen(session: Session, case: Case, text: str) -> None:
-    """News of the case on the channel the citizen used: an SMS goes out through the outbox; in
-    web chat it is a message of their conversation (shown when they come back or look it up)."""
+def _tell_citizen(session: Session, case: Case, key: str, **params: object) -> None:
+    """News of the case on the channel the citizen used, in their language (catalogue `key`):
+    an SMS goes out through the outbox; in web chat it is a message of their conversation (shown
+    when they come back or look it up)."""
     if case.conversation_id is None or case.notify_channel not in NOTIFY_CHANNELS:
         return
     conv = session.get(Conversation, case.conversation_id)
+    center = center_service.get(session)
+    if "due" in params and isinstance(params["due"], datetime):
+        params["due"] = local_datetime(center.local(params["due"]), conv.lang)
+    text = catalogue.text(key, conv.lang, center, case_number=case.number, **params)
     do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND, body=text, notice=True)
 
 
@@ -86,11 +101,12 @@ def do_open_case(
         raise Invalid(f"priority must be one of {', '.join(PRIORITIES)}", code="bad_priority")
     dept = resolve_department(session, ctype, department_id=department_id, district_code=district_code)
     now = now or clock.now()
+    center = center_service.get(session)
     case = Case(case_type_id=ctype.id, department_id=dept.id, organisation_id=dept.organisation_id,
                 title=title[:300], description=description, priority=priority, address=address[:300],
                 district_code=district_code, lat=lat, long=long, attributes=attributes or {}, media_url=media_url,
                 source=source, opened_by_id=actor.id if actor else None, opened_at=now, updated_at=now,
-                due_at=due_at(now, ctype.working_days), contact_phone=contact_phone, contact_email=contact_email)
+                due_at=center.due_at(now, ctype.working_days), contact_phone=contact_phone, contact_email=contact_email)
     if conversation is not None:
         case.conversation_id, case.citizen_id = conversation.id, conversation.citizen_id
         case.notify_channel = conversation.channel if conversation.channel in NOTIFY_CHANNELS else ""
@@ -105,18 +121,21 @@ def do_open_case(
         case.open311_token = secrets.token_hex(12)
     session.add(case)
     session.flush()
-    case.number = f"{now.astimezone(SEOUL).year}-{case.id:06d}"
+    case.number = f"{center.today(now).year}-{case.id:06d}"
     _event(session, case, "opened", actor, department=dept.code, due_at=case.due_at.isoformat(), source=source)
     if conversation is not None:
         do_record_event(session=session, conv=conversation, kind="case_opened",
                         data={"case_id": case.id, "number": case.number, "department": dept.code})
-        due_local = case.due_at.astimezone(SEOUL)
-        _tell_citizen(session, case,
-                      f"[120 다산콜센터] 접수번호 {case.number}: 문의하신 내용을 {dept.name}에 전달했습니다. "
-                      f"처리기한은 {due_local.month}월 {due_local.day}일 {due_local:%H:%M}입니다. "
-                      "진행 상황은 접수번호와 전화번호로 조회하실 수 있습니다.")
+        _tell_citizen(session, case, "case.opened", due=case.due_at,
+                      department=department_name(dept, conversation.lang, center.default_lang))
     session.flush()
     return case
+
+
+def department_name(dept: Department, lang: str, default_lang: str) -> str:
+    """The department as a citizen reads it: its name (written in the center's default
+    language) for that language, its English name for anyone else when it has one."""
+    return dept.name if lang == default_lang or not dept.name_en else dept.name_en
 
 
 def _require_open(case: Case) -> None:
@@ -146,7 +165,7 @@ def do_comment(*, session: Session, case: Case, author: User, body: str, public:
     session.flush()
     _event(session, case, "commented", author, comment_id=comment.id, public=public)
     if public:
-        _tell_citizen(session, case, f"[120 다산콜센터] 접수번호 {case.number} 답변: {body}")
+        _tell_citizen(session, case, "case.public_comment", body=body)
     return comment
 
 
@@ -208,8 +227,7 @@ def do_send_survey(*, session: Session, case: Case, survey_url: str) -> bool:
         return False
     case.survey_sent_at = clock.now()
     case.survey_token = secrets.token_urlsafe(16)
-    _tell_citizen(session, case, f"[120 다산콜센터] 접수번호 {case.number} 처리에 만족하셨나요? "
-                                 f"1~5점으로 알려 주세요: {survey_url}?k={case.survey_token}")
+    _tell_citizen(session, case, "case.survey", url=f"{survey_url}?k={case.survey_token}")
     _event(session, case, "survey_sent", None)
     return True
 
@@ -236,18 +254,18 @@ def do_answer_survey(*, session: Session, case: Case, score: int, comment: str =
 def do_request_callback(*, session: Session, case: Case, official: User, note: str) -> Conversation:
     """The department asks the center to call the citizen back: a callback contact joins the
     general queue for the next agent, with the department's note and the case number."""
-    from dasan.conversations.actions import do_get_or_create_citizen, do_start_conversation
-    from dasan.conversations.models import Citizen
-
     if not case.contact_phone:
         raise Invalid("the case has no phone number to call back", code="no_phone")
+    center = center_service.get(session)
     citizen = session.get(Citizen, case.citizen_id) if case.citizen_id else None
     if citizen is None:
-        from dasan.channels.intake import phone_key
-
-        digits = phone_key(case.contact_phone)
-        citizen = do_get_or_create_citizen(session=session, kind="phone", value=digits, phone=digits)
-    conv = do_start_conversation(session=session, citizen=citizen, channel="voice", queue_code="general")
+        number = phone.try_normalize(case.contact_phone, center.country)
+        if number is None:
+            raise Invalid(f"'{case.contact_phone}' is not a phone number to call back", code="no_phone")
+        citizen = do_get_or_create_citizen(session=session, kind="phone", value=number, phone=number,
+                                           lang=center.default_lang)
+    conv = do_start_conversation(session=session, citizen=citizen, channel="voice",
+                                 queue_code=GENERAL_QUEUE)
     conv.callback_number = case.contact_phone
     dept = session.get(Department, case.department_id)
     do_append_message(session=session, conv=conv, kind=MsgKind.NOTE, author=official,

@@ -1,18 +1,18 @@
 """The follow-up report (M12/M14/M16): first-contact resolution, transfers by department and type,
-deadline compliance and satisfaction, per Seoul day or per district, with CSV."""
+deadline compliance and satisfaction, per day of the center or per district, with CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections import Counter, defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dasan.cases.core import SEOUL
 from dasan.cases.models import Case, CaseStatus, CaseType
+from dasan.center import service as center_service
 from dasan.conversations.models import ConsultationRecord, Resolution
 from dasan.orgs.models import Department, Organisation
 
@@ -34,8 +34,8 @@ def case_report(*, session: Session, start: date, end: date, by: str, now: datet
         raise ValueError("the end date is before the start date")
     if (end - start).days > 366:
         raise ValueError("at most a year at a time")
-    t0 = datetime.combine(start, time(0), SEOUL)
-    t1 = datetime.combine(end + timedelta(days=1), time(0), SEOUL)
+    center = center_service.get(session)
+    t0, t1 = center.day_bounds(start, end)
     records = session.execute(select(ConsultationRecord.closed_at, ConsultationRecord.resolution).where(
         ConsultationRecord.closed_at >= t0, ConsultationRecord.closed_at < t1)).all()
     cases = list(session.scalars(select(Case).where(Case.opened_at >= t0, Case.opened_at < t1)))
@@ -43,7 +43,7 @@ def case_report(*, session: Session, start: date, end: date, by: str, now: datet
 
     def key_of(when: datetime, case: Case | None = None) -> str:
         if by == "day":
-            return when.astimezone(SEOUL).date().isoformat()
+            return center.today(when).isoformat()
         org = orgs.get(case.organisation_id) if case is not None else None
         return org.code if org is not None and org.kind == "district" else "city"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dasan.cases.core import in_office_hours
 from dasan.cases.models import OPEN_CASE, Case, CaseType
+from dasan.center import service as center_service
 from dasan.conversations.models import ConversationEvent
 from dasan.core import clock
+from dasan.core import phone as phone_module
 from dasan.knowledge.models import Article
 from dasan.orgs.models import Department, Role, User
 
@@ -31,15 +32,15 @@ def list_cases(*, session: Session, user: User, status: str | None = None, overd
     return list(session.scalars(q.order_by(Case.due_at, Case.id).limit(limit)))
 
 
-def _digits(phone: str) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return "0" + digits[2:] if digits.startswith("82") and len(digits) > 10 else digits
-
-
 def find_for_citizen(*, session: Session, number: str, phone: str) -> Case | None:
-    """The case with this number, if the phone number is the one it was opened with."""
+    """The case with this number, if the phone number is the one it was opened with (written
+    any usual way: the one normaliser decides)."""
     case = session.scalar(select(Case).where(Case.number == number.strip()))
-    if case is None or not case.contact_phone or _digits(case.contact_phone) != _digits(phone):
+    if case is None or not case.contact_phone:
+        return None
+    country = center_service.get(session).country
+    given = phone_module.try_normalize(phone, country)
+    if given is None or given != phone_module.try_normalize(case.contact_phone, country):
         return None
     return case
 
@@ -68,7 +69,7 @@ def suggest(*, session: Session, conv, district_code: str = "", category: str = 
         if art is not None and art.category and art.category not in categories:
             categories.append(art.category)
     out: list[dict] = []
-    open_now = in_office_hours(clock.now())
+    open_now = center_service.get(session).in_office_hours(clock.now())
     types = list(session.scalars(select(CaseType).order_by(CaseType.code)))
     depts = {d.id: d for d in session.scalars(select(Department))}
     for dept_id in owners:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import smtplib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -23,10 +24,15 @@ from email.utils import getaddresses, parseaddr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dasan.center import service as center_service
 from dasan.channels.intake import Attachment, IntakeMessage, Sender, do_intake
+from dasan.config import Settings
 from dasan.conversations.actions import do_append_message
 from dasan.conversations.models import Conversation, ConvStatus, Message, MsgKind
 from dasan.db.engine import session_scope
+from dasan.i18n import catalogue
+from dasan.outbox.models import OutboxItem
+from dasan.outbox.senders import Result
 
 log = logging.getLogger(__name__)
 OURS = re.compile(r"<dasan-o(\d+)@")
@@ -70,8 +76,6 @@ def parse_email(raw: bytes) -> ParsedEmail:
 
 
 def _thread_of(session: Session, refs: list[str]) -> Conversation | None:
-    from dasan.outbox.models import OutboxItem
-
     for ref in reversed(refs):  # the most recent reference first
         m = OURS.match(ref)
         if m:
@@ -146,7 +150,7 @@ def build_reply(*, item, conv_first_line: str, in_reply_to: str | None, referenc
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = item.recipient
-    subject = conv_first_line or "120 다산콜센터 답변"
+    subject = conv_first_line
     msg["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
     msg["Message-ID"] = f"<dasan-o{item.id}@{domain}>"
     if in_reply_to:
@@ -158,3 +162,37 @@ def build_reply(*, item, conv_first_line: str, in_reply_to: str | None, referenc
 
 def recipients(header: str) -> list[str]:
     return [a for _, a in getaddresses([header]) if a]
+
+
+class EmailSender:
+    """Replies by SMTP, threaded on the citizen's last email (In-Reply-To / References); the
+    Message-ID names the outbox row, so a receiving server can drop a resend."""
+
+    def __init__(self, settings: Settings, factory: sessionmaker[Session]) -> None:
+        self.settings = settings
+        self.factory = factory
+
+    def send(self, item: OutboxItem) -> Result:
+        if not self.settings.smtp_host:
+            return Result(False, "no SMTP server configured (DASAN_SMTP_HOST)")
+        with session_scope(self.factory) as s:
+            inbound = s.scalars(select(Message).where(Message.conversation_id == item.conversation_id,
+                                                      Message.kind == "inbound", Message.channel == "email")
+                                .order_by(Message.seq)).all()
+            ids = [m.external_id.removeprefix("email:") for m in inbound if m.external_id]
+            first_line = inbound[0].body.split("\n", 1)[0][:150] if inbound else ""
+            conv = s.get(Conversation, item.conversation_id)
+            center = center_service.get(s)
+            first_line = first_line or catalogue.text("email.subject", conv.lang if conv else "", center)
+            sender = self.settings.email_from or center.email_from
+        domain = sender.rpartition("@")[2] or "dasan.local"
+        msg = build_reply(item=item, conv_first_line=first_line, in_reply_to=ids[-1] if ids else None,
+                          references=ids[:-1], sender=sender, domain=domain)
+        try:
+            with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10) as smtp:
+                smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as e:
+            return Result(False, f"SMTP refused the recipient: {e}", permanent=True)
+        except (OSError, smtplib.SMTPException) as e:
+            return Result(False, f"SMTP unreachable or refused: {type(e).__name__}")
+        return Result(True)

@@ -26,11 +26,6 @@ CHANNEL_NAME = r"^[a-z][a-z0-9_-]{0,19}$"
 LANGS = {"ko", "en", "zh", "ja", "vi", "mn"}
 
 
-def phone_key(phone: str) -> str:
-    """How a phone number identifies a citizen: its digits (and a leading '+')."""
-    return "".join(ch for ch in phone if ch.isdigit() or ch == "+")
-
-
 class Sender(BaseModel):
     """Who sent it: at least one way to recognise the citizen again."""
 
@@ -51,7 +46,7 @@ class Sender(BaseModel):
     def identity(self, channel: str) -> tuple[str, str]:
         """The identity key: phone and email are shared across channels, ids are per channel."""
         if self.phone:
-            return "phone", phone_key(self.phone)
+            return "phone", self.phone  # normalised to E.164 where citizens are found (one rule)
         if self.email:
             return "email", self.email.strip().lower()
         return f"{channel}:id", str(self.id)
@@ -104,7 +99,7 @@ def do_intake(*, session: Session, msg: IntakeMessage, max_chars: int = 4000,
     kind, value = msg.sender.identity(msg.channel)
     citizen = do_get_or_create_citizen(
         session=session, kind=kind, value=value, display_name=msg.sender.name or "",
-        phone=msg.sender.phone or "", email=msg.sender.email or "", lang=msg.sender.lang or "ko",
+        email=msg.sender.email or "", lang=msg.sender.lang,
     )
     conv = service.get_open_conversation(session=session, citizen_id=citizen.id, channel=msg.channel)
     new = conv is None

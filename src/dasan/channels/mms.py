@@ -23,9 +23,10 @@ import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from dasan.channels.intake import Attachment, IntakeMessage, Sender, phone_key
+from dasan.channels.intake import Attachment, IntakeMessage, Sender
 from dasan.channels.mm7 import FORMAT_CORRUPT, Mm7Error, deliver_rsp, fault, parse_deliver_req
 from dasan.channels.sms import after_commit, do_take_text
+from dasan.core import phone
 from dasan.core.deps import TokenAuth
 from dasan.db.engine import session_scope
 from dasan.security.models import ApiToken
@@ -41,12 +42,10 @@ def _xml(body: bytes, status: int) -> Response:
 
 
 def phone_or_address(sender: str) -> Sender:
-    """A Number is a phone (+82 10… written the Korean way, 010…); anything else an address."""
-    digits = phone_key(sender)
-    if "@" not in sender and len(digits.lstrip("+")) >= 3:
-        if digits.startswith("+82"):
-            digits = "0" + digits[3:]
-        return Sender(phone=digits)
+    """A Number is a phone (the citizen is found by it however it is written); anything else
+    an address."""
+    if "@" not in sender and len(phone.digits(sender)) >= 3:
+        return Sender(phone=sender.strip())
     return Sender(email=sender.strip().lower())
 
 

@@ -22,8 +22,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from dasan.bot.actions import bot_turn
+from dasan.bot.actions import bot_turn, do_handoff
+from dasan.bot.core import BotTurn
 from dasan.channels.intake import IntakeAccepted, IntakeMessage, Sender, do_intake
+from dasan.conversations.actions import citizen_text, do_append_message, do_close_with_record, do_record_event
+from dasan.conversations.models import Citizen, Conversation, ConvStatus, Message, MsgKind, Resolution
+from dasan.core import clock
 from dasan.core.deps import SessionDep, SettingsDep, TokenAuth
 from dasan.core.errors import Invalid, NotFound
 from dasan.outbox.actions import do_delivery_report
@@ -60,10 +64,6 @@ def do_take_text(*, session, msg: IntakeMessage, settings) -> tuple[IntakeAccept
     """One SMS or MMS from a citizen's phone: recorded once; opt-out keywords honoured; the bot
     first, except for a message with files (a photo of a pothole needs a person), which goes to
     an agent. Returns (ids, a contact was queued, the bot should answer it)."""
-    from dasan.bot.actions import do_handoff
-    from dasan.bot.core import BotTurn, t
-    from dasan.conversations.models import Conversation, ConvStatus
-
     keyword = opt_keyword(msg.text) if not msg.attachments else None
     accepted, started = do_intake(session=session, msg=msg, max_chars=settings.max_message_chars,
                                   bot=settings.bot_enabled and keyword is None)
@@ -75,8 +75,9 @@ def do_take_text(*, session, msg: IntakeMessage, settings) -> tuple[IntakeAccept
     if msg.attachments:
         conv = session.get(Conversation, accepted.conversation_id)
         if conv.status == ConvStatus.BOT:
-            do_handoff(session=session, conv=conv, lang=conv.lang or "ko",
-                       turn=BotTurn(action="handoff", text=t("handoff", conv.lang or "ko"), reason="attachment"))
+            do_handoff(session=session, conv=conv, lang=conv.lang,
+                       turn=BotTurn(action="handoff", text=citizen_text(session, conv, "bot.handoff"),
+                                    reason="attachment"))
             started = True
         return accepted, started, False
     return accepted, started, settings.bot_enabled
@@ -104,23 +105,18 @@ def opt_keyword(text: str) -> str | None:
 
 def do_set_opt_out(*, session, conversation_id: int, opt_out: bool) -> None:
     """Honour an opt-out keyword: one confirmation SMS, then nothing more until they opt in."""
-    from dasan.conversations.actions import do_append_message, do_close_with_record, do_record_event
-    from dasan.conversations.models import Citizen, Conversation, ConvStatus, MsgKind, Resolution
-    from dasan.core import clock
-
     conv = session.get(Conversation, conversation_id)
     citizen = session.get(Citizen, conv.citizen_id)
     if opt_out:
         # The confirmation is queued before the opt-out takes effect (the outbox checks at flush).
         do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND,
-                          body="120 다산콜센터 문자 수신거부가 처리되었습니다. "
-                               "다시 받으시려면 '수신동의'를 보내 주세요.")
+                          body=citizen_text(session, conv, "sms.opted_out"))
         session.flush()
         citizen.sms_opt_out_at = clock.now()
     else:
         citizen.sms_opt_out_at = None
         do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND,
-                          body="120 다산콜센터 문자 수신이 다시 시작되었습니다.")
+                          body=citizen_text(session, conv, "sms.opted_in"))
     do_record_event(session=session, conv=conv, kind="sms_opt_out" if opt_out else "sms_opt_in")
     if conv.status in (ConvStatus.QUEUED, ConvStatus.BOT) and conv.last_seq <= 2:
         # The keyword was all this contact was about: it closes itself, no agent is offered it.
@@ -168,7 +164,7 @@ def unanswered(session, *, older_than_s: float = 20.0, limit: int = 5000) -> lis
 
     from sqlalchemy import func, select
 
-    from dasan.conversations.models import Conversation, ConvStatus, Message, MsgKind
+    from dasan.conversations.models import Conversation, ConvStatus, MsgKind
     from dasan.core import clock
 
     last_in = (select(Message.conversation_id, func.max(Message.seq).label("seq"))

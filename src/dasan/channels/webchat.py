@@ -26,9 +26,11 @@ import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
 
-from dasan.bot.actions import bot_turn, queue_for
+from dasan.bot.actions import bot_turn
+from dasan.center import service as center_service
 from dasan.conversations import service
 from dasan.conversations.actions import (
+    citizen_text,
     do_append_message,
     do_close_with_record,
     do_get_or_create_citizen,
@@ -47,6 +49,7 @@ from dasan.routing.actions import (
     offers_open,
     wait_estimate,
 )
+from dasan.routing.core import queue_for
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webchat"])
@@ -55,7 +58,7 @@ CHANNEL = "webchat"
 
 class Hello(BaseModel):
     visitor: str = Field(min_length=16, max_length=200)
-    lang: Literal["ko", "en", "zh", "ja", "vi", "mn"] = "ko"
+    lang: Literal["ko", "en", "zh", "ja", "vi", "mn"] | None = None  # None: the center's default
     after_seq: int = Field(default=0, ge=0)
     name: str = Field(default="", max_length=120)
 
@@ -126,9 +129,11 @@ class ChatSession:
         assert self.hello is not None
         settings = self.app.state.settings
         with session_scope(self.factory) as s:
+            center = center_service.get(s)
+            lang = self.hello.lang if self.hello.lang and center.serves(self.hello.lang) else center.default_lang
             citizen = do_get_or_create_citizen(
                 session=s, kind=CHANNEL, value=_visitor_key(self.hello.visitor), display_name=self.hello.name,
-                lang=self.hello.lang,
+                lang=lang,
             )
             self.citizen_id = citizen.id
             conv = service.get_open_conversation(session=s, citizen_id=citizen.id, channel=CHANNEL)
@@ -142,8 +147,9 @@ class ChatSession:
                             "conversation_id": known.id, "duplicate": True}, False, False
             started = False
             if conv is None:
-                conv = do_start_conversation(session=s, citizen=citizen, channel=CHANNEL, lang=self.hello.lang,
-                                             queue_code=queue_for(self.hello.lang), bot=settings.bot_enabled)
+                conv = do_start_conversation(session=s, citizen=citizen, channel=CHANNEL, lang=lang,
+                                             queue_code=queue_for(lang, center.default_lang),
+                                             bot=settings.bot_enabled)
                 started = True
             # Subscribe before commit so no event about this conversation can slip past us.
             self.conn.citizen_conversation_ids = {conv.id}
@@ -188,7 +194,9 @@ class ChatSession:
                     try:
                         when = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
                     except ValueError:
-                        raise Invalid("the reserved time must be ISO 8601 with a zone", code="bad_time") from None
+                        raise Invalid("the reserved time must be an ISO 8601 date and time", code="bad_time") from None
+                    if when.tzinfo is None:  # the widget's wall-clock time is the center's
+                        when = when.replace(tzinfo=center_service.get(s).tz)
                 do_request_callback(session=s, conv=conv, phone=phone, at=when)
             else:
                 do_accept_bot_offer(session=s, conv=conv)
@@ -213,7 +221,7 @@ class ChatSession:
                 )
             elif conv.status == ConvStatus.ACTIVE:
                 do_append_message(session=s, conv=conv, kind=MsgKind.SYSTEM,
-                                  body="시민이 대화를 종료했습니다. (The citizen left.)")
+                                  body=citizen_text(s, conv, "system.citizen_left"))
                 do_record_event(session=s, conv=conv, kind="citizen_left")
 
     def _poll_position(self) -> dict[str, Any] | None:

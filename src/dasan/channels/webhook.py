@@ -20,18 +20,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import anyio
+import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from dasan.channels.intake import Attachment, IntakeMessage, Sender, do_intake
 from dasan.channels.models import WebhookSource
-from dasan.channels.signing import MAX_BODY, verify
+from dasan.channels.signing import MAX_BODY, sign, verify
 from dasan.core.deps import Policy
 from dasan.core.errors import DasanError, Invalid, NotFound, Unauthorized
 from dasan.db.engine import session_scope
+from dasan.outbox.models import OutboxItem
+from dasan.outbox.senders import Result
 
 router = APIRouter(prefix="/channels/webhook", tags=["channels"])
 PLATFORM = r"^[a-z][a-z0-9]{1,10}$"
@@ -189,3 +192,33 @@ async def escalate_periodically(app, *, every_s: float = 30.0) -> None:
     from dasan.core.worker import every
 
     await every(every_s, app.state.session_factory, do_escalate_reply_deadlines, what="reply-deadline escalation")
+
+
+class WebhookReplySender:
+    """Replies on a webhook platform: POSTed as JSON to the platform's callback URL, signed like
+    the webhook itself (channels/signing.py), idempotent for the connector on `message_id`."""
+
+    def __init__(self, factory: sessionmaker[Session], client: httpx.Client | None = None) -> None:
+        self.factory = factory
+        self.client = client or httpx.Client(timeout=10.0)
+
+    def send(self, item: OutboxItem) -> Result:
+        platform = item.channel.removeprefix("sns-")
+        with session_scope(self.factory) as s:
+            source = s.scalar(select(WebhookSource).where(WebhookSource.platform == platform))
+            url, secret = (source.callback_url, source.secret) if source else ("", "")
+        if not url:
+            return Result(False, f"no callback URL configured for platform '{platform}'", permanent=True)
+        body = json.dumps({"message_id": f"dasan-{item.id}", "recipient": item.recipient, "text": item.body},
+                          ensure_ascii=False).encode()
+        ts = int(time.time())
+        try:
+            r = self.client.post(url, content=body, headers={
+                "Content-Type": "application/json", "X-Dasan-Timestamp": str(ts),
+                "X-Dasan-Signature": sign(secret, ts, body)})
+        except httpx.HTTPError as e:
+            return Result(False, f"{platform} unreachable: {type(e).__name__}")
+        if 200 <= r.status_code < 300:
+            return Result(True)
+        return Result(False, f"{platform} answered {r.status_code}: {r.text.strip()[:200]}",
+                      permanent=400 <= r.status_code < 500 and r.status_code != 429)

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dasan.center import service as center_service
 from dasan.conversations.models import (
     Citizen,
     CitizenIdentity,
@@ -21,6 +22,7 @@ from dasan.conversations.models import (
 )
 from dasan.conversations.service import citizen_name, get_citizen_by_identity
 from dasan.core import clock
+from dasan.core import phone as phone_rules
 from dasan.core.errors import Conflict, Invalid
 from dasan.events.actions import send_event_on_commit
 from dasan.events.schemas import (
@@ -31,6 +33,7 @@ from dasan.events.schemas import (
     MessageCreated,
     MessageData,
 )
+from dasan.i18n import catalogue
 from dasan.orgs.models import LegacyLine, Role, User
 
 # Who watches every contact live (the supervisor view is open to both).
@@ -56,9 +59,18 @@ def conversation_data(conv: Conversation, citizen: Citizen | None = None, previe
 
 def do_get_or_create_citizen(
     *, session: Session, kind: str, value: str, display_name: str = "", phone: str = "", email: str = "",
-    lang: str = "ko",
+    lang: str | None = None,
 ) -> Citizen:
-    """The citizen a channel identity belongs to, created on first contact."""
+    """The citizen a channel identity belongs to, created on first contact. A phone number,
+    however written, is one identity (E.164, `core.phone`)."""
+    center = center_service.get(session)
+    if kind == "phone":
+        try:
+            value = phone_rules.normalize(value, center.country)
+        except phone_rules.InvalidPhone as e:
+            raise Invalid(str(e), code="bad_phone") from None
+        phone = value
+    lang = lang or center.default_lang
     found = get_citizen_by_identity(session=session, kind=kind, value=value)
     if found is not None:
         return found
@@ -76,6 +88,11 @@ def do_get_or_create_citizen(
         if found is None:
             raise
         return found
+
+
+def citizen_text(session: Session, conv: Conversation, key: str, **params: object) -> str:
+    """A message of the catalogue in the conversation's language, for the citizen to read."""
+    return catalogue.text(key, conv.lang, center_service.get(session), **params)
 
 
 def do_record_event(
@@ -106,11 +123,13 @@ def notify_citizen_status(session: Session, conv: Conversation, **data: object) 
 
 
 def do_start_conversation(
-    *, session: Session, citizen: Citizen, channel: str, lang: str = "ko", queue_code: str = "general",
+    *, session: Session, citizen: Citizen, channel: str, lang: str | None = None, queue_code: str = "general",
     dialled_number: str = "", bot: bool = False,
 ) -> Conversation:
-    """Open a new contact: with the bot first (`bot=True`), or straight into its queue."""
+    """Open a new contact: with the bot first (`bot=True`), or straight into its queue. Its
+    language is the center's default unless the channel knows better."""
     now = clock.now()
+    lang = lang or center_service.get(session).default_lang
     department_id = None
     if dialled_number:
         line = session.scalar(select(LegacyLine).where(LegacyLine.number == dialled_number))

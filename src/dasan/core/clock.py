@@ -1,11 +1,10 @@
-"""One clock for the whole app, so tests can move time."""
+"""One clock for the whole app, so tests can move time. Local days and zones belong to the
+center (`dasan.center.core.Center`), never to this module."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-SEOUL = ZoneInfo("Asia/Seoul")
 _offset = timedelta(0)
 
 
@@ -24,8 +23,3 @@ def reset() -> None:
     """Undo every advance (tests only)."""
     global _offset
     _offset = timedelta(0)
-
-
-def local(dt: datetime, tz: ZoneInfo = SEOUL) -> datetime:
-    """Show a stored UTC time in the organisation's zone."""
-    return dt.astimezone(tz)

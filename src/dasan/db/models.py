@@ -1,6 +1,7 @@
 """Import every model so the metadata is complete (migrations, create_all)."""
 
 from dasan.cases import models as cases  # noqa: F401
+from dasan.center import models as center  # noqa: F401
 from dasan.channels import models as channels  # noqa: F401
 from dasan.conversations import models as conversations  # noqa: F401
 from dasan.db.base import Base

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dasan.core import clock
@@ -36,6 +36,9 @@ class Organisation(Base):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(20))  # city | district | agency
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # Where its office is (WGS84): a request with coordinates only goes to the nearest district.
+    lat: Mapped[float | None] = mapped_column(Float)
+    long: Mapped[float | None] = mapped_column(Float)
 
 
 class Department(Base):

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from dasan.center import service as center_service
 from dasan.conversations.models import ConsultationRecord, Conversation, Queue, Resolution
 from dasan.core import clock
 from dasan.orgs.models import PresenceLog
 from dasan.reports.core import ContactRow, intervals, staffed_segments
-
-
-def seoul_day(day: date) -> tuple[datetime, datetime]:
-    """Midnight to midnight in Seoul, as aware datetimes."""
-    start = datetime.combine(day, time(0), tzinfo=clock.SEOUL)
-    return start, start + timedelta(days=1)
 
 
 def interval_report(*, session: Session, day: date, interval_min: int, queue: str | None = None) -> dict:
@@ -24,7 +19,8 @@ def interval_report(*, session: Session, day: date, interval_min: int, queue: st
     time and occupancy always cover every agent)."""
     if interval_min not in (15, 30, 60):
         raise ValueError("interval_min must be 15, 30 or 60")
-    start, end = seoul_day(day)
+    center = center_service.get(session)
+    start, end = center.day_bounds(day)
     now = clock.now()
     specs = list(session.scalars(select(Queue).order_by(Queue.id)))
     sl = {q.code: float(q.sl_seconds) for q in specs}
@@ -69,7 +65,7 @@ def interval_report(*, session: Session, day: date, interval_min: int, queue: st
                              sl_seconds=sl, busy=busy, staffed=staffed)
 
     def iso(ts: float) -> str:
-        return datetime.fromtimestamp(ts, clock.SEOUL).isoformat()
+        return datetime.fromtimestamp(ts, center.tz).isoformat()
 
     def row(b) -> dict:
         d = b.as_dict()

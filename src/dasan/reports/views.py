@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from dasan.center.deps import CenterDep
 from dasan.core import clock
 from dasan.core.deps import Allow, Principal, SessionDep
 from dasan.core.errors import Invalid, NotFound
@@ -23,6 +24,7 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 def get_intervals(
     request: Request,
     session: SessionDep,
+    center: CenterDep,
     me: Annotated[Principal, Depends(Allow(*REPORT_ROLES))],
     day: date | None = None,
     interval_min: Annotated[int, Query()] = 30,
@@ -30,8 +32,8 @@ def get_intervals(
     format: Literal["json", "csv"] = "json",
 ):
     """Offered, answered, abandoned, service level, answer rate, ASA, handle time and occupancy per
-    interval of a Seoul day (default today), with totals; `format=csv` downloads the same rows."""
-    day = day or clock.local(clock.now()).date()
+    interval of one of the center's days (default today), with totals; `format=csv` downloads the same rows."""
+    day = day or center.today(clock.now())
     session.commit()  # read a day's rows in a read-only transaction of their own, not holding up writers
     try:
         with session_scope(request.app.state.read_factory) as s:
@@ -51,6 +53,7 @@ def get_intervals(
 def get_case_report(
     request: Request,
     session: SessionDep,
+    center: CenterDep,
     me: Annotated[Principal, Depends(Allow(*REPORT_ROLES))],
     start: date | None = None,
     end: date | None = None,
@@ -59,13 +62,13 @@ def get_case_report(
 ):
     """First-contact resolution (target 90 %), transfers by department and type, deadline
     compliance and satisfaction, per day or per district over [start, end] (default: the last
-    seven Seoul days); `format=csv` downloads the rows."""
+    seven days of the center); `format=csv` downloads the rows."""
     from datetime import timedelta
 
     from dasan.cases.reports import case_report
     from dasan.cases.reports import report_csv as cases_csv
 
-    today = clock.local(clock.now()).date()
+    today = center.today(clock.now())
     end = end or today
     start = start or end - timedelta(days=6)
     session.commit()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from dasan.center import service as center_service
 from dasan.conversations.actions import (
     SUPERVISING_ROLES,
+    citizen_text,
     do_append_message,
     do_record_event,
     notify_citizen_status,
@@ -17,9 +18,11 @@ from dasan.conversations.actions import (
 )
 from dasan.conversations.models import ConsultationRecord, Conversation, ConvStatus, MsgKind, Queue
 from dasan.core import clock
+from dasan.core import phone as phone_rules
 from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.events.actions import send_event_on_commit
 from dasan.events.schemas import Audience, PresenceChanged
+from dasan.i18n.dates import local_datetime
 from dasan.orgs.models import AgentSkill, AgentStatus, Presence, PresenceLog, Role, Skill, User
 from dasan.routing.core import expected_wait_s
 from dasan.routing.engine import Agent, Contact, QueueSpec, Router, pool_key, skill_pools
@@ -210,7 +213,7 @@ def do_accept(*, session: Session, user: User, conversation_id: int) -> Conversa
         conv.wait_s = max(0.0, (now - (conv.queued_at or conv.created_at)).total_seconds())
     do_record_event(session=session, conv=conv, kind="accepted", actor_id=user.id)
     do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
-                      body=f"상담사 {user.display_name}님이 연결되었습니다. (Agent {user.display_name} joined.)")
+                      body=citizen_text(session, conv, "system.agent_joined", agent=user.display_name))
     notify_conversation(session, conv)
     notify_citizen_status(session, conv, agent_name=user.display_name, position=0)
     return conv
@@ -279,8 +282,7 @@ def do_end_contact(*, session: Session, user: User, conv: Conversation) -> Conve
         raise Conflict("only the agent handling an active contact can end it", code="not_active")
     conv.status = ConvStatus.WRAPUP
     conv.ended_at = clock.now()
-    do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
-                      body="상담이 종료되었습니다. 이용해 주셔서 감사합니다. (The consultation has ended.)")
+    do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM, body=citizen_text(session, conv, "system.ended"))
     do_record_event(session=session, conv=conv, kind="ended", actor_id=user.id)
     notify_conversation(session, conv)
     notify_citizen_status(session, conv)
@@ -309,7 +311,6 @@ def do_transfer(
         conv.status = ConvStatus.OFFERED
         conv.offered_to_id = target.id
         conv.offer_expires_at = clock.now() + timedelta(seconds=120)
-        where = target.display_name
     else:
         queue = session.scalar(select(Queue).where(Queue.code == to_queue))
         if queue is None:
@@ -317,14 +318,13 @@ def do_transfer(
         conv.status = ConvStatus.QUEUED
         conv.queue_code = queue.code
         conv.offered_to_id = None
-        where = queue.name
     conv.agent_id = None
     session.flush()
     if note.strip():
         do_append_message(session=session, conv=conv, kind=MsgKind.NOTE, body=f"[이관 메모] {note.strip()}",
                           author=user)
     do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
-                      body=f"상담이 {where}(으)로 연결되고 있습니다. 잠시만 기다려 주세요. (Transferring you.)")
+                      body=citizen_text(session, conv, "system.transferring"))
     do_record_event(session=session, conv=conv, kind="transferred", actor_id=user.id,
                     data={"to_agent_id": to_agent_id, "to_queue": to_queue})
     do_free_agent(session=session, user_id=user.id)
@@ -386,14 +386,6 @@ def wait_estimate(*, session: Session, conv: Conversation, position: int) -> flo
 
 # --- offers made while waiting: callback (keeps the place) and the bot ---------------------------
 
-OFFER_TEXT = {
-    "callback": "기다리시는 동안 전화번호를 남기시면, 순서가 되었을 때 상담사가 전화드립니다. 창을 닫으셔도 순서는 "
-                "유지됩니다. (Leave your number and an agent will call you back when it is your turn; you keep "
-                "your place even if you close this window.)",
-    "bot": "기다리시는 동안 챗봇에게 먼저 물어보실 수 있습니다. 순서는 그대로 유지됩니다. (While you wait, you can ask "
-           "the automatic assistant; you keep your place in line.)",
-}
-PHONE = re.compile(r"^0\d{1,2}-?\d{3,4}-?\d{4}$")
 
 
 def offers_of(conv: Conversation) -> set[str]:
@@ -417,7 +409,8 @@ def do_make_offers(*, session: Session, conversation_id: int, offers: list[str],
     conv = session.get(Conversation, conversation_id)
     session.refresh(conv)
     for kind in offers:
-        do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM, body=OFFER_TEXT[kind])
+        do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
+                          body=citizen_text(session, conv, f"system.offer_{kind}"))
         do_record_event(session=session, conv=conv, kind=f"{kind}_offered")
     notify_citizen_status(session, conv, offers=sorted(offers_open(conv)))
     return True
@@ -443,9 +436,11 @@ def do_request_callback(*, session: Session, conv: Conversation, phone: str,
     time: the contact rejoins the line then); whoever answers calls back."""
     if conv.status not in (ConvStatus.QUEUED, ConvStatus.OFFERED) or "callback" not in offers_of(conv):
         raise Conflict("a callback can be requested only while waiting, after it was offered", code="no_callback")
+    center = center_service.get(session)
     number = phone.strip()
-    if not PHONE.match(number):
-        raise Invalid("give a Korean phone number, e.g. 010-1234-5678", code="bad_phone")
+    if phone_rules.try_normalize(number, center.country) is None or len(phone_rules.digits(number)) < 7:
+        raise Invalid(f"give a phone number to call back, e.g. {phone_rules.example(center.country)}",
+                      code="bad_phone")
     now = clock.now()
     if at is not None and (at.tzinfo is None or at <= now or at > now + RESERVE_AHEAD):
         raise Invalid("a reserved time must be in the future, within 7 days, with its time zone", code="bad_time")
@@ -453,11 +448,10 @@ def do_request_callback(*, session: Session, conv: Conversation, phone: str,
         conv.callback_number = number
         if at is not None and conv.status == ConvStatus.QUEUED:
             conv.callback_at = at
-            local = clock.local(at)
-            body = (f"{local:%m}월 {local:%d}일 {local:%H:%M}에 {number} 번호로 전화드리겠습니다. "
-                    f"(We will call {number} at {local:%d %b %H:%M}.)")
+            body = citizen_text(session, conv, "system.callback_at", phone=number,
+                                when=local_datetime(center.local(at), conv.lang))
         else:
-            body = f"순서가 되면 {number} 번호로 전화드리겠습니다. (We will call {number} when it is your turn.)"
+            body = citizen_text(session, conv, "system.callback_turn", phone=number)
         do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM, body=body)
         do_record_event(session=session, conv=conv, kind="callback_requested",
                         data={"at": at.isoformat() if conv.callback_at else None})
@@ -473,8 +467,7 @@ def do_accept_bot_offer(*, session: Session, conv: Conversation) -> Conversation
     if "bot_accepted" not in offers_of(conv):
         conv.offers_made = ",".join(sorted(offers_of(conv) | {"bot_accepted"}))
         do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
-                          body="질문을 입력해 주세요. 챗봇이 답해 드리는 동안에도 순서는 유지됩니다. "
-                               "(Type your question; you keep your place while the assistant answers.)")
+                          body=citizen_text(session, conv, "system.bot_offer_accepted"))
         do_record_event(session=session, conv=conv, kind="bot_offer_accepted")
         notify_citizen_status(session, conv, offers=sorted(offers_open(conv)))
     return conv

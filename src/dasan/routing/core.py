@@ -15,3 +15,12 @@ def expected_wait_s(*, position: int, serving_agents: int, mean_handle_s: float)
     if serving_agents <= 0:
         return None
     return (position - 1 / 3) * mean_handle_s / serving_agents
+
+
+GENERAL_QUEUE = "general"
+
+
+def queue_for(lang: str, default_lang: str) -> str:
+    """The service line a contact in `lang` joins: the general line for the center's own
+    language, that language's line otherwise (120+9 in Seoul; the interpreters' lines of a 311)."""
+    return GENERAL_QUEUE if lang == default_lang else f"lang-{lang}"

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from dasan.center import service as center_service
 from dasan.conversations.models import (
     OPEN_STATUSES,
     Citizen,
@@ -19,12 +20,6 @@ from dasan.conversations.models import (
 from dasan.conversations.service import citizen_name
 from dasan.core import clock
 from dasan.orgs.models import AgentStatus, Role, User
-
-
-def day_start(now: datetime) -> datetime:
-    """Midnight in Seoul, as UTC: the wallboard's day."""
-    local = clock.local(now)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
 
 
 def queue_day(*, session: Session, since: datetime) -> dict[str, dict]:
@@ -57,7 +52,9 @@ def snapshot(*, session: Session) -> dict:
                        "active": 0, "longest_wait_s": 0.0, "sl_seconds": q.sl_seconds, "reserved_callbacks": 0}
               for q in specs}
     empty_day = {"offered": 0, "answered": 0, "answered_in_t": 0, "abandoned": 0, "service_level": None}
-    day = queue_day(session=session, since=day_start(now))
+    center = center_service.get(session)
+    since = center.day_start(center.today(now))  # the wallboard's day is the center's day
+    day = queue_day(session=session, since=since)
     open_convs = session.execute(
         select(Conversation, Citizen).join(Citizen, Citizen.id == Conversation.citizen_id)
         .where(Conversation.status.in_(OPEN_STATUSES)).order_by(Conversation.id)
@@ -103,7 +100,7 @@ def snapshot(*, session: Session) -> dict:
         .order_by(ConsultationRecord.id.desc()).limit(20)
     ).all()
     today = session.scalar(select(func.count(ConsultationRecord.id)).where(
-        ConsultationRecord.closed_at >= day_start(now)))
+        ConsultationRecord.closed_at >= since))
     for code, q in queues.items():
         q["today"] = day.get(code, dict(empty_day))
     presence_counts: dict[str, int] = {}

@@ -12,11 +12,14 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import anyio
+from babel import Locale
 from fastapi import APIRouter, Depends, Form, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from dasan.core import clock
+from dasan.center.core import Center
+from dasan.center.deps import CenterDep
+from dasan.core import clock, phone
 from dasan.core.deps import (
     ALL_ROLES,
     SESSION_COOKIE,
@@ -31,26 +34,46 @@ from dasan.core.deps import (
 )
 from dasan.db.engine import session_scope
 from dasan.events.bus import Connection
+from dasan.i18n import catalogue
+from dasan.i18n.dates import local_datetime
 from dasan.orgs.models import Role
 from dasan.security.service import authenticate, do_audit, do_create_login_session, new_token
-from dasan.web.i18n import UI_LANGS, strings_for, translator, ui_lang
+from dasan.web.i18n import UI_LANGS, citizen_lang, strings_for, translator, ui_lang
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PRE_CSRF = "dasan_login_csrf"
-CHAT_LANGS = ("ko", "en", "zh", "ja", "vi", "mn")
 HOME = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.ADMIN: "/supervisor", Role.OFFICIAL: "/cases"}
 
 
-def _render(request: Request, name: str, principal: Principal | None = None, **ctx) -> HTMLResponse:
+def _page_context(center: Center, lang: str) -> dict:
+    """What every page knows of the center: its name and number, its time zone and today's date
+    there (pages show times in the center's zone, never the browser's)."""
+    return {"center": center, "center_name": center.name(lang), "tz": center.timezone,
+            "today": center.today(clock.now()).isoformat()}
+
+
+def _render(request: Request, name: str, principal: Principal | None, center: Center, **ctx) -> HTMLResponse:
     lang = ui_lang(request, principal.user.locale if principal else None)
     response = templates.TemplateResponse(
         request, name,
         {"t": translator(lang), "lang": lang, "other_lang": "en" if lang == "ko" else "ko", "me": principal,
          "strings_json": json.dumps(strings_for(lang), ensure_ascii=False),
-         "csrf": principal.login.csrf_token if principal else "", **ctx},
+         "csrf": principal.login.csrf_token if principal else "", **_page_context(center, lang), **ctx},
     )
     if request.query_params.get("lang") in UI_LANGS:
+        response.set_cookie("dasan_lang", lang, samesite="lax", httponly=True, max_age=365 * 86400)
+    return response
+
+
+def _render_citizen(request: Request, name: str, center: Center, **ctx) -> HTMLResponse:
+    """A page citizens open: in any of the center's service languages."""
+    lang = citizen_lang(request, center.default_lang)
+    response = templates.TemplateResponse(
+        request, name, {"t": translator(lang), "lang": lang, "lang_links": [
+            (x, str(request.url.include_query_params(lang=x)), Locale.parse(x).get_display_name(x))
+            for x in center.languages], **_page_context(center, lang), **ctx})
+    if request.query_params.get("lang") in center.languages:
         response.set_cookie("dasan_lang", lang, samesite="lax", httponly=True, max_age=365 * 86400)
     return response
 
@@ -71,16 +94,16 @@ def home(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/login", dependencies=[Depends(Public())])
-def login_page(request: Request, next: str | None = None) -> Response:
+def login_page(request: Request, center: CenterDep, next: str | None = None) -> Response:
     token = new_token()
-    response = _render(request, "login.html", None, login_csrf=token, next=_safe_next(next), error=False)
+    response = _render(request, "login.html", None, center, login_csrf=token, next=_safe_next(next), error=False)
     response.set_cookie(PRE_CSRF, token, httponly=True, samesite="strict", max_age=3600)
     return response
 
 
 @router.post("/login", dependencies=[Depends(Public())])
 def login(
-    request: Request, session: SessionDep, settings: SettingsDep,
+    request: Request, session: SessionDep, settings: SettingsDep, center: CenterDep,
     username: Annotated[str, Form(max_length=80)], password: Annotated[str, Form(max_length=200)],
     csrf_token: Annotated[str, Form(max_length=100)], next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
@@ -90,7 +113,7 @@ def login(
     user = authenticate(session=session, username=username, password=password)
     if user is None:
         token = new_token()
-        response = _render(request, "login.html", None, login_csrf=token, next=_safe_next(next), error=True)
+        response = _render(request, "login.html", None, center, login_csrf=token, next=_safe_next(next), error=True)
         response.status_code = 401
         response.set_cookie(PRE_CSRF, token, httponly=True, samesite="strict", max_age=3600)
         return response
@@ -112,39 +135,44 @@ def logout(session: SessionDep, me: Annotated[Principal, Depends(Allow(*ALL_ROLE
 
 
 @router.get("/me")
-def me_page(request: Request, me: Annotated[Principal, Depends(Allow(*ALL_ROLES, page=True))]) -> Response:
-    return _render(request, "me.html", me)
+def me_page(request: Request, center: CenterDep,
+            me: Annotated[Principal, Depends(Allow(*ALL_ROLES, page=True))]) -> Response:
+    return _render(request, "me.html", me, center)
 
 
 @router.get("/agent")
-def agent_page(request: Request, me: Annotated[Principal, Depends(Allow(*STAFF, page=True))]) -> Response:
-    return _render(request, "agent.html", me)
+def agent_page(request: Request, center: CenterDep,
+               me: Annotated[Principal, Depends(Allow(*STAFF, page=True))]) -> Response:
+    return _render(request, "agent.html", me, center)
 
 
 @router.get("/supervisor")
-def supervisor_page(request: Request, me: Annotated[Principal, Depends(Allow(*SUPERVISION, page=True))]) -> Response:
-    return _render(request, "supervisor.html", me)
+def supervisor_page(request: Request, center: CenterDep,
+                    me: Annotated[Principal, Depends(Allow(*SUPERVISION, page=True))]) -> Response:
+    return _render(request, "supervisor.html", me, center)
 
 
 @router.get("/reports")
-def reports_page(request: Request, me: Annotated[Principal, Depends(Allow("supervisor", "admin", "analyst",
-                                                                            page=True))]) -> Response:
-    return _render(request, "reports.html", me)
+def reports_page(request: Request, center: CenterDep,
+                 me: Annotated[Principal, Depends(Allow("supervisor", "admin", "analyst", page=True))]) -> Response:
+    return _render(request, "reports.html", me, center)
 
 
 @router.get("/kb")
-def kb_page(request: Request, me: Annotated[Principal, Depends(Allow("official", "supervisor", "admin", page=True))]):
-    return _render(request, "kb.html", me)
+def kb_page(request: Request, center: CenterDep,
+            me: Annotated[Principal, Depends(Allow("official", "supervisor", "admin", page=True))]):
+    return _render(request, "kb.html", me, center)
 
 
 @router.get("/cases")
-def cases_page(request: Request,
+def cases_page(request: Request, center: CenterDep,
                me: Annotated[Principal, Depends(Allow("official", "supervisor", "admin", page=True))]):
-    return _render(request, "cases.html", me)
+    return _render(request, "cases.html", me, center)
 
 
 @router.get("/cases/lookup", dependencies=[Depends(Public())])
-def case_lookup_page(request: Request, session: SessionDep, number: str = "", phone: str = "") -> Response:
+def case_lookup_page(request: Request, session: SessionDep, center: CenterDep, number: str = "",
+                     phone: str = "") -> Response:
     """A citizen looks up their case by its number and their phone number (public comments only)."""
     from dasan.cases.views import lookup
     from dasan.core.errors import NotFound
@@ -154,21 +182,23 @@ def case_lookup_page(request: Request, session: SessionDep, number: str = "", ph
     if number and phone:
         try:
             case = lookup(number, session, phone)
-            case["due_local"] = clock.local(datetime.fromisoformat(case["due_at"])).strftime("%Y-%m-%d %H:%M")
+            lang = citizen_lang(request, center.default_lang)
+            case["due_local"] = local_datetime(center.local(datetime.fromisoformat(case["due_at"])), lang)
         except NotFound:
-            error = translator(ui_lang(request))("no_case_number")
-    return _render(request, "lookup.html", None, number=number, phone=phone, case=case, error=error)
+            error = translator(citizen_lang(request, center.default_lang))("page.no_case")
+    return _render_citizen(request, "lookup.html", center, number=number, phone=phone, case=case, error=error)
 
 
 @router.get("/cases/{number}/survey", dependencies=[Depends(Public())])
-def survey_page(request: Request, number: str, k: str = "") -> Response:
+def survey_page(request: Request, center: CenterDep, number: str, k: str = "") -> Response:
     """The happy-call survey a citizen reaches from the link in their SMS or chat."""
-    return _render(request, "survey.html", None, number=number, key=k[:40], done=False, error="")
+    return _render_citizen(request, "survey.html", center, number=number, key=k[:40], done=False, error="")
 
 
 @router.post("/cases/{number}/survey", dependencies=[Depends(Public())])
-def survey_answer(request: Request, number: str, session: SessionDep, k: Annotated[str, Form(max_length=40)],
-                  score: Annotated[int, Form(ge=1, le=5)], comment: Annotated[str, Form(max_length=2000)] = ""):
+def survey_answer(request: Request, number: str, session: SessionDep, center: CenterDep,
+                  k: Annotated[str, Form(max_length=40)], score: Annotated[int, Form(ge=1, le=5)],
+                  comment: Annotated[str, Form(max_length=2000)] = ""):
     """Store the citizen's answer (once); the link's key must match the case."""
     from sqlalchemy import select
 
@@ -178,22 +208,37 @@ def survey_answer(request: Request, number: str, session: SessionDep, k: Annotat
 
     case = session.scalar(select(Case).where(Case.number == number))
     if case is None or not survey_key_ok(case, k):
-        return _render(request, "survey.html", None, number=number, key=k, done=False,
-                       error=translator(ui_lang(request))("no_case_found"))
+        return _render_citizen(request, "survey.html", center, number=number, key=k, done=False,
+                               error=translator(citizen_lang(request, center.default_lang))("page.survey_bad_link"))
     try:
         do_answer_survey(session=session, case=case, score=score, comment=comment)
     except DasanError as e:
         session.rollback()
-        return _render(request, "survey.html", None, number=number, key=k, done=False, error=e.message)
-    return _render(request, "survey.html", None, number=number, key=k, done=True, error="")
+        return _render_citizen(request, "survey.html", center, number=number, key=k, done=False, error=e.message)
+    return _render_citizen(request, "survey.html", center, number=number, key=k, done=True, error="")
 
 
 @router.get("/chat", dependencies=[Depends(Public())])
-def chat_page(request: Request, line: str | None = None) -> Response:
-    """The citizen's chat page (?lang= one of the six service languages); embeddable elsewhere too."""
-    wanted = request.query_params.get("lang")
-    lang = wanted if wanted in CHAT_LANGS else ui_lang(request)
-    return templates.TemplateResponse(request, "chat.html", {"lang": lang, "line": line or ""})
+def chat_page(request: Request, center: CenterDep, line: str | None = None) -> Response:
+    """The citizen's chat page (?lang= one of the center's service languages); embeddable elsewhere too."""
+    lang = citizen_lang(request, center.default_lang)
+    return templates.TemplateResponse(request, "chat.html", {
+        "lang": lang, "line": line or "", "title": catalogue.text("widget.title", lang, center)})
+
+
+WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
+
+
+@router.get("/static/widget.js", dependencies=[Depends(Public())])
+def widget_script(center: CenterDep) -> Response:
+    """The chat widget with the center's text in each of its service languages (from the message
+    catalogue), so a page that embeds it names this center and no other."""
+    example = phone.example(center.country)
+    text = {lang: catalogue.citizen_strings("widget.", lang, center, example=example) for lang in center.languages}
+    source = WIDGET_JS.read_text(encoding="utf-8")
+    source = source.replace("/*CATALOGUE*/{}", json.dumps(text, ensure_ascii=False), 1)
+    source = source.replace('/*DEFAULT_LANG*/"ko"', json.dumps(center.default_lang), 1)
+    return Response(source, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "max-age=300"})
 
 
 @router.get("/healthz", dependencies=[Depends(Public())])

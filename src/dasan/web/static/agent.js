@@ -1,5 +1,5 @@
 // Agent desktop: offers, live chat, wrap-up, transfer, citizen history, knowledge search.
-import { S, ME, api, el, fmtTime, connectStaff } from "./common.js";
+import { S, ME, api, el, fmtTime, fmtDateTime, connectStaff } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 let state = { conversations: [], previews: {} };
@@ -60,7 +60,7 @@ function renderHead() {
     c.callback_number ? el("span", { id: "callback", class: "callback" }, ` · ${S.callback_requested || "callback"}: ${c.callback_number}` +
       (c.callback_at ? ` (${fmtTime(c.callback_at)})` : "")) : "",
     c.reply_by ? el("span", { id: "reply-by", class: new Date(c.reply_by) - Date.now() < 2 * 3600e3 ? "deadline near" : "deadline" },
-      ` · ${S.reply_by || "reply by"} ${new Date(c.reply_by).toLocaleString(document.documentElement.lang)}`) : "");
+      ` · ${S.reply_by || "reply by"} ${fmtDateTime(c.reply_by)}`) : "");
   const live = c.status === "active";
   $("reply-form").hidden = !live;
   $("transfer-box").hidden = !live;
@@ -110,7 +110,7 @@ async function loadHistory(citizenId) {
   if (!h.records.length) ul.append(el("li", { class: "muted" }, "—"));
   for (const r of h.records) {
     ul.append(el("li", { class: "record" }, el("strong", {}, r.category), " · ", S[r.resolution] || r.resolution,
-      " · ", new Date(r.closed_at).toLocaleString(), el("br"), r.summary));
+      " · ", fmtDateTime(r.closed_at), el("br"), r.summary));
   }
 }
 

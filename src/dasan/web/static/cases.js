@@ -1,6 +1,6 @@
 // The official's workspace: the department's cases with their deadline clocks; take, comment
 // (internal or public), resolve, return. Live: a case.updated event refreshes the list.
-import { S, api, el, connectStaff } from "./common.js";
+import { S, api, el, fmtDateTime, connectStaff } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 let cases = [];
@@ -34,7 +34,7 @@ async function openCase(id) {
   const c = current;
   $("case-head").replaceChildren(el("strong", {}, `${c.number} · ${c.title}`), ` · ${c.department} · `,
     el("span", { id: "case-status", class: "status" }, S["status_" + c.status] || c.status), " · ",
-    el("span", { class: "deadline" }, `${S.due} ${new Date(c.due_at).toLocaleString(document.documentElement.lang)}`),
+    el("span", { class: "deadline" }, `${S.due} ${fmtDateTime(c.due_at)}`),
     c.address ? ` · ${c.address}` : "");
   $("case-description").textContent = c.description;
   $("case-files").replaceChildren(...c.attachments.filter((a) => a.thumbnail_url).map((a) =>

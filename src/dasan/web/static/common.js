@@ -36,8 +36,29 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// Times are shown in the center's time zone (the page says which), never the browser's: a
+// supervisor abroad or a CI machine in UTC sees the same day and hour as the center.
+export const TZ = document.documentElement.dataset.tz || undefined;
+export const TODAY = document.documentElement.dataset.today || "";
+const LANG = document.documentElement.lang;
+
 export function fmtTime(iso) {
-  return new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit", timeZone: TZ });
+}
+
+export function fmtDateTime(iso) {
+  return new Date(iso).toLocaleString(LANG, { dateStyle: "medium", timeStyle: "short", timeZone: TZ });
+}
+
+export function fmtDate(iso) {
+  return new Date(iso).toLocaleDateString(LANG, { dateStyle: "medium", timeZone: TZ });
+}
+
+// A calendar date (YYYY-MM-DD) `n` days from another: pure date arithmetic, no time zone.
+export function addDays(isoDate, n) {
+  const d = new Date(isoDate + "T00:00:00Z");
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
 }
 
 // The staff socket: reconnects with backoff and calls onResync after every (re)connect, since

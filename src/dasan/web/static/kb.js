@@ -1,5 +1,5 @@
 // Department knowledge: write drafts, submit, review (approve / return), see flags and expiring articles.
-import { S, api, el } from "./common.js";
+import { S, api, el, fmtDate, fmtDateTime } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 let articles = [];
@@ -19,13 +19,13 @@ async function load() {
     " ", el("button", { type: "button", class: "approve", onclick: () => review(a.id, true) }, S.kb_approve),
     " ", el("button", { type: "button", class: "secondary", onclick: () => review(a.id, false) }, S.kb_reject)))));
   $("kb-flags").replaceChildren(...work.flags.map((f) => el("li", {}, el("strong", {}, f.title), " — ", f.reason)));
-  $("kb-expiring").replaceChildren(...work.expiring.map((a) => item(a, ` · ${new Date(a.expires_at).toLocaleDateString()}`)));
+  $("kb-expiring").replaceChildren(...work.expiring.map((a) => item(a, ` · ${fmtDate(a.expires_at)}`)));
 }
 
 async function showVersions(id) {
   const versions = await api("GET", `/api/v1/knowledge/articles/${id}/versions`);
   $("kb-versions").replaceChildren(...versions.reverse().map((v) => el("li", {},
-    el("strong", {}, `v${v.version}`), ` · ${new Date(v.created_at).toLocaleString()} · ${v.note}`,
+    el("strong", {}, `v${v.version}`), ` · ${fmtDateTime(v.created_at)} · ${v.note}`,
     v.diff ? el("pre", { class: "diff" }, v.diff) : "")));
 }
 

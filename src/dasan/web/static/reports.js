@@ -1,6 +1,6 @@
 // Interval report: KPI tiles, a chart (bars: offered and answered; line: service level against
 // the 80 % target) drawn as SVG from the JSON, the table, and the CSV link for the same query.
-import { S, api, el } from "./common.js";
+import { S, api, el, TODAY, addDays } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const en = document.documentElement.lang === "en";
@@ -64,7 +64,7 @@ async function load() {
       el("td", {}, sec(r.asa_s)), el("td", {}, sec(r.aht_s)), el("td", {}, pct(r.occupancy)), el("td", {}, r.staffed_agents))));
 }
 
-$("day").value = new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10);  // today in Seoul
+$("day").value = TODAY;  // today at the center (the server says which day that is)
 $("report-form").addEventListener("submit", (e) => { e.preventDefault(); load(); });
 load();
 
@@ -91,10 +91,8 @@ async function loadCases() {
 }
 
 {
-  const today = new Date();
-  const iso = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
-  $("case-end").value = iso(today);
-  $("case-start").value = iso(new Date(today.getTime() - 6 * 86400e3));
+  $("case-end").value = TODAY;
+  $("case-start").value = addDays(TODAY, -6);
   $("case-report-form").addEventListener("submit", (e) => { e.preventDefault(); loadCases().catch((err) => alert(err.message)); });
   loadCases().catch(() => {});
 }

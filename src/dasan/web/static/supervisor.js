@@ -1,6 +1,6 @@
 // Supervisor view: live queues and agents. Every event triggers a (coalesced) refetch of the
 // snapshot, so the page always shows stored state whichever server process sent the event.
-import { S, api, el, fmtTime, connectStaff } from "./common.js";
+import { S, api, el, fmtTime, fmtDateTime, connectStaff } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const en = document.documentElement.lang === "en";
@@ -34,7 +34,7 @@ async function loadEscalated() {
   const cases = (await api("GET", "/api/v1/cases?escalated=true")) || [];
   $("escalated").tBodies[0].replaceChildren(...cases.map((c) => el("tr", { dataset: { case: c.id }, class: c.escalated },
     el("td", {}, c.number), el("td", {}, c.title), el("td", {}, c.department),
-    el("td", { class: "deadline" + (c.overdue ? " near" : "") }, new Date(c.due_at).toLocaleString(document.documentElement.lang)),
+    el("td", { class: "deadline" + (c.overdue ? " near" : "") }, fmtDateTime(c.due_at)),
     el("td", {}, c.escalated === "overdue" ? S.overdue : S.due))));
 }
 

@@ -8,58 +8,32 @@
   "use strict";
   // Where this script was loaded from is the Dasan server (captured now: currentScript is gone later).
   var SCRIPT_ORIGIN = document.currentScript && document.currentScript.src ? new URL(document.currentScript.src).origin : location.origin;
-  function queuedText(pos, wait, none, est) {
-    return function (p, w) { return pos(p) + " · " + (w == null ? none : wait(w)) + " (" + est + ")"; };
+  // The text in every service language of the center, from the server's message catalogue
+  // (filled in when the server sends this script; see web/views.py widget_script).
+  var TEXT = /*CATALOGUE*/{};
+  var DEFAULT_LANG = /*DEFAULT_LANG*/"ko";
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, k) { return values[k] != null ? values[k] : m; });
   }
-  var L = {
-    ko: { title: "120 다산콜센터 채팅 상담", placeholder: "문의 내용을 입력하세요", send: "보내기",
-      connecting: "연결 중…", online: "연결됨", offline: "연결이 끊겼습니다. 다시 연결하는 중…",
-      queued: queuedText(function (p) { return "대기 순서 " + p + "번째"; }, function (w) { return "예상 대기 약 " + w; },
-        "예상 대기 시간: 상담 가능한 상담사가 없어 산정할 수 없음", "단순 추정"),
-      active: function (n) { return "상담사 " + n + "님과 연결되었습니다."; }, closed: "상담이 종료되었습니다. 새 문의를 입력하시면 새 상담이 시작됩니다.",
-      bot: "자동 응답(챗봇) 상담 중입니다. 상담원과 이야기하시려면 '상담원 연결'을 누르세요.", human: "상담원 연결", humanText: "상담원 연결",
-      pending: "전송 중", failed: "전송 실패", min: "분", sec: "초", end: "대화 종료", callback: "전화로 회신 받기", phone: "전화번호 (예: 010-1234-5678)", ask: "요청", askBot: "챗봇에게 먼저 묻기", later: "희망 시간 (선택)", welcome: "무엇을 도와드릴까요? 궁금한 점을 입력해 주세요." },
-    en: { title: "Seoul 120 Dasan Call Center chat", placeholder: "Type your question", send: "Send",
-      connecting: "Connecting…", online: "Connected", offline: "Connection lost. Reconnecting…",
-      queued: queuedText(function (p) { return "You are number " + p + " in line"; }, function (w) { return "expected wait about " + w; },
-        "expected wait: cannot be estimated, no agent is available", "rough estimate"),
-      active: function (n) { return "You are connected to agent " + n + "."; }, closed: "The consultation has ended. Type a new question to start again.",
-      bot: "You are chatting with the automatic assistant. Press 'Talk to an agent' for a person.", human: "Talk to an agent", humanText: "agent",
-      pending: "sending", failed: "not sent", min: "min", sec: "s", end: "End chat", callback: "Call me back", phone: "Phone number (e.g. 010-1234-5678)", ask: "Request", askBot: "Ask the assistant meanwhile", later: "At a time (optional)", welcome: "How can we help? Type your question." },
-    zh: { title: "首尔120茶山呼叫中心 在线咨询", placeholder: "请输入您的问题", send: "发送",
-      connecting: "正在连接…", online: "已连接", offline: "连接已断开，正在重新连接…",
-      queued: queuedText(function (p) { return "您排在第 " + p + " 位"; }, function (w) { return "预计等待约 " + w; },
-        "预计等待时间：暂无可接待的客服，无法估算", "粗略估计"),
-      active: function (n) { return "已为您接通客服 " + n + "。"; }, closed: "咨询已结束。输入新问题即可开始新的咨询。",
-      bot: "您正在与自动客服对话。如需人工服务，请点击“转人工”。", human: "转人工", humanText: "人工",
-      pending: "发送中", failed: "发送失败", min: "分钟", sec: "秒", end: "结束对话", callback: "请回电给我", phone: "电话号码（例：010-1234-5678）", ask: "提交", askBot: "先问自动客服", later: "预约时间（可选）", welcome: "请问有什么可以帮您？" },
-    ja: { title: "ソウル120タサンコールセンター チャット相談", placeholder: "ご質問を入力してください", send: "送信",
-      connecting: "接続中…", online: "接続しました", offline: "接続が切れました。再接続しています…",
-      queued: queuedText(function (p) { return "順番は " + p + " 番目です"; }, function (w) { return "予想待ち時間 約" + w; },
-        "予想待ち時間：対応できるオペレーターがいないため算出できません", "簡易推定"),
-      active: function (n) { return "オペレーター " + n + " につながりました。"; }, closed: "相談は終了しました。新しい質問を入力すると新しい相談が始まります。",
-      bot: "自動応答と会話中です。オペレーターと話すには「オペレーター」を押してください。", human: "オペレーター", humanText: "オペレーター",
-      pending: "送信中", failed: "送信失敗", min: "分", sec: "秒", end: "終了", callback: "折り返し電話を希望", phone: "電話番号（例：010-1234-5678）", ask: "送信", askBot: "待つ間に自動応答に質問", later: "希望時刻（任意）", welcome: "ご用件をお聞かせください。" },
-    vi: { title: "Tư vấn trực tuyến Trung tâm 120 Dasan Seoul", placeholder: "Nhập câu hỏi của bạn", send: "Gửi",
-      connecting: "Đang kết nối…", online: "Đã kết nối", offline: "Mất kết nối. Đang kết nối lại…",
-      queued: queuedText(function (p) { return "Bạn đang ở vị trí số " + p; }, function (w) { return "thời gian chờ dự kiến khoảng " + w; },
-        "thời gian chờ: chưa ước tính được vì không có nhân viên rảnh", "ước tính sơ bộ"),
-      active: function (n) { return "Bạn đã được kết nối với nhân viên " + n + "."; }, closed: "Cuộc tư vấn đã kết thúc. Nhập câu hỏi mới để bắt đầu lại.",
-      bot: "Bạn đang trò chuyện với trợ lý tự động. Nhấn 'Gặp nhân viên' để nói chuyện với người tư vấn.", human: "Gặp nhân viên", humanText: "nhân viên",
-      pending: "đang gửi", failed: "chưa gửi được", min: " phút", sec: " giây", end: "Kết thúc", callback: "Gọi lại cho tôi", phone: "Số điện thoại (vd. 010-1234-5678)", ask: "Gửi", askBot: "Hỏi trợ lý tự động trong lúc chờ", later: "Hẹn giờ (không bắt buộc)", welcome: "Chúng tôi có thể giúp gì cho bạn?" },
-    mn: { title: "Сөүлийн 120 Дасан төвийн чат зөвлөгөө", placeholder: "Асуултаа бичнэ үү", send: "Илгээх",
-      connecting: "Холбогдож байна…", online: "Холбогдлоо", offline: "Холболт тасарлаа. Дахин холбогдож байна…",
-      queued: queuedText(function (p) { return "Таны дараалал: " + p; }, function (w) { return "хүлээх хугацаа ойролцоогоор " + w; },
-        "хүлээх хугацаа: чөлөөтэй ажилтан байхгүй тул тооцох боломжгүй", "ойролцоо тооцоо"),
-      active: function (n) { return n + " ажилтантай холбогдлоо."; }, closed: "Зөвлөгөө дууслаа. Шинэ асуулт бичвэл шинэ зөвлөгөө эхэлнэ.",
-      bot: "Та автомат туслахтай ярьж байна. Ажилтантай ярих бол 'Ажилтан' дарна уу.", human: "Ажилтан", humanText: "ажилтан",
-      pending: "илгээж байна", failed: "илгээгдсэнгүй", min: " мин", sec: " сек", end: "Дуусгах", callback: "Над руу буцааж залгах", phone: "Утасны дугаар (ж: 010-1234-5678)", ask: "Илгээх", askBot: "Хүлээх зуур туслахаас асуух", later: "Цаг товлох (заавал биш)", welcome: "Танд юугаар туслах вэ?" }
-  };
-
+  function texts(lang) {
+    var x = TEXT[lang] || TEXT[DEFAULT_LANG];
+    var t = {};
+    for (var k in x) t[k] = x[k];
+    t.queued = function (p, w) {
+      return fill(x.queued_position, { position: p }) + " · " + (w == null ? x.queued_none : fill(x.queued_wait, { wait: w })) + " (" + x.estimate + ")";
+    };
+    t.active = function (n) { return fill(x.active, { agent: n }); };
+    t.min = function (n) { return fill(x.minutes, { n: n }); };
+    t.sec = function (n) { return fill(x.seconds, { n: n }); };
+    t.humanText = x.human_text;
+    t.askBot = x.ask_bot;
+    return t;
+  }
 
   function start(root) {
-    var lang = (root.dataset.lang || document.documentElement.lang || "ko").slice(0, 2);
-    var t = L[lang] || L.ko;
+    var lang = (root.dataset.lang || document.documentElement.lang || DEFAULT_LANG).slice(0, 2);
+    if (!TEXT[lang]) lang = DEFAULT_LANG;
+    var t = texts(lang);
     var server = root.dataset.server || SCRIPT_ORIGIN;
     var store = window.localStorage;
     var KEY = "dasan.chat." + server;
@@ -99,7 +73,7 @@
     // A new contact (the previous one closed): its sequence numbers start again at 1.
     function switchTo(id) { st.conversationId = id; st.lastSeq = 0; rendered = {}; persist(); }
 
-    function fmtWait(s) { if (s == null) return null; s = Math.round(s); return s >= 60 ? Math.round(s / 60) + t.min : s + t.sec; }
+    function fmtWait(s) { if (s == null) return null; s = Math.round(s); return s >= 60 ? t.min(Math.round(s / 60)) : t.sec(s); }
 
     function renderMsg(m) {
       if (rendered[m.seq]) return;
@@ -160,7 +134,7 @@
         f.addEventListener("submit", function (e) {
           e.preventDefault();
           var msg = { type: "callback", phone: phone.value };
-          if (when.value) msg.at = new Date(when.value).toISOString();  // the citizen's local time, sent in UTC
+          if (when.value) msg.at = when.value;  // wall-clock time at the center (the server applies its zone)
           send(msg);
         });
         offerBox.append(f);
