@@ -29,8 +29,9 @@ from dasan.db.engine import make_engine, make_read_engine, make_sessionmaker, se
 from dasan.db.migrate import upgrade
 from dasan.demo.profiles import SEOUL_120
 from dasan.demo.seed import seed
-from dasan.orgs.models import PresenceLog, Role, User
+from dasan.orgs.models import Role, User
 from dasan.reports.service import interval_report
+from dasan.routing.models import PresenceLog
 from dasan.supervisor.service import snapshot
 
 

@@ -99,7 +99,7 @@ def settings(tmp_path: Path, pg_database: str | None) -> Iterator[Settings]:
         engine.dispose()
     else:
         engine = make_engine(s)
-        import dasan.db.models  # noqa: F401  (register every table)
+        import dasan.models  # noqa: F401  (register every table)
 
         Base.metadata.create_all(engine)
         engine.dispose()

@@ -155,7 +155,7 @@ def test_unaccepted_offer_goes_to_the_next_agent(client, seeded, app):
     with session_scope(factory) as s:
         conv = s.get(Conversation, conv_id)
         assert conv.status == "offered" and conv.offered_to_id == a2
-        from dasan.orgs.models import AgentStatus
+        from dasan.routing.models import AgentStatus
 
         assert s.get(AgentStatus, a1).presence == "break"  # not responding → not ready
 

@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-import dasan.db.models  # noqa: F401
+import dasan.models  # noqa: F401
 from dasan.config import Settings
 from dasan.db.base import Base
 from dasan.db.migrate import upgrade

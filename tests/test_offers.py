@@ -6,8 +6,9 @@ import time
 
 from sqlalchemy import select, update
 
-from dasan.conversations.models import Conversation, ConversationEvent, Queue
+from dasan.conversations.models import Conversation, ConversationEvent
 from dasan.db.engine import session_scope
+from dasan.routing.models import Queue
 
 from .conftest import login
 from .test_conversation_flow import offer_now

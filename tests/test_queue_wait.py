@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from dasan.db.engine import session_scope
-from dasan.orgs.models import AgentStatus
+from dasan.routing.models import AgentStatus
 from dasan.security.service import do_create_api_token
 
 from .conftest import login

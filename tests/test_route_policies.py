@@ -11,7 +11,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from dasan.app import all_routes, route_policy
 from dasan.channels.webhook import SignedWebhook
-from dasan.core.deps import ALL_ROLES, Allow, Public, TokenAuth
+from dasan.security.deps import ALL_ROLES, Allow, Public, TokenAuth
 
 from .conftest import login
 

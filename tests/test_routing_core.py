@@ -73,16 +73,18 @@ def test_live_dispatch_respects_the_minimum_proficiency(seeded):
     from sqlalchemy import select, update
 
     from dasan.conversations.actions import do_get_or_create_citizen, do_start_conversation
-    from dasan.conversations.models import Conversation, Queue
+    from dasan.conversations.models import Conversation
     from dasan.db.engine import session_scope
     from dasan.orgs.actions import do_create_user
-    from dasan.orgs.models import Presence, User
-    from dasan.routing.actions import do_dispatch_round, do_set_presence
+    from dasan.orgs.models import User
+    from dasan.routing.dispatch import do_dispatch_round
+    from dasan.routing.models import Presence, Queue
+    from dasan.routing.presence import do_make_agent, do_set_presence
 
     with session_scope(seeded) as s:
         s.execute(update(Queue).where(Queue.code == "lang-vi").values(skill_min_level=4))
-        junior = do_create_user(session=s, username="agent-vi-junior", password="x" * 12, role="agent",
-                                skills={"vi": 3, "ko": 5})
+        junior = do_create_user(session=s, username="agent-vi-junior", password="x" * 12, role="agent")
+        do_make_agent(session=s, user=junior, skills={"vi": 3, "ko": 5})
         do_set_presence(session=s, user=junior, presence=Presence.AVAILABLE)
         citizen = do_get_or_create_citizen(session=s, kind="sms", value="010-9999-0001")
         conv_id = do_start_conversation(session=s, citizen=citizen, channel="sms", lang="vi",

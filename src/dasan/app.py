@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import anyio
+from aiosmtpd.controller import Controller
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -19,19 +20,21 @@ from fastapi.staticfiles import StaticFiles
 
 from dasan import api
 from dasan.cases.scheduled import escalate_periodically as escalate_case_deadlines
-from dasan.channels.email import EmailSender
+from dasan.channels.email import EmailSender, InboundHandler
 from dasan.channels.sms import answer_lost_turns
 from dasan.channels.sms_sender import KannelSender
 from dasan.channels.webhook import WebhookReplySender, escalate_periodically
 from dasan.config import Settings
-from dasan.core.deps import LoginRequired, Policy, Public, policy_of
+from dasan.core import commit
 from dasan.core.errors import DasanError
 from dasan.db.engine import make_engine, make_read_engine, make_sessionmaker
 from dasan.events import actions as event_actions
 from dasan.events.bus import make_bus
 from dasan.knowledge.service import KnowledgeSearch
+from dasan.outbox import actions as outbox_actions
 from dasan.outbox.runner import OutboxWorker
 from dasan.routing.runner import Dispatcher
+from dasan.security.deps import LoginRequired, Policy, Public, policy_of
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "static"
@@ -75,12 +78,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     read_engine = make_read_engine(settings, engine)
     bus = make_bus(settings.redis_url)
     event_actions.install(factory, bus)
+    outbox_actions.install(factory)
     dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s,
                             bot_enabled=settings.bot_enabled)
     knowledge = KnowledgeSearch(factory, settings.kb_profile)
     outbox = OutboxWorker(factory, {"sms": KannelSender(settings, factory), "email": EmailSender(settings, factory),
                                     "sns": WebhookReplySender(factory)}, interval_s=settings.outbox_interval_s,
                           recover_after_s=settings.outbox_recover_after_s)
+    # After a commit that queued a contact or freed an agent, a dispatch round; after one that
+    # queued outbound messages, the outbox worker. Actions name what they changed (core.commit).
+    commit.install(factory, {commit.ROUTING: dispatcher.kick, commit.OUTBOX: outbox.kick})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -93,11 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         case_deadlines = asyncio.create_task(escalate_case_deadlines(app))
         smtp = None
         if settings.smtp_listen_port:
-            from aiosmtpd.controller import Controller
-
-            from dasan.channels.email import InboundHandler
-
-            smtp = Controller(InboundHandler(factory, on_new=dispatcher.kick, data_dir=settings.data_dir),
+            smtp = Controller(InboundHandler(factory, data_dir=settings.data_dir),
                               hostname="127.0.0.1",
                               port=settings.smtp_listen_port)
             smtp.start()

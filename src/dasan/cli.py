@@ -77,6 +77,7 @@ def cmd_users_create(args) -> int:
     from dasan.core.errors import DasanError
     from dasan.db.engine import make_engine, make_sessionmaker, session_scope
     from dasan.orgs.actions import do_create_user
+    from dasan.routing.presence import do_make_agent
 
     skills = {}
     for item in args.skill or []:
@@ -86,7 +87,8 @@ def cmd_users_create(args) -> int:
     try:
         with session_scope(make_sessionmaker(engine)) as session:
             user = do_create_user(session=session, username=args.username, password=args.password, role=args.role,
-                                  display_name=args.name or "", department_code=args.department, skills=skills)
+                                  display_name=args.name or "", department_code=args.department)
+            do_make_agent(session=session, user=user, skills=skills)
             out = {"id": user.id, "username": user.username, "role": user.role}
     except DasanError as e:
         print(f"error: {e.message}", file=sys.stderr)

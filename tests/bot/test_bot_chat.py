@@ -152,7 +152,7 @@ def test_a_waiting_citizen_who_takes_the_bot_offer_keeps_the_place(bot_client):
     factory = app.state.session_factory
     from sqlalchemy import update
 
-    from dasan.conversations.models import Queue
+    from dasan.routing.models import Queue
 
     with session_scope(factory) as s:
         s.execute(update(Queue).where(Queue.code == "general").values(bot_after_s=0, callback_after_s=None))

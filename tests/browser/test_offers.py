@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from dasan.conversations.models import Queue
 from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+from dasan.routing.models import Queue
 
 from ..conftest import settings_from_env
 from .test_chat_flow import log_in

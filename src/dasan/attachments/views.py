@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 
 from dasan.attachments.service import find
-from dasan.core.deps import STAFF, Allow, Principal
 from dasan.core.errors import NotFound
+from dasan.security.deps import STAFF, Allow, Principal
 
 router = APIRouter(prefix="/api/v1/attachments", tags=["attachments"])
 

@@ -16,6 +16,7 @@ from dasan.conversations.actions import (
 )
 from dasan.conversations.models import Conversation, ConversationEvent, ConvStatus, Message, MsgKind
 from dasan.core import clock
+from dasan.core.commit import ROUTING, on_commit
 from dasan.db.engine import session_scope
 from dasan.i18n import catalogue
 from dasan.knowledge.actions import do_count_usage
@@ -117,6 +118,7 @@ def do_handoff(*, session: Session, conv: Conversation, turn: BotTurn, lang: str
         return
     conv.status = ConvStatus.QUEUED
     conv.queued_at = clock.now()
+    on_commit(session, ROUTING)
     conv.queue_code = queue_for(lang, center_service.get(session).default_lang)
     session.flush()
     do_record_event(session=session, conv=conv, kind="bot_handoff",

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from dasan.cases import actions, service
 from dasan.cases.models import Case, CaseComment, CaseEvent, CaseType
 from dasan.conversations import service as conversations
-from dasan.core.deps import Allow, Principal, Public, SessionDep, SettingsDep
 from dasan.core.errors import Invalid, NotFound
 from dasan.orgs.models import Department, Role, User
+from dasan.security.deps import Allow, Principal, Public, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 CENTER = (Role.AGENT.value, Role.SUPERVISOR.value, Role.ADMIN.value)
@@ -224,8 +224,6 @@ def request_callback(case_id: int, body: CallbackRequest, request: Request, sess
     """The department asks the center to call the citizen back: a callback task for an agent."""
     case = _writable(session, me, case_id)
     conv = actions.do_request_callback(session=session, case=case, official=me.user, note=body.note)
-    session.commit()
-    request.app.state.dispatcher.kick()
     return {"conversation_id": conv.id, "callback_number": conv.callback_number}
 
 

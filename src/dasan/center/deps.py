@@ -8,7 +8,7 @@ from fastapi import Depends
 
 from dasan.center import service
 from dasan.center.core import Center
-from dasan.core.deps import SessionDep
+from dasan.security.deps import SessionDep
 
 
 def get_center(session: SessionDep) -> Center:

@@ -24,6 +24,7 @@ from email.utils import getaddresses, parseaddr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dasan.attachments.service import store
 from dasan.center import service as center_service
 from dasan.channels.intake import Attachment, IntakeMessage, Sender, do_intake
 from dasan.config import Settings
@@ -112,9 +113,8 @@ def do_store_email(*, session: Session, mail: ParsedEmail, max_chars: int = 4000
 class InboundHandler:
     """aiosmtpd handler: 250 after commit, 451 (try again) on any failure, 550 for junk."""
 
-    def __init__(self, factory: sessionmaker[Session], on_new=None, data_dir=None) -> None:
+    def __init__(self, factory: sessionmaker[Session], data_dir=None) -> None:
         self.factory = factory
-        self.on_new = on_new
         self.data_dir = data_dir
 
     def _store(self, raw: bytes) -> str:
@@ -125,19 +125,15 @@ class InboundHandler:
         if not mail.message_id or not mail.from_addr:
             return "550 a Message-ID and a From address are required"
         if self.data_dir is not None:
-            from dasan.attachments.service import store
-
             # Files first (kept by content, so a retried delivery stores nothing new), then the message.
             mail.attachments = [store(self.data_dir, data, name=name, declared_type=ctype)
                                 for name, ctype, data in mail.files]
         try:
             with session_scope(self.factory) as s:
-                _, started = do_store_email(session=s, mail=mail)
+                do_store_email(session=s, mail=mail)  # a queued contact wakes the dispatcher on commit
         except Exception:
             log.exception("storing an email failed")
             return "451 temporary failure, try again later"
-        if started and self.on_new:
-            self.on_new()
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from dasan.conversations import service
 from dasan.conversations.actions import do_append_message, do_get_or_create_citizen, do_start_conversation
 from dasan.conversations.models import Message, MsgKind
-from dasan.core.deps import SessionDep, SettingsDep, TokenAuth
 from dasan.core.errors import Forbidden
+from dasan.security.deps import SessionDep, SettingsDep, TokenAuth
 from dasan.security.models import ApiToken
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
@@ -127,8 +127,6 @@ def intake_message(
     """Accept one inbound message from a channel adapter; idempotent on (channel, external_id)."""
     if body.channel != token.channel:
         raise Forbidden(f"this token is for channel '{token.channel}', not '{body.channel}'", code="wrong_channel")
-    accepted, started = do_intake(session=session, msg=body, max_chars=settings.max_message_chars)
-    session.commit()
-    if started:
-        request.app.state.dispatcher.kick()
+    accepted, _ = do_intake(session=session, msg=body, max_chars=settings.max_message_chars)
+    session.commit()  # in this thread, now (a queued contact wakes the dispatcher on commit)
     return accepted

@@ -23,12 +23,14 @@ import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from dasan.attachments.service import store as store_file
 from dasan.channels.intake import Attachment, IntakeMessage, Sender
 from dasan.channels.mm7 import FORMAT_CORRUPT, Mm7Error, deliver_rsp, fault, parse_deliver_req
 from dasan.channels.sms import after_commit, do_take_text
 from dasan.core import phone
-from dasan.core.deps import TokenAuth
+from dasan.core.errors import DasanError
 from dasan.db.engine import session_scope
+from dasan.security.deps import TokenAuth
 from dasan.security.models import ApiToken
 
 log = logging.getLogger(__name__)
@@ -69,8 +71,6 @@ async def mm7_deliver(request: Request, token: MmscToken) -> Response:
     settings = app.state.settings
 
     def store():
-        from dasan.attachments.service import store as store_file
-
         # Files first (kept by content: a retried delivery stores nothing new), then the message.
         files = [Attachment(**store_file(settings.data_dir, data, name=name, declared_type=ctype))
                  for name, ctype, data in req.files]
@@ -85,8 +85,10 @@ async def mm7_deliver(request: Request, token: MmscToken) -> Response:
         accepted, started, ask_bot, text = await anyio.to_thread.run_sync(store)
     except ValueError as e:  # a sender or text the intake refuses
         return _xml(fault(req.transaction_id, 4004, str(e)), 400)
+    except DasanError as e:  # e.g. a sender that is no phone number
+        return _xml(fault(req.transaction_id, 4004, e.message), 400)
     except Exception:
         log.exception("storing an MMS failed")
         return _xml(fault(req.transaction_id, 3000, "temporary failure, send it again", server=True), 500)
-    after_commit(app, accepted, started, ask_bot, text)
+    after_commit(app, accepted, ask_bot, text)
     return _xml(deliver_rsp(req), 200)

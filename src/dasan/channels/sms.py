@@ -28,9 +28,9 @@ from dasan.channels.intake import IntakeAccepted, IntakeMessage, Sender, do_inta
 from dasan.conversations.actions import citizen_text, do_append_message, do_close_with_record, do_record_event
 from dasan.conversations.models import Citizen, Conversation, ConvStatus, Message, MsgKind, Resolution
 from dasan.core import clock
-from dasan.core.deps import SessionDep, SettingsDep, TokenAuth
 from dasan.core.errors import Invalid, NotFound
 from dasan.outbox.actions import do_delivery_report
+from dasan.security.deps import SessionDep, SettingsDep, TokenAuth
 from dasan.security.models import ApiToken
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def kannel_mo(
                         sent_at=datetime.now(UTC), dialled_number=to or None)
     accepted, started, ask_bot = do_take_text(session=session, msg=msg, settings=settings)
     session.commit()
-    after_commit(request.app, accepted, started, ask_bot, text)
+    after_commit(request.app, accepted, ask_bot, text)
     return ""
 
 
@@ -83,9 +83,7 @@ def do_take_text(*, session, msg: IntakeMessage, settings) -> tuple[IntakeAccept
     return accepted, started, settings.bot_enabled
 
 
-def after_commit(app, accepted: IntakeAccepted, started: bool, ask_bot: bool, text: str) -> None:
-    if started:
-        app.state.dispatcher.kick()
+def after_commit(app, accepted: IntakeAccepted, ask_bot: bool, text: str) -> None:
     if ask_bot:
         # The same bot as web chat answers first; its reply goes out through the outbox and a
         # hand-off puts the contact in the queue. It runs on the bot's own small pool, after this
@@ -136,10 +134,8 @@ def submit_bot_turn(app, conversation_id: int, text: str, seq: int) -> None:
 
 def _bot_reply(app, conversation_id: int, text: str, seq: int) -> None:
     try:
-        turn = bot_turn(factory=app.state.session_factory, knowledge=app.state.knowledge,
-                        conversation_id=conversation_id, text=text, reply_to_seq=seq)
-        if turn is not None and turn.action == "handoff":
-            app.state.dispatcher.kick()
+        bot_turn(factory=app.state.session_factory, knowledge=app.state.knowledge,
+                 conversation_id=conversation_id, text=text, reply_to_seq=seq)
     except Exception:  # the message is stored; an agent sees it if the bot could not answer
         log.exception("bot turn for SMS conversation %s failed", conversation_id)
 

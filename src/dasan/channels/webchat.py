@@ -38,18 +38,13 @@ from dasan.conversations.actions import (
     do_start_conversation,
 )
 from dasan.conversations.models import ConvStatus, MsgKind, Resolution
-from dasan.core.deps import Public
 from dasan.core.errors import Conflict, DasanError, Invalid
 from dasan.db.engine import session_scope
 from dasan.events.bus import Connection
-from dasan.routing.actions import (
-    do_accept_bot_offer,
-    do_request_callback,
-    offers_of,
-    offers_open,
-    wait_estimate,
-)
 from dasan.routing.core import queue_for
+from dasan.routing.offers import do_accept_bot_offer, do_request_callback
+from dasan.routing.service import offers_of, offers_open, wait_estimate
+from dasan.security.deps import Public
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webchat"])
@@ -275,13 +270,10 @@ class ChatSession:
                 await self.send({"type": "error", "code": "hello_first", "message": "send hello first"})
             elif kind == "send":
                 msg = Send.model_validate(frame)
-                ack, started, with_bot = await anyio.to_thread.run_sync(self._store, msg)
+                ack, _, with_bot = await anyio.to_thread.run_sync(self._store, msg)
                 await self.send(ack)
                 if with_bot:
-                    turn = await anyio.to_thread.run_sync(self._bot, ack["conversation_id"], msg.text)
-                    started = started or (turn is not None and turn.action == "handoff")
-                if started:
-                    self.app.state.dispatcher.kick()
+                    await anyio.to_thread.run_sync(self._bot, ack["conversation_id"], msg.text)
             elif kind == "sync":
                 after = int(frame.get("after_seq") or 0)
                 await self.send(await anyio.to_thread.run_sync(self._sync, after))
@@ -289,7 +281,6 @@ class ChatSession:
                 await self.send(await anyio.to_thread.run_sync(self._take_offer, kind, frame))
             elif kind == "leave":
                 await anyio.to_thread.run_sync(self._leave)
-                self.app.state.dispatcher.kick()
             elif kind == "ping":
                 await self.send({"type": "pong"})
             else:

@@ -30,11 +30,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from dasan.channels.intake import Attachment, IntakeMessage, Sender, do_intake
 from dasan.channels.models import WebhookSource
 from dasan.channels.signing import MAX_BODY, sign, verify
-from dasan.core.deps import Policy
 from dasan.core.errors import DasanError, Invalid, NotFound, Unauthorized
 from dasan.db.engine import session_scope
 from dasan.outbox.models import OutboxItem
 from dasan.outbox.senders import Result
+from dasan.security.deps import Policy
 
 router = APIRouter(prefix="/channels/webhook", tags=["channels"])
 PLATFORM = r"^[a-z][a-z0-9]{1,10}$"
@@ -145,9 +145,7 @@ async def receive(request: Request, platform: str,
                 conv.reply_by = datetime.now(UTC) + timedelta(hours=source.reply_window_h)
             return accepted, started
 
-    accepted, started = await anyio.to_thread.run_sync(store)
-    if started:
-        request.app.state.dispatcher.kick()
+    accepted, _ = await anyio.to_thread.run_sync(store)
     return accepted.model_dump()
 
 

@@ -23,6 +23,7 @@ from dasan.conversations.models import (
 from dasan.conversations.service import citizen_name, get_citizen_by_identity
 from dasan.core import clock
 from dasan.core import phone as phone_rules
+from dasan.core.commit import ROUTING, on_commit
 from dasan.core.errors import Conflict, Invalid
 from dasan.events.actions import send_event_on_commit
 from dasan.events.schemas import (
@@ -144,6 +145,8 @@ def do_start_conversation(
     do_record_event(session=session, conv=conv, kind="bot_started" if bot else "queued", data={"queue": queue_code})
     notify_conversation(session, conv)
     notify_citizen_status(session, conv)
+    if not bot:
+        on_commit(session, ROUTING)
     return conv
 
 
@@ -241,4 +244,5 @@ def do_close_with_record(
     )
     notify_conversation(session, conv)
     notify_citizen_status(session, conv)
+    on_commit(session, ROUTING)  # places in line moved up
     return record

@@ -63,30 +63,6 @@ class CitizenIdentity(Base):
     value: Mapped[str] = mapped_column(String(200))
 
 
-class Queue(Base):
-    """A service line: general, a foreign language of 120+9, sign-language video, …"""
-
-    __tablename__ = "queues"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120), default="")
-    # An agent needs this skill to be offered contacts of the queue (None: any agent).
-    skill_code: Mapped[str | None] = mapped_column(String(60))
-    skill_min_level: Mapped[int] = mapped_column(Integer, default=1)  # minimum proficiency (1–5)
-    sl_seconds: Mapped[int] = mapped_column(Integer, default=15)
-    sl_target_pct: Mapped[int] = mapped_column(Integer, default=80)
-    # Routing rules (routing.engine.QueueSpec): priority with aging, overflow to a wider pool,
-    # callback and bot offers after a wait. None: the rule is off.
-    priority: Mapped[float] = mapped_column(Float, default=0.0)
-    aging_per_s: Mapped[float] = mapped_column(Float, default=0.0)
-    overflow_after_s: Mapped[float | None] = mapped_column(Float)
-    overflow_skill: Mapped[str | None] = mapped_column(String(60))
-    callback_after_s: Mapped[float | None] = mapped_column(Float)
-    bot_after_s: Mapped[float | None] = mapped_column(Float)
-
-
 class Conversation(Base):
     """One contact on one channel, from first message to the closing record."""
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from dasan.conversations import service
 from dasan.conversations.actions import do_append_message, do_close_with_record
-from dasan.conversations.models import Citizen, Conversation, MsgKind, Queue
+from dasan.conversations.models import Citizen, Conversation, MsgKind
 from dasan.conversations.models import ConsultationRecord as CR
 from dasan.conversations.schemas import (
     ConversationDetail,
@@ -22,11 +22,14 @@ from dasan.conversations.schemas import (
     Transfer,
     WrapUp,
 )
-from dasan.core.deps import STAFF, Allow, Principal, SessionDep, SettingsDep
 from dasan.core.errors import NotFound
-from dasan.orgs.models import AgentStatus, Department, Presence, User
+from dasan.orgs.models import Department, User
 from dasan.outbox.actions import delivery_of
-from dasan.routing import actions as routing
+from dasan.routing import dispatch
+from dasan.routing import presence as agents
+from dasan.routing.models import AgentStatus, Presence, Queue
+from dasan.routing.service import ROUTABLE_ROLES
+from dasan.security.deps import STAFF, Allow, Principal, SessionDep, SettingsDep
 from dasan.security.service import do_audit
 
 router = APIRouter(prefix="/api/v1", tags=["agent"])
@@ -73,7 +76,7 @@ class PresenceIn(BaseModel):
 @router.get("/agent/state", response_model=AgentState)
 def agent_state(session: SessionDep, me: StaffDep) -> AgentState:
     """My presence and the contacts offered to or held by me."""
-    status = routing.get_status(session, me.id)
+    status = agents.get_status(session, me.id)
     convs = service.list_open_for_agent(session=session, agent_id=me.id)
     previews = service.first_inbound_preview(session=session, conversation_ids=[c.id for c in convs])
     return AgentState(user_id=me.id, display_name=me.user.display_name, presence=status.presence,
@@ -83,9 +86,7 @@ def agent_state(session: SessionDep, me: StaffDep) -> AgentState:
 @router.post("/agent/presence")
 def set_presence(body: PresenceIn, request: Request, session: SessionDep, me: StaffDep) -> dict:
     """Available / break / after-contact work / offline."""
-    status = routing.do_set_presence(session=session, user=me.user, presence=body.presence)
-    session.commit()
-    request.app.state.dispatcher.kick()
+    status = agents.do_set_presence(session=session, user=me.user, presence=body.presence)
     return {"presence": status.presence}
 
 
@@ -113,17 +114,15 @@ def post_message(
 @router.post("/conversations/{conversation_id}/accept", response_model=ConversationRead)
 def accept(conversation_id: int, session: SessionDep, me: StaffDep):
     """Accept the contact offered to me."""
-    conv = routing.do_accept(session=session, user=me.user, conversation_id=conversation_id)
+    conv = dispatch.do_accept(session=session, user=me.user, conversation_id=conversation_id)
     return _read(session, conv)
 
 
 @router.post("/conversations/{conversation_id}/decline", response_model=ConversationRead)
 def decline(conversation_id: int, request: Request, session: SessionDep, me: StaffDep):
     """Give an offered contact back to the queue."""
-    conv = routing.do_decline(session=session, user=me.user, conversation_id=conversation_id)
+    conv = dispatch.do_decline(session=session, user=me.user, conversation_id=conversation_id)
     out = _read(session, conv)
-    session.commit()
-    request.app.state.dispatcher.kick()
     return out
 
 
@@ -131,7 +130,7 @@ def decline(conversation_id: int, request: Request, session: SessionDep, me: Sta
 def end(conversation_id: int, session: SessionDep, me: StaffDep):
     """End the live contact and go to the wrap-up form."""
     conv = service.access_conversation(session=session, user=me.user, conversation_id=conversation_id, write=True)
-    return _read(session, routing.do_end_contact(session=session, user=me.user, conv=conv))
+    return _read(session, dispatch.do_end_contact(session=session, user=me.user, conv=conv))
 
 
 @router.post("/conversations/{conversation_id}/wrapup", response_model=RecordRead)
@@ -139,15 +138,13 @@ def wrapup(conversation_id: int, body: WrapUp, request: Request, session: Sessio
     """Write the consultation record and close the contact."""
     conv = service.access_conversation(session=session, user=me.user, conversation_id=conversation_id, write=True)
     if conv.status == "active":
-        routing.do_end_contact(session=session, user=me.user, conv=conv)
+        dispatch.do_end_contact(session=session, user=me.user, conv=conv)
     record = do_close_with_record(session=session, conv=conv, agent=me.user, category=body.category,
                                   summary=body.summary, resolution=body.resolution)
-    routing.do_free_agent(session=session, user_id=me.id)
+    agents.do_free_agent(session=session, user_id=me.id)
     out = RecordRead(id=record.id, conversation_id=conv.id, channel=record.channel, category=record.category,
                      summary=record.summary, resolution=record.resolution, agent_name=me.user.display_name,
                      wait_s=record.wait_s, handle_s=record.handle_s, closed_at=record.closed_at)
-    session.commit()
-    request.app.state.dispatcher.kick()
     return out
 
 
@@ -155,11 +152,9 @@ def wrapup(conversation_id: int, body: WrapUp, request: Request, session: Sessio
 def transfer(conversation_id: int, body: Transfer, request: Request, session: SessionDep, me: StaffDep):
     """Hand the contact to another agent or queue."""
     conv = service.access_conversation(session=session, user=me.user, conversation_id=conversation_id, write=True)
-    routing.do_transfer(session=session, user=me.user, conv=conv, to_agent_id=body.to_agent_id,
+    dispatch.do_transfer(session=session, user=me.user, conv=conv, to_agent_id=body.to_agent_id,
                         to_queue=body.to_queue, note=body.note)
     out = _read(session, conv)
-    session.commit()
-    request.app.state.dispatcher.kick()
     return out
 
 
@@ -186,7 +181,7 @@ def list_agents(session: SessionDep, me: StaffDep) -> list[dict]:
     rows = session.execute(
         select(User.id, User.display_name, AgentStatus.presence)
         .outerjoin(AgentStatus, AgentStatus.user_id == User.id)
-        .where(User.role.in_(routing.ROUTABLE_ROLES), User.active.is_(True), User.id != me.id)
+        .where(User.role.in_(ROUTABLE_ROLES), User.active.is_(True), User.id != me.id)
         .order_by(User.display_name)
     ).all()
     return [{"id": i, "display_name": n, "presence": p or "offline"} for i, n, p in rows]

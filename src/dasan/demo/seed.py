@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from dasan.cases.models import CaseType
 from dasan.center.actions import do_set_center
 from dasan.center.models import CenterProfile
-from dasan.conversations.models import Queue
 from dasan.demo import city311, data
 from dasan.demo.profiles import PROFILES
 from dasan.knowledge.actions import do_create_article, do_publish
 from dasan.knowledge.models import Article
 from dasan.orgs.actions import do_create_user
-from dasan.orgs.models import Department, LegacyLine, Organisation, Skill
+from dasan.orgs.models import Department, LegacyLine, Organisation
+from dasan.routing.models import Queue, Skill
+from dasan.routing.presence import do_make_agent
 
 DATA: dict[str, ModuleType] = {"seoul120": data, "city311": city311}
 CITY = {"seoul120": ("seoul", "서울특별시", "Seoul Metropolitan Government"),
@@ -56,9 +57,10 @@ def seed(*, session: Session, profile: str = "seoul120") -> bool:
                     for c, n, e, s in d.QUEUES)
     session.flush()
     for username, display, role, dept_code, skills in d.USERS:
-        do_create_user(session=session, username=username, password=data.DEMO_PASSWORD, role=role,
-                       display_name=display, organisation_code=None if dept_code else code,
-                       department_code=dept_code, skills=skills)
+        user = do_create_user(session=session, username=username, password=data.DEMO_PASSWORD, role=role,
+                              display_name=display, organisation_code=None if dept_code else code,
+                              department_code=dept_code)
+        do_make_agent(session=session, user=user, skills=skills)
     for dept_code, category, title, body, questions in d.ARTICLES:
         art = do_create_article(session=session, author=None, department_id=depts[dept_code].id, title=title,
                                 body=body, questions=questions, category=category, lang=center.default_lang)

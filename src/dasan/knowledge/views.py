@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from dasan.core.deps import Allow, Principal, SessionDep
 from dasan.core.errors import Forbidden, NotFound
 from dasan.knowledge import actions, service
 from dasan.knowledge.actions import plain_text
@@ -15,6 +14,7 @@ from dasan.knowledge.models import Article, ArticleFlag
 from dasan.knowledge.schemas import ArticleCreate, ArticleRead, ArticleUpdate, Flag, Review
 from dasan.knowledge.search import morphemes
 from dasan.orgs.models import Role
+from dasan.security.deps import Allow, Principal, SessionDep
 
 router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
 Reader = Annotated[Principal, Depends(Allow("agent", "supervisor", "official", "admin"))]

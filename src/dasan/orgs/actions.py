@@ -1,4 +1,4 @@
-"""Writes to the organisation: users and skills."""
+"""Writes to the organisation: users (their skills and live state are routing's)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dasan.core.errors import Conflict, Invalid
-from dasan.orgs.models import AgentSkill, AgentStatus, Department, Organisation, Role, Skill, User
-from dasan.security.service import hash_password
+from dasan.core.passwords import hash_password
+from dasan.orgs.models import Department, Organisation, Role, User
 
 
 def do_create_user(
     *, session: Session, username: str, password: str, role: str, display_name: str = "",
-    organisation_code: str | None = None, department_code: str | None = None, skills: dict[str, int] | None = None,
-    locale: str = "ko", max_chats: int = 3,
+    organisation_code: str | None = None, department_code: str | None = None, locale: str = "ko",
 ) -> User:
-    """Create a user with a role (and, for agents, skills with proficiency 1–5)."""
+    """Create a user with a role."""
     username = username.strip()
     if not username or len(username) > 80:
         raise Invalid("username must be 1–80 characters", code="username")
@@ -39,15 +38,5 @@ def do_create_user(
     user = User(username=username, display_name=display_name or username, password_hash=hash_password(password),
                 role=role, organisation_id=org_id, department_id=dept_id, locale=locale)
     session.add(user)
-    session.flush()
-    if role in (Role.AGENT, Role.SUPERVISOR):
-        session.add(AgentStatus(user_id=user.id, max_chats=max_chats))
-    for code, level in (skills or {}).items():
-        skill = session.scalar(select(Skill).where(Skill.code == code))
-        if skill is None:
-            raise Invalid(f"unknown skill '{code}'", code="skill")
-        if not 1 <= level <= 5:
-            raise Invalid("proficiency must be 1–5", code="proficiency")
-        session.add(AgentSkill(user_id=user.id, skill_id=skill.id, proficiency=level))
     session.flush()
     return user

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from dasan.core.deps import ALL_ROLES, Allow, Principal, SessionDep
 from dasan.orgs.actions import do_create_user
 from dasan.orgs.models import Department, LegacyLine, Organisation, User
+from dasan.routing.presence import do_make_agent
+from dasan.security.deps import ALL_ROLES, Allow, Principal, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
 Anyone = Annotated[Principal, Depends(Allow(*ALL_ROLES))]
@@ -71,5 +72,8 @@ def list_users(session: SessionDep, me: Admin):
 @router.post("/users", status_code=201, response_model=UserRead)
 def create_user(body: UserCreate, session: SessionDep, me: Admin):
     """Create a user."""
-    user = do_create_user(session=session, **body.model_dump())
+    fields = body.model_dump()
+    skills = fields.pop("skills")
+    user = do_create_user(session=session, **fields)
+    do_make_agent(session=session, user=user, skills=skills)
     return UserRead.model_validate(user, from_attributes=True)

@@ -9,15 +9,15 @@ conversation go out in order (a row waits while an earlier one of its conversati
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import event, exists, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from dasan.conversations.actions import notify_conversation
 from dasan.conversations.models import Citizen, CitizenIdentity, Conversation, Message, MsgKind
 from dasan.core import clock
+from dasan.core.commit import OUTBOX, on_commit
 from dasan.outbox.core import backoff_s
 from dasan.outbox.models import PENDING, OutboxItem, OutboxStatus
 
@@ -27,14 +27,6 @@ GATEWAY_CHANNELS = {"sms", "email"}  # channels whose outbound messages a gatewa
 def has_gateway(channel: str) -> bool:
     return channel in GATEWAY_CHANNELS or channel.startswith("sns-")
 MAX_AGE = timedelta(hours=24)  # after this long without success a row fails for good
-_after_commit_hooks: list[Callable[[], None]] = []  # e.g. the worker's kick, per process
-
-
-def on_new_items(callback: Callable[[], None]) -> Callable[[], None]:
-    """Call `callback` after a commit that queued outbox rows (the worker's kick); returns the
-    function that unregisters it."""
-    _after_commit_hooks.append(callback)
-    return lambda: _after_commit_hooks.remove(callback) if callback in _after_commit_hooks else None
 
 
 def recipient_for(session: Session, conv: Conversation) -> str | None:
@@ -46,7 +38,12 @@ def recipient_for(session: Session, conv: Conversation) -> str | None:
             CitizenIdentity.citizen_id == conv.citizen_id, CitizenIdentity.kind == kind))
 
 
-@event.listens_for(Session, "before_flush")
+def install(factory: sessionmaker[Session]) -> None:
+    """Give every outbound message on a gateway channel its outbox row in the same flush, in the
+    sessions of `factory` (the app's; a factory without it must not write outbound messages)."""
+    event.listen(factory, "before_flush", _queue_outbound)
+
+
 def _queue_outbound(session: Session, _ctx, _instances) -> None:
     for obj in list(session.new):
         if not isinstance(obj, Message) or obj.kind != MsgKind.OUTBOUND or not has_gateway(obj.channel):
@@ -61,14 +58,7 @@ def _queue_outbound(session: Session, _ctx, _instances) -> None:
         elif obj.channel == "sms" and citizen is not None and citizen.sms_opt_out_at is not None:
             item.status, item.last_error = OutboxStatus.FAILED, "the citizen opted out of SMS (수신거부)"
         session.add(item)
-        session.info["outbox_new"] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _kick(session: Session) -> None:
-    if session.info.pop("outbox_new", False):
-        for hook in _after_commit_hooks:
-            hook()
+        on_commit(session, OUTBOX)
 
 
 def do_claim_due(*, session: Session, now: datetime, limit: int = 100) -> list[OutboxItem]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dasan.core import clock
 from dasan.core.worker import PeriodicWorker
 from dasan.db.engine import session_scope
-from dasan.outbox.actions import do_claim_due, do_record_result, do_recover, on_new_items
+from dasan.outbox.actions import do_claim_due, do_record_result, do_recover
 from dasan.outbox.senders import Result
 
 
@@ -43,11 +43,3 @@ class OutboxWorker(PeriodicWorker):
                     do_record_result(session=s, item_id=item_id, ok=r.ok, error=r.error, permanent=r.permanent)
                 done += 1
 
-    async def start(self) -> None:
-        await super().start()
-        self._unhook = on_new_items(self.kick)
-
-    async def stop(self) -> None:
-        if getattr(self, "_unhook", None):
-            self._unhook()
-        await super().stop()

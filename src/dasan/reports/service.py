@@ -8,10 +8,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dasan.center import service as center_service
-from dasan.conversations.models import ConsultationRecord, Conversation, Queue, Resolution
+from dasan.conversations.models import ConsultationRecord, Conversation, Resolution
 from dasan.core import clock
-from dasan.orgs.models import PresenceLog
 from dasan.reports.core import ContactRow, intervals, staffed_segments
+from dasan.routing.models import PresenceLog, Queue
 
 
 def interval_report(*, session: Session, day: date, interval_min: int, queue: str | None = None) -> dict:

@@ -10,10 +10,10 @@ from fastapi.responses import Response
 
 from dasan.center.deps import CenterDep
 from dasan.core import clock
-from dasan.core.deps import Allow, Principal, SessionDep
 from dasan.core.errors import Invalid, NotFound
 from dasan.db.engine import session_scope
 from dasan.reports.service import interval_report, report_csv
+from dasan.security.deps import Allow, Principal, SessionDep
 
 REPORT_ROLES = ("supervisor", "admin", "analyst")
 

@@ -1,7 +1,7 @@
 """The routing engine: pure state and decisions, no I/O and no clock of its own.
 
 The same code decides in the simulator (workforce/simulate.py, replay.py) and in the live
-dispatcher (routing/actions.py builds a Router from the database each round and applies its
+dispatcher (routing/dispatch.py builds a Router from the database each round and applies its
 decisions with conditional updates). Decisions follow routing.core: a contact goes to the
 longest-idle eligible agent with room; a freed agent takes the waiting contact with the highest
 effective priority (queue priority + aging × seconds waited), oldest first among equals.

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dasan.core.worker import PeriodicWorker
 from dasan.db.engine import session_scope
-from dasan.routing.actions import do_dispatch_round, do_expire_offers
+from dasan.routing.dispatch import do_dispatch_round, do_expire_offers
 
 
 class Dispatcher(PeriodicWorker):

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from dasan.core.deps import SessionDep, TokenAuth
-from dasan.routing.actions import queue_wait, waiting_in
+from dasan.routing.service import queue_wait, waiting_in
+from dasan.security.deps import SessionDep, TokenAuth
 from dasan.security.models import ApiToken
 
 router = APIRouter(prefix="/api/v1/queues", tags=["routing"])

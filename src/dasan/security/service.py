@@ -6,31 +6,13 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dasan.core import clock
+from dasan.core.passwords import verify_password
 from dasan.orgs.models import User
 from dasan.security.models import ApiToken, AuditEntry, LoginSession
-
-_hasher = PasswordHasher()
-# Verifying against a dummy hash when the user does not exist keeps login timing uniform.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-
-def hash_password(password: str) -> str:
-    """Argon2id hash of a password."""
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when the password matches the hash."""
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def token_hash(token: str) -> str:

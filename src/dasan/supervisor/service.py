@@ -8,18 +8,11 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from dasan.center import service as center_service
-from dasan.conversations.models import (
-    OPEN_STATUSES,
-    Citizen,
-    ConsultationRecord,
-    Conversation,
-    ConvStatus,
-    Queue,
-    Resolution,
-)
+from dasan.conversations.models import OPEN_STATUSES, Citizen, ConsultationRecord, Conversation, ConvStatus, Resolution
 from dasan.conversations.service import citizen_name
 from dasan.core import clock
-from dasan.orgs.models import AgentStatus, Role, User
+from dasan.orgs.models import Role, User
+from dasan.routing.models import AgentStatus, Queue
 
 
 def queue_day(*, session: Session, since: datetime) -> dict[str, dict]:

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from dasan.core.deps import SUPERVISION, Allow, Principal, SessionDep
 from dasan.db.engine import session_scope
+from dasan.security.deps import SUPERVISION, Allow, Principal, SessionDep
 from dasan.supervisor.service import snapshot
 
 router = APIRouter(prefix="/api/v1/supervisor", tags=["supervisor"])

@@ -20,7 +20,12 @@ from fastapi.templating import Jinja2Templates
 from dasan.center.core import Center
 from dasan.center.deps import CenterDep
 from dasan.core import clock, phone
-from dasan.core.deps import (
+from dasan.db.engine import session_scope
+from dasan.events.bus import Connection
+from dasan.i18n import catalogue
+from dasan.i18n.dates import local_datetime
+from dasan.orgs.models import Role
+from dasan.security.deps import (
     ALL_ROLES,
     SESSION_COOKIE,
     STAFF,
@@ -32,11 +37,6 @@ from dasan.core.deps import (
     SettingsDep,
     principal_from_request,
 )
-from dasan.db.engine import session_scope
-from dasan.events.bus import Connection
-from dasan.i18n import catalogue
-from dasan.i18n.dates import local_datetime
-from dasan.orgs.models import Role
 from dasan.security.service import authenticate, do_audit, do_create_login_session, new_token
 from dasan.web.i18n import UI_LANGS, citizen_lang, strings_for, translator, ui_lang
 

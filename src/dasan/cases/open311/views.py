@@ -19,9 +19,9 @@ from dasan.cases.open311.validation import split_form
 from dasan.center import service as center_service
 from dasan.center.deps import CenterDep
 from dasan.core import clock
-from dasan.core.deps import Public, SessionDep
 from dasan.core.errors import DasanError
 from dasan.db.engine import session_scope
+from dasan.security.deps import Public, SessionDep
 
 CHANGESET = "2026-11-21T15:00:00+00:00"  # when this implementation last changed what it speaks
 
