@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.staticfiles import StaticFiles
 
 from dasan import api
+from dasan.bot.language import warm_up
 from dasan.cases.scheduled import escalate_periodically as escalate_case_deadlines
 from dasan.channels.email import EmailSender, InboundHandler
 from dasan.channels.sms import answer_lost_turns
@@ -53,7 +54,6 @@ def route_policy(route) -> Policy | None:
 
 
 def _warm(knowledge: KnowledgeSearch) -> None:
-    from dasan.bot.language import warm_up
 
     try:
         warm_up()

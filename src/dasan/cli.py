@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy import select
 
 from dasan.config import Settings
 from dasan.core.errors import DasanError
@@ -16,7 +20,7 @@ def _settings() -> Settings:
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
-    import uvicorn
+    import uvicorn  # heavy: only `dasan serve` runs a server
 
     if workers > 1:
         # Each worker is a full Dasan process; they share work through the database and live
@@ -113,7 +117,6 @@ def cmd_webhooks_create(args) -> int:
 
 
 def cmd_tokens_create(args) -> int:
-    import re
 
     from dasan.channels.intake import CHANNEL_NAME
     from dasan.db.engine import make_engine, make_sessionmaker, session_scope
@@ -132,7 +135,6 @@ def cmd_tokens_create(args) -> int:
 
 
 def cmd_open311_key_create(args) -> int:
-    import re
 
     from dasan.db.engine import make_engine, make_sessionmaker, session_scope
     from dasan.security.service import do_create_api_token
@@ -151,7 +153,6 @@ def cmd_open311_key_create(args) -> int:
 def cmd_open311_import(args) -> int:
     """Map another city's 311 requests (NYC open-data JSON) onto our services; with --create,
     open a case for each mapped request whose service needs no district (idempotent)."""
-    from sqlalchemy import select
 
     from dasan.cases.actions import do_open_case
     from dasan.cases.imports import Service, best_service, mapping_report
@@ -275,7 +276,6 @@ def cmd_wfm_erlang(args) -> int:
 
 
 def cmd_wfm_plan(args) -> int:
-    from datetime import datetime
 
     from dasan.workforce.plan import actual_volume, plan, read_calls
 
@@ -315,7 +315,6 @@ def cmd_wfm_plan(args) -> int:
 
 
 def cmd_sim_replay(args) -> int:
-    from datetime import datetime, timedelta
 
     from dasan.workforce.plan import read_calls
     from dasan.workforce.replay import replay

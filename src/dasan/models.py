@@ -7,8 +7,8 @@ from dasan.conversations import models as conversations  # noqa: F401
 from dasan.db.base import Base
 from dasan.knowledge import models as knowledge  # noqa: F401
 from dasan.orgs import models as orgs  # noqa: F401
-from dasan.outbox import actions as outbox_hooks  # noqa: F401  (queues outbound messages)
 from dasan.outbox import models as outbox  # noqa: F401
+from dasan.routing import models as routing  # noqa: F401
 from dasan.security import models as security  # noqa: F401
 
 metadata = Base.metadata

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dasan.knowledge.search import embed
+
 OOS = "oos"
 
 
@@ -27,7 +29,6 @@ class Prediction:
 
 
 def _embed(texts: Sequence[str]) -> np.ndarray:
-    from dasan.knowledge.search import embed
 
     return embed("use", list(texts))
 
@@ -51,8 +52,8 @@ class IntentClassifier:
         self.train_s = 0.0
 
     def _features(self, texts: Sequence[str], fit: bool = False):
-        from scipy.sparse import csr_matrix, hstack
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from scipy.sparse import csr_matrix, hstack  # heavy: loaded with scikit-learn
+        from sklearn.feature_extraction.text import TfidfVectorizer  # heavy: scikit-learn takes ~1 s to load
 
         if fit:
             self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
@@ -67,9 +68,9 @@ class IntentClassifier:
     def _fit_svm(self, x, y):
         # One binary SVM per intent, trained in parallel (liblinear's own one-vs-rest is serial),
         # then folded into one weight matrix so a prediction is a single sparse product.
-        from joblib import parallel_backend
-        from sklearn.multiclass import OneVsRestClassifier
-        from sklearn.svm import LinearSVC
+        from joblib import parallel_backend  # heavy: loaded with scikit-learn
+        from sklearn.multiclass import OneVsRestClassifier  # heavy: scikit-learn takes ~1 s to load
+        from sklearn.svm import LinearSVC  # heavy: scikit-learn takes ~1 s to load
 
         # Threads, not processes: liblinear releases the GIL, and no worker processes linger.
         with parallel_backend("threading", n_jobs=-1):

@@ -43,7 +43,7 @@ def _script_counts(text: str) -> dict[str, int]:
 
 @lru_cache(maxsize=1)
 def _lingua():
-    from lingua import Language, LanguageDetectorBuilder
+    from lingua import Language, LanguageDetectorBuilder  # heavy: its models load on first use
 
     langs = {"ko": Language.KOREAN, "en": Language.ENGLISH, "zh": Language.CHINESE, "ja": Language.JAPANESE,
              "vi": Language.VIETNAMESE, "mn": Language.MONGOLIAN}

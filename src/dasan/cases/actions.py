@@ -4,12 +4,14 @@ of each status change and public comment on the channel they used; events go out
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dasan.cases import service
 from dasan.cases.core import NEAR, escalation_due
 from dasan.cases.models import OPEN_CASE, PRIORITIES, Case, CaseComment, CaseEvent, CaseStatus, CaseType
 from dasan.center import service as center_service
@@ -54,7 +56,7 @@ def _tell_citizen(session: Session, case: Case, key: str, **params: object) -> N
     when they come back or look it up)."""
     if case.conversation_id is None or case.notify_channel not in NOTIFY_CHANNELS:
         return
-    conv = session.get(Conversation, case.conversation_id)
+    conv = session.get_one(Conversation, case.conversation_id)
     center = center_service.get(session)
     if "due" in params and isinstance(params["due"], datetime):
         params["due"] = local_datetime(center.local(params["due"]), conv.lang)
@@ -82,7 +84,7 @@ def resolve_department(session: Session, ctype: CaseType, *, department_id: int 
         return dept
     if ctype.department_id is None:
         raise Invalid(f"'{ctype.name}' has no default department: choose one", code="department_required")
-    return session.get(Department, ctype.department_id)
+    return session.get_one(Department, ctype.department_id)
 
 
 def do_open_case(
@@ -127,15 +129,9 @@ def do_open_case(
         do_record_event(session=session, conv=conversation, kind="case_opened",
                         data={"case_id": case.id, "number": case.number, "department": dept.code})
         _tell_citizen(session, case, "case.opened", due=case.due_at,
-                      department=department_name(dept, conversation.lang, center.default_lang))
+                      department=service.department_name(dept, conversation.lang, center.default_lang))
     session.flush()
     return case
-
-
-def department_name(dept: Department, lang: str, default_lang: str) -> str:
-    """The department as a citizen reads it: its name (written in the center's default
-    language) for that language, its English name for anyone else when it has one."""
-    return dept.name if lang == default_lang or not dept.name_en else dept.name_en
 
 
 def _require_open(case: Case) -> None:
@@ -233,9 +229,8 @@ def do_send_survey(*, session: Session, case: Case, survey_url: str) -> bool:
 
 
 def survey_key_ok(case: Case, key: str) -> bool:
-    import hmac
 
-    return bool(case.survey_token) and hmac.compare_digest(case.survey_token, key)
+    return case.survey_token is not None and hmac.compare_digest(case.survey_token, key)
 
 
 def do_answer_survey(*, session: Session, case: Case, score: int, comment: str = "") -> Case:
@@ -267,7 +262,7 @@ def do_request_callback(*, session: Session, case: Case, official: User, note: s
     conv = do_start_conversation(session=session, citizen=citizen, channel="voice",
                                  queue_code=GENERAL_QUEUE)
     conv.callback_number = case.contact_phone
-    dept = session.get(Department, case.department_id)
+    dept = session.get_one(Department, case.department_id)
     do_append_message(session=session, conv=conv, kind=MsgKind.NOTE, author=official,
                       body=f"[부서 콜백 요청] {dept.name} · 접수번호 {case.number}: {note.strip() or case.title}")
     _event(session, case, "callback_requested", official, conversation_id=conv.id)
@@ -291,7 +286,7 @@ def do_escalate_deadlines(*, session: Session, now: datetime) -> list[tuple[str,
         else:
             case.overdue_escalated_at = now
         _event(session, case, f"escalated_{kind}", None, due_at=case.due_at.isoformat())
-        done.append((case.number, kind))
+        done.append((case.number or "", kind))
     session.flush()
     return done
 
@@ -314,5 +309,5 @@ def access_case(*, session: Session, user: User, case_id: int, write: bool = Fal
 
 
 def department_of(session: Session, case: Case) -> tuple[Department, Organisation]:
-    dept = session.get(Department, case.department_id)
-    return dept, session.get(Organisation, dept.organisation_id)
+    dept = session.get_one(Department, case.department_id)
+    return dept, session.get_one(Organisation, dept.organisation_id)

@@ -3,8 +3,6 @@ deadline compliance and satisfaction, per day of the center or per district, wit
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
@@ -14,6 +12,7 @@ from sqlalchemy.orm import Session
 from dasan.cases.models import Case, CaseStatus, CaseType
 from dasan.center import service as center_service
 from dasan.conversations.models import ConsultationRecord, Resolution
+from dasan.core.csvfile import to_csv
 from dasan.orgs.models import Department, Organisation
 
 COLUMNS = ["key", "consultations", "solved_first_contact", "fcr", "cases_opened", "cases_resolved",
@@ -61,7 +60,7 @@ def case_report(*, session: Session, start: date, end: date, by: str, now: datet
         rows[k]["cases_opened"] += 1
         if c.status == CaseStatus.RESOLVED:
             rows[k]["cases_resolved"] += 1
-            rows[k]["resolved_on_time"] += c.resolved_at <= c.due_at
+            rows[k]["resolved_on_time"] += c.resolved_at is not None and c.resolved_at <= c.due_at
         elif c.due_at < now:
             rows[k]["open_overdue"] += 1
         if c.survey_score is not None:
@@ -91,10 +90,5 @@ def case_report(*, session: Session, start: date, end: date, by: str, now: datet
 
 
 def report_csv(report: dict) -> str:
-    """The rows and a totals row, as CSV (UTF-8 with BOM so spreadsheet programs read Korean)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(COLUMNS)
-    for r in [*report["rows"], report["totals"]]:
-        w.writerow(["" if r[c] is None else r[c] for c in COLUMNS])
-    return "\ufeff" + buf.getvalue()
+    """The rows and a totals row, as CSV."""
+    return to_csv(COLUMNS, [*report["rows"], report["totals"]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dasan.cases.models import OPEN_CASE, Case, CaseType
+from dasan.cases.models import OPEN_CASE, Case, CaseComment, CaseType
 from dasan.center import service as center_service
 from dasan.conversations.models import ConversationEvent
 from dasan.core import clock
@@ -64,7 +64,7 @@ def suggest(*, session: Session, conv, district_code: str = "", category: str = 
     categories = [category] if category else []
     for article_id in used:
         art = session.get(Article, article_id) if article_id else None
-        if art is not None and art.department_id not in owners:
+        if art is not None and art.department_id is not None and art.department_id not in owners:
             owners.append(art.department_id)
         if art is not None and art.category and art.category not in categories:
             categories.append(art.category)
@@ -97,3 +97,23 @@ def suggest(*, session: Session, conv, district_code: str = "", category: str = 
                                 "reason": "district", **_warm(d, open_now)})
     return out
 
+
+def public_view(*, session: Session, case: Case) -> dict:
+    """What a citizen may see of their case: status, deadline and the public comments (never
+    internal notes or officials' names)."""
+    dept = session.get_one(Department, case.department_id)
+    public = [{"body": c.body, "created_at": c.created_at.isoformat()} for c in session.scalars(
+        select(CaseComment).where(CaseComment.case_id == case.id, CaseComment.public.is_(True))
+        .order_by(CaseComment.id))]
+    return {"number": case.number, "status": case.status, "title": case.title, "department": dept.name,
+            "opened_at": case.opened_at.isoformat(),
+            "due_at": case.due_at.isoformat(),
+            "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None, "comments": public,
+            "survey": "answered" if case.survey_score is not None else
+            ("open" if case.survey_sent_at is not None else "none")}
+
+
+def department_name(dept: Department, lang: str, default_lang: str) -> str:
+    """The department as a citizen reads it: its name (written in the center's default
+    language) for that language, its English name for anyone else when it has one."""
+    return dept.name if lang == default_lang or not dept.name_en else dept.name_en

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from dasan.cases import actions, service
 from dasan.cases.models import Case, CaseComment, CaseEvent, CaseType
 from dasan.conversations import service as conversations
+from dasan.conversations.models import Message, MsgKind
+from dasan.core import clock
 from dasan.core.errors import Invalid, NotFound
 from dasan.orgs.models import Department, Role, User
 from dasan.security.deps import Allow, Principal, Public, SessionDep, SettingsDep
@@ -87,7 +89,6 @@ class SurveyAnswer(BaseModel):
 
 
 def read(session, case: Case) -> CaseRead:
-    from dasan.core import clock
 
     dept = session.get(Department, case.department_id)
     ctype = session.get(CaseType, case.case_type_id)
@@ -151,13 +152,12 @@ def get_case(case_id: int, session: SessionDep, me: CaseStaff) -> dict:
     history = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
     mentioned = {c.author_id for c in rows} | {e.actor_id for e in history}
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(mentioned - {None}))).all())
-    comments = [{"id": c.id, "public": c.public, "body": c.body, "author": names.get(c.author_id, ""),
+    comments = [{"id": c.id, "public": c.public, "body": c.body, "author": names.get(c.author_id or 0, ""),
                  "created_at": c.created_at.isoformat()} for c in rows]
-    events = [{"kind": e.kind, "actor": names.get(e.actor_id, ""), "data": e.data, "at": e.created_at.isoformat()}
+    events = [{"kind": e.kind, "actor": names.get(e.actor_id or 0, ""), "data": e.data, "at": e.created_at.isoformat()}
               for e in history]
     transcript = []
     if case.conversation_id is not None:
-        from dasan.conversations.models import Message, MsgKind
 
         transcript = [{"kind": m.kind, "body": m.body, "at": m.created_at.isoformat(), "attachments": m.attachments}
                       for m in session.scalars(select(Message).where(
@@ -246,16 +246,7 @@ def _public_case(session, number: str, phone: str) -> Case:
 def lookup(number: str, session: SessionDep, phone: Annotated[str, Query(min_length=3, max_length=40)]) -> dict:
     """A citizen looks up their case by its number and their phone number: status, deadline and
     the public comments (never internal notes or officials' names)."""
-    case = _public_case(session, number, phone)
-    dept = session.get(Department, case.department_id)
-    public = [{"body": c.body, "created_at": c.created_at.isoformat()} for c in session.scalars(
-        select(CaseComment).where(CaseComment.case_id == case.id, CaseComment.public.is_(True))
-        .order_by(CaseComment.id))]
-    return {"number": case.number, "status": case.status, "title": case.title, "department": dept.name,
-            "opened_at": case.opened_at.isoformat(), "due_at": case.due_at.isoformat(),
-            "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None, "comments": public,
-            "survey": "answered" if case.survey_score is not None else
-            ("open" if case.survey_sent_at is not None else "none")}
+    return service.public_view(session=session, case=_public_case(session, number, phone))
 
 
 @router.post("/public/cases/{number}/survey", dependencies=[Depends(Public())])

@@ -21,12 +21,14 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
+import nh3
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dasan.attachments.service import store
 from dasan.center import service as center_service
 from dasan.channels.intake import Attachment, IntakeMessage, Sender, do_intake
+from dasan.channels.mime import payload_bytes
 from dasan.config import Settings
 from dasan.conversations.actions import do_append_message
 from dasan.conversations.models import Conversation, ConvStatus, Message, MsgKind
@@ -53,7 +55,6 @@ class ParsedEmail:
 
 
 def _html_to_text(html: str) -> str:
-    import nh3
 
     return re.sub(r"\n{3,}", "\n\n", nh3.clean(re.sub(r"(?i)<br\s*/?>|</p>", "\n", html), tags=set())).strip()
 
@@ -69,7 +70,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         text = body.get_content()
         if body.get_content_type() == "text/html":
             text = _html_to_text(text)
-    files = [(part.get_filename() or "", part.get_content_type(), part.get_payload(decode=True) or b"")
+    files = [(part.get_filename() or "", part.get_content_type(), payload_bytes(part))
              for part in msg.iter_attachments()][:MAX_ATTACHMENTS]
     msgid = str(msg.get("Message-ID", "")).strip()
     return ParsedEmail(message_id=msgid, from_addr=addr.lower(), from_name=name, subject=str(msg.get("Subject", "")),

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
 from email.parser import BytesParser
 from xml.etree.ElementTree import Element  # noqa: S405  (types only; parsing is by defusedxml)
+from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree
+
+from dasan.channels.mime import leaves, payload_bytes
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 MM7_NS = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4"
@@ -68,8 +70,8 @@ def _address(el: Element | None) -> str:
     if el is None:
         return ""
     for child in el.iter():
-        if _local(child.tag) in ("Number", "ShortCode", "RFC2822Address") and (child.text or "").strip():
-            value = child.text.strip()
+        value = (child.text or "").strip()
+        if _local(child.tag) in ("Number", "ShortCode", "RFC2822Address") and value:
             if _local(child.tag) == "Number":
                 value = value.removesuffix("/TYPE=PLMN")
             return value
@@ -78,12 +80,6 @@ def _address(el: Element | None) -> str:
 
 def _cid(value: str) -> str:
     return value.strip().removeprefix("cid:").strip("<>")
-
-
-def _leaves(part: EmailMessage) -> list[EmailMessage]:
-    if part.is_multipart():
-        return [leaf for sub in part.iter_parts() for leaf in _leaves(sub)]
-    return [part]
 
 
 def parse_deliver_req(body: bytes, content_type: str) -> DeliverReq:
@@ -99,9 +95,9 @@ def parse_deliver_req(body: bytes, content_type: str) -> DeliverReq:
         parts = list(mime.iter_parts())
         if not parts:
             raise Mm7Error("the multipart body has no parts", FORMAT_CORRUPT)
-        start = _cid(mime.get_param("start", "") or "")
+        start = _cid(str(mime.get_param("start", "") or ""))
         soap_part = next((p for p in parts if start and _cid(str(p.get("Content-ID", ""))) == start), parts[0])
-        xml = soap_part.get_payload(decode=True) or b""
+        xml = payload_bytes(soap_part)
     else:
         soap_part, parts, xml = None, [], body
     try:
@@ -135,20 +131,21 @@ def parse_deliver_req(body: bytes, content_type: str) -> DeliverReq:
         holder = next((p for p in parts if p is not soap_part and _cid(str(p.get("Content-ID", ""))) == href), None)
         if holder is None:
             raise Mm7Error(f"the content part <{href}> named by the envelope is missing")
-        for leaf in _leaves(holder):
+        for leaf in leaves(holder):
             ctype = leaf.get_content_type()
             if ctype == "application/smil":
                 continue  # the slide layout: nothing the agent needs
             if ctype.startswith("text/plain"):
                 try:
-                    texts.append(leaf.get_content().strip())
+                    # The policy.default parser makes every part an EmailMessage.
+                    texts.append(str(leaf.get_content()).strip())  # type: ignore[attr-defined]
                 except (LookupError, UnicodeDecodeError):
-                    texts.append((leaf.get_payload(decode=True) or b"").decode("utf-8", "replace").strip())
+                    texts.append(payload_bytes(leaf).decode("utf-8", "replace").strip())
                 continue
             if len(files) >= MAX_PARTS:
                 raise Mm7Error(f"more than {MAX_PARTS} files in one MMS")
             name = leaf.get_filename() or _cid(str(leaf.get("Content-Location", "") or leaf.get("Content-ID", "")))
-            files.append((name, ctype, leaf.get_payload(decode=True) or b""))
+            files.append((name, ctype, payload_bytes(leaf)))
     text = "\n".join(t for t in texts if t)
     if not text and not subject and not files:
         raise Mm7Error("the MMS has no text, subject or files")
@@ -158,7 +155,6 @@ def parse_deliver_req(body: bytes, content_type: str) -> DeliverReq:
 
 
 def _envelope(transaction_id: str, body: str) -> bytes:
-    from xml.sax.saxutils import escape
 
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<env:Envelope xmlns:env="{SOAP_ENV}"><env:Header>'
@@ -168,7 +164,6 @@ def _envelope(transaction_id: str, body: str) -> bytes:
 
 def deliver_rsp(req: DeliverReq) -> bytes:
     """The MMSC's answer for a DeliverReq Dasan has committed."""
-    from xml.sax.saxutils import escape
 
     return _envelope(req.transaction_id,
                      f'<DeliverRsp xmlns="{escape(req.namespace)}"><MM7Version>{escape(req.version or "6.8.0")}'
@@ -178,7 +173,6 @@ def deliver_rsp(req: DeliverReq) -> bytes:
 
 def fault(transaction_id: str, status: int, message: str, *, server: bool = False) -> bytes:
     """A SOAP fault carrying the MM7 status code and the reason in words."""
-    from xml.sax.saxutils import escape
 
     return _envelope(transaction_id or "unknown",
                      f'<env:Fault><faultcode>env:{"Server" if server else "Client"}</faultcode>'

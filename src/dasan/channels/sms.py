@@ -15,12 +15,15 @@ with `mo-recode = true` in the smsbox group (UCS-2 arrives as UTF-8) and
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
+from sqlalchemy import func, select
 
 from dasan.bot.actions import bot_turn, do_handoff
 from dasan.bot.core import BotTurn
@@ -29,6 +32,7 @@ from dasan.conversations.actions import citizen_text, do_append_message, do_clos
 from dasan.conversations.models import Citizen, Conversation, ConvStatus, Message, MsgKind, Resolution
 from dasan.core import clock
 from dasan.core.errors import Invalid, NotFound
+from dasan.db.engine import session_scope
 from dasan.outbox.actions import do_delivery_report
 from dasan.security.deps import SessionDep, SettingsDep, TokenAuth
 from dasan.security.models import ApiToken
@@ -156,12 +160,8 @@ def kannel_dlr(
 def unanswered(session, *, older_than_s: float = 20.0, limit: int = 5000) -> list[tuple[int, str, int]]:
     """SMS contacts still with the bot whose last message from the citizen has no reply after it
     and is older than `older_than_s`: their bot turn was lost (the process stopped first)."""
-    from datetime import timedelta
 
-    from sqlalchemy import func, select
 
-    from dasan.conversations.models import Conversation, ConvStatus, MsgKind
-    from dasan.core import clock
 
     last_in = (select(Message.conversation_id, func.max(Message.seq).label("seq"))
                .where(Message.kind == MsgKind.INBOUND).group_by(Message.conversation_id).subquery())
@@ -183,11 +183,8 @@ def unanswered(session, *, older_than_s: float = 20.0, limit: int = 5000) -> lis
 
 async def answer_lost_turns(app, *, every_s: float = 5.0) -> None:
     """Background task: give the bot turns lost in a crash to the bot again."""
-    import asyncio
 
-    import anyio
 
-    from dasan.db.engine import session_scope
 
     while True:
         await asyncio.sleep(every_s)

@@ -38,6 +38,7 @@ from dasan.conversations.actions import (
     do_start_conversation,
 )
 from dasan.conversations.models import ConvStatus, MsgKind, Resolution
+from dasan.conversations.service import message_data
 from dasan.core.errors import Conflict, DasanError, Invalid
 from dasan.db.engine import session_scope
 from dasan.events.bus import Connection
@@ -68,8 +69,7 @@ def _visitor_key(token: str) -> str:
 
 
 def _msg_json(m, name: str = "") -> dict[str, Any]:
-    return {"id": m.id, "seq": m.seq, "kind": m.kind, "body": m.body, "author_name": name,
-            "client_msg_id": m.client_msg_id, "created_at": m.created_at.isoformat()}
+    return message_data(m, name).model_dump()
 
 
 class ChatSession:

@@ -14,6 +14,7 @@ message, 24 h by default), shown to the agent.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -30,7 +31,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from dasan.channels.intake import Attachment, IntakeMessage, Sender, do_intake
 from dasan.channels.models import WebhookSource
 from dasan.channels.signing import MAX_BODY, sign, verify
+from dasan.conversations.actions import do_record_event, notify_conversation
+from dasan.conversations.models import OPEN_STATUSES, Conversation, ConversationEvent, Message, MsgKind
 from dasan.core.errors import DasanError, Invalid, NotFound, Unauthorized
+from dasan.core.worker import every
 from dasan.db.engine import session_scope
 from dasan.outbox.models import OutboxItem
 from dasan.outbox.senders import Result
@@ -65,7 +69,6 @@ def channel_name(platform: str) -> str:
 
 def do_create_source(*, session: Session, platform: str, callback_url: str = "", reply_window_h: int = 24) -> str:
     """Register a platform; returns its new signing secret (shown once)."""
-    import re
 
     if not re.match(PLATFORM, platform):
         raise Invalid("platform: 2–11 lowercase letters or digits, starting with a letter", code="bad_platform")
@@ -136,7 +139,6 @@ async def receive(request: Request, platform: str,
         raise Invalid("; ".join(err["msg"] for err in e.errors()), code="invalid") from None
 
     def store():
-        from dasan.conversations.models import Conversation
 
         with session_scope(request.app.state.session_factory) as s:
             accepted, started = do_intake(session=s, msg=intake, max_chars=settings.max_message_chars)
@@ -156,8 +158,6 @@ def do_escalate_reply_deadlines(*, session: Session, now: datetime, warn_before:
     """Open SNS contacts still waiting for our reply: two hours before the platform's deadline the
     agent and the supervisors are warned, and again when it has passed — each once per citizen
     message (a conversation event records it). Returns the warnings sent."""
-    from dasan.conversations.actions import do_record_event, notify_conversation
-    from dasan.conversations.models import OPEN_STATUSES, Conversation, ConversationEvent, Message, MsgKind
 
     sent = 0
     convs = session.scalars(select(Conversation).where(
@@ -172,13 +172,16 @@ def do_escalate_reply_deadlines(*, session: Session, now: datetime, warn_before:
                                   .limit(1))
         if answered is not None:
             continue
-        kind = "reply_deadline_passed" if conv.reply_by <= now else "reply_deadline_near"
+        reply_by = conv.reply_by
+        if reply_by is None:
+            continue
+        kind = "reply_deadline_passed" if reply_by <= now else "reply_deadline_near"
         done = session.scalars(select(ConversationEvent.data).where(
             ConversationEvent.conversation_id == conv.id, ConversationEvent.kind == kind)).all()
         if any(d.get("after_seq") == last_in for d in done):
             continue
         do_record_event(session=session, conv=conv, kind=kind,
-                        data={"after_seq": last_in, "reply_by": conv.reply_by.isoformat()})
+                        data={"after_seq": last_in, "reply_by": reply_by.isoformat()})
         notify_conversation(session, conv)  # the agent and the supervisors
         sent += 1
     session.flush()
@@ -187,7 +190,6 @@ def do_escalate_reply_deadlines(*, session: Session, now: datetime, warn_before:
 
 async def escalate_periodically(app, *, every_s: float = 30.0) -> None:
     """Background task: reply-deadline warnings for SNS contacts."""
-    from dasan.core.worker import every
 
     await every(every_s, app.state.session_factory, do_escalate_reply_deadlines, what="reply-deadline escalation")
 

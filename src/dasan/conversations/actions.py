@@ -20,7 +20,7 @@ from dasan.conversations.models import (
     MsgKind,
     Resolution,
 )
-from dasan.conversations.service import citizen_name, get_citizen_by_identity
+from dasan.conversations.service import conversation_data, get_citizen_by_identity, message_data
 from dasan.core import clock
 from dasan.core import phone as phone_rules
 from dasan.core.commit import ROUTING, on_commit
@@ -29,33 +29,14 @@ from dasan.events.actions import send_event_on_commit
 from dasan.events.schemas import (
     Audience,
     CitizenStatus,
-    ConversationData,
     ConversationUpdated,
     MessageCreated,
-    MessageData,
 )
 from dasan.i18n import catalogue
 from dasan.orgs.models import LegacyLine, Role, User
 
 # Who watches every contact live (the supervisor view is open to both).
 SUPERVISING_ROLES = [Role.SUPERVISOR.value, Role.ADMIN.value]
-
-
-def message_data(msg: Message, author_name: str = "") -> MessageData:
-    return MessageData(
-        id=msg.id, conversation_id=msg.conversation_id, seq=msg.seq, kind=msg.kind, body=msg.body,
-        author_name=author_name, client_msg_id=msg.client_msg_id, created_at=msg.created_at.isoformat(),
-    )
-
-
-def conversation_data(conv: Conversation, citizen: Citizen | None = None, preview: str = "") -> ConversationData:
-    return ConversationData(
-        id=conv.id, status=conv.status, queue_code=conv.queue_code, channel=conv.channel,
-        citizen_id=conv.citizen_id, citizen_name=citizen_name(citizen) if citizen else "",
-        agent_id=conv.agent_id, offered_to_id=conv.offered_to_id,
-        offer_expires_at=conv.offer_expires_at.isoformat() if conv.offer_expires_at else None,
-        preview=preview, queued_at=conv.queued_at.isoformat() if conv.queued_at else None,
-    )
 
 
 def do_get_or_create_citizen(

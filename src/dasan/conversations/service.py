@@ -17,6 +17,7 @@ from dasan.conversations.models import (
 )
 from dasan.core import clock
 from dasan.core.errors import Forbidden, NotFound
+from dasan.events.schemas import ConversationData, MessageData
 from dasan.orgs.models import Role, User
 
 CITIZEN_VISIBLE = (MsgKind.INBOUND, MsgKind.OUTBOUND, MsgKind.SYSTEM)
@@ -160,4 +161,21 @@ def find_by_client_id(*, session: Session, conversation_id: int, client_msg_id: 
     """A message the client already sent with this id, if stored."""
     return session.scalar(
         select(Message).where(Message.conversation_id == conversation_id, Message.client_msg_id == client_msg_id)
+    )
+
+
+def message_data(msg: Message, author_name: str = "") -> MessageData:
+    return MessageData(
+        id=msg.id, conversation_id=msg.conversation_id, seq=msg.seq, kind=msg.kind, body=msg.body,
+        author_name=author_name, client_msg_id=msg.client_msg_id, created_at=msg.created_at.isoformat(),
+    )
+
+
+def conversation_data(conv: Conversation, citizen: Citizen | None = None, preview: str = "") -> ConversationData:
+    return ConversationData(
+        id=conv.id, status=conv.status, queue_code=conv.queue_code, channel=conv.channel,
+        citizen_id=conv.citizen_id, citizen_name=citizen_name(citizen) if citizen else "",
+        agent_id=conv.agent_id, offered_to_id=conv.offered_to_id,
+        offer_expires_at=conv.offer_expires_at.isoformat() if conv.offer_expires_at else None,
+        preview=preview, queued_at=conv.queued_at.isoformat() if conv.queued_at else None,
     )

@@ -22,6 +22,7 @@ from dasan.conversations.schemas import (
     Transfer,
     WrapUp,
 )
+from dasan.conversations.service import message_data
 from dasan.core.errors import NotFound
 from dasan.orgs.models import Department, User
 from dasan.outbox.actions import delivery_of
@@ -52,13 +53,13 @@ def _messages(session, conv: Conversation, after_seq: int) -> list[MessageRead]:
     msgs = service.list_messages(session=session, conversation_id=conv.id, after_seq=after_seq)
     names = service.author_names(session=session, messages=msgs)
     delivery = delivery_of(session, [m.id for m in msgs if m.kind == "outbound"])
-    return [
-        MessageRead(id=m.id, seq=m.seq, kind=m.kind, body=m.body, author_name=names.get(m.author_id or 0, ""),
-                    client_msg_id=m.client_msg_id, created_at=m.created_at,
-                    delivery_status=delivery.get(m.id, (None, ""))[0], delivery_error=delivery.get(m.id, (None, ""))[1],
-                    attachments=m.attachments or [])
-        for m in msgs
-    ]
+    return [message_read(m, names.get(m.author_id or 0, ""), delivery.get(m.id, (None, ""))) for m in msgs]
+
+
+def message_read(m, author_name: str, delivery: tuple[str | None, str] = (None, "")) -> MessageRead:
+    """A message for the agent's API: the one serialisation (events, widget) plus delivery and files."""
+    return MessageRead(**message_data(m, author_name).model_dump(exclude={"conversation_id"}),
+                       delivery_status=delivery[0], delivery_error=delivery[1], attachments=m.attachments or [])
 
 
 class AgentState(BaseModel):
@@ -107,8 +108,7 @@ def post_message(
         session=session, conv=conv, kind=MsgKind.NOTE if body.note else MsgKind.OUTBOUND, body=body.text,
         author=me.user, client_msg_id=body.client_msg_id, max_chars=settings.max_message_chars,
     )
-    return MessageRead(id=msg.id, seq=msg.seq, kind=msg.kind, body=msg.body, author_name=me.user.display_name,
-                       client_msg_id=msg.client_msg_id, created_at=msg.created_at)
+    return message_read(msg, me.user.display_name)
 
 
 @router.post("/conversations/{conversation_id}/accept", response_model=ConversationRead)

@@ -9,6 +9,9 @@ import logging
 
 import anyio
 
+from dasan.core import clock
+from dasan.db.engine import session_scope
+
 log = logging.getLogger(__name__)
 
 
@@ -57,8 +60,6 @@ class PeriodicWorker:
 async def every(seconds: float, factory, action, *, what: str) -> None:
     """Background task: `action(session=…, now=…)` in a transaction of its own, in a worker thread,
     every `seconds`, for ever; a failure is logged and the next round runs as usual."""
-    from dasan.core import clock
-    from dasan.db.engine import session_scope
 
     def run():
         with session_scope(factory) as s:

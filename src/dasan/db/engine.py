@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from dasan.config import Settings
@@ -53,8 +56,6 @@ def make_engine(settings: Settings) -> Engine:
         @event.listens_for(engine, "begin")
         def _on_begin(conn):  # pragma: no cover - driver hook
             if not writer.acquire(timeout=30):
-                import sys
-                import traceback
 
                 frame = sys._current_frames().get(holder_thread[0] or 0)
                 where = "".join(traceback.format_stack(frame)) if frame else "(holder thread gone)"
@@ -126,3 +127,8 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (a conditional update's verdict)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -66,8 +66,8 @@ def seed(*, session: Session, profile: str = "seoul120") -> bool:
                                 body=body, questions=questions, category=category, lang=center.default_lang)
         do_publish(session=session, art=art)
     for source_title, lang, title, body, questions in d.TRANSLATIONS:
-        original = session.scalar(select(Article).where(Article.title == source_title,
-                                                        Article.lang == center.default_lang))
+        original = session.execute(select(Article).where(Article.title == source_title,
+                                                         Article.lang == center.default_lang)).scalar_one()
         art = do_create_article(session=session, author=None, department_id=original.department_id, title=title,
                                 body=body, questions=questions, category=original.category, lang=lang,
                                 translation_of_id=original.id)

@@ -103,8 +103,8 @@ class RedisBus(LocalBus):
 
     def __init__(self, url: str) -> None:
         super().__init__()
-        import redis
-        import redis.asyncio as aredis
+        import redis  # heavy: only with DASAN_REDIS_URL
+        import redis.asyncio as aredis  # heavy: only with DASAN_REDIS_URL
 
         self.url = url
         self._sync = redis.Redis.from_url(url)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from dasan.core import clock
 from dasan.core.errors import Conflict, Forbidden, Invalid
+from dasan.db.engine import rowcount
 from dasan.knowledge.models import (
     Article,
     ArticleFlag,
@@ -53,8 +54,8 @@ def may_review(user: User, article: Article) -> bool:
 
 def _bump_revision(session: Session) -> None:
     # An UPDATE, so concurrent publications never lose a bump; the row exists from migration 0002.
-    moved = session.execute(update(KnowledgeState).where(KnowledgeState.id == 1)
-                            .values(revision=KnowledgeState.revision + 1)).rowcount
+    moved = rowcount(session.execute(update(KnowledgeState).where(KnowledgeState.id == 1)
+                            .values(revision=KnowledgeState.revision + 1)))
     if not moved:
         session.add(KnowledgeState(id=1, revision=1))
     session.flush()

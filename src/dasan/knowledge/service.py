@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import and_, or_, select
@@ -146,7 +146,6 @@ def list_flags(*, session: Session, department_id: int | None) -> list[tuple[Art
 
 
 def list_expiring(*, session: Session, department_id: int | None, days: int = 30) -> list[Article]:
-    from datetime import timedelta
 
     q = select(Article).where(Article.expires_at.is_not(None), Article.expires_at <= clock.now() + timedelta(days=days),
                               Article.status != ArticleStatus.ARCHIVED).order_by(Article.expires_at)

@@ -18,6 +18,7 @@ from dasan.conversations.actions import notify_conversation
 from dasan.conversations.models import Citizen, CitizenIdentity, Conversation, Message, MsgKind
 from dasan.core import clock
 from dasan.core.commit import OUTBOX, on_commit
+from dasan.db.engine import rowcount
 from dasan.outbox.core import backoff_s
 from dasan.outbox.models import PENDING, OutboxItem, OutboxStatus
 
@@ -76,14 +77,14 @@ def do_claim_due(*, session: Session, now: datetime, limit: int = 100) -> list[O
     ).all()
     claimed = []
     for item_id in ids:
-        moved = session.execute(
+        moved = rowcount(session.execute(
             update(OutboxItem)
             .where(OutboxItem.id == item_id, OutboxItem.status == OutboxStatus.QUEUED)
             .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxItem.attempts + 1)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if moved == 1:
-            item = session.get(OutboxItem, item_id)
+            item = session.get_one(OutboxItem, item_id)
             session.refresh(item)
             claimed.append(item)
     return claimed
@@ -133,10 +134,12 @@ def do_recover(*, session: Session, now: datetime, after_s: float = 30.0, max_wa
         OutboxItem.status == OutboxStatus.SENDING, OutboxItem.claimed_at < now - timedelta(seconds=after_s))))
     n = 0
     for item in stuck:
+        claimed_at = item.claimed_at
+        assert claimed_at is not None  # a row being sent was claimed
         later_report = session.scalar(select(OutboxItem.id).where(
             OutboxItem.channel == item.channel, OutboxItem.reported_at.is_not(None),
-            OutboxItem.claimed_at > item.claimed_at + timedelta(seconds=2)).limit(1))
-        if later_report is None and item.claimed_at >= now - timedelta(seconds=max_wait_s):
+            OutboxItem.claimed_at > claimed_at + timedelta(seconds=2)).limit(1))
+        if later_report is None and claimed_at >= now - timedelta(seconds=max_wait_s):
             continue
         item.status, item.next_attempt_at = OutboxStatus.QUEUED, now
         item.last_error = "no answer from the gateway: sending again"

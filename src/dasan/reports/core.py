@@ -82,8 +82,9 @@ def bucket(contacts: list[ContactRow], *, start: float, end: float, sl_seconds: 
            busy: dict[int, list[tuple[float, float]]], staffed: dict[int, list[tuple[float, float]]]) -> Bucket:
     """The statistics of the contacts that queued in [start, end) and of agent time in it."""
     mine = [c for c in contacts if start <= c.queued_at < end]
-    answered = [c for c in mine if c.answered_at is not None]
-    in_t = sum(1 for c in answered if c.answered_at - c.queued_at <= sl_seconds.get(c.queue, 15.0))
+    waits = [(c, c.answered_at - c.queued_at) for c in mine if c.answered_at is not None]
+    answered = [c for c, _ in waits]
+    in_t = sum(1 for c, w in waits if w <= sl_seconds.get(c.queue, 15.0))
     abandoned = sum(1 for c in mine if c.answered_at is None and c.abandoned)
     handled = [c.handle_s for c in answered if c.handle_s is not None]
     busy_s = sum(overlap(segs, start, end) for segs in busy.values())
@@ -93,7 +94,7 @@ def bucket(contacts: list[ContactRow], *, start: float, end: float, sl_seconds: 
     return Bucket(
         start=start, end=end, offered=n, answered=len(answered), answered_in_t=in_t, abandoned=abandoned,
         service_level=_ratio(in_t, n), answer_rate=_ratio(len(answered), n), abandon_rate=_ratio(abandoned, n),
-        asa_s=round(sum(c.answered_at - c.queued_at for c in answered) / len(answered), 1) if answered else None,
+        asa_s=round(sum(w for _, w in waits) / len(waits), 1) if waits else None,
         aht_s=round(sum(handled) / len(handled), 1) if handled else None,
         occupancy=_ratio(busy_s, staffed_s), staffed_agents=round(staffed_s / (end - start), 2),
     )

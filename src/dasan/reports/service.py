@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from dasan.center import service as center_service
 from dasan.conversations.models import ConsultationRecord, Conversation, Resolution
 from dasan.core import clock
+from dasan.core.csvfile import to_csv
 from dasan.reports.core import ContactRow, intervals, staffed_segments
 from dasan.routing.models import PresenceLog, Queue
 
@@ -39,6 +40,8 @@ def interval_report(*, session: Session, day: date, interval_min: int, queue: st
     busy: dict[int, list[tuple[float, float]]] = {}
     horizon = min(now, end).timestamp()
     for code, queued_at, answered_at, ended_at, agent_id, resolution, handle_s, closed_at in session.execute(q):
+        if queued_at is None:
+            continue  # the query takes queued contacts only; the check is for the type
         if queue is None or code == queue:
             contacts.append(ContactRow(queue=code, queued_at=queued_at.timestamp(),
                                        answered_at=answered_at.timestamp() if answered_at else None,
@@ -83,13 +86,5 @@ CSV_COLUMNS = ["start", "end", "offered", "answered", "answered_in_t", "abandone
 
 
 def report_csv(report: dict) -> str:
-    """The interval rows and a totals row, as CSV (UTF-8 with BOM so spreadsheet programs read Korean)."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(CSV_COLUMNS)
-    for r in [*report["intervals"], {**report["totals"], "start": "total", "end": ""}]:
-        w.writerow(["" if r[c] is None else r[c] for c in CSV_COLUMNS])
-    return "\ufeff" + buf.getvalue()
+    """The interval rows and a totals row, as CSV."""
+    return to_csv(CSV_COLUMNS, [*report["intervals"], {**report["totals"], "start": "total", "end": ""}])

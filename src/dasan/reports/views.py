@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from dasan.cases.reports import case_report
+from dasan.cases.reports import report_csv as cases_csv
 from dasan.center.deps import CenterDep
 from dasan.core import clock
 from dasan.core.errors import Invalid, NotFound
@@ -63,10 +65,7 @@ def get_case_report(
     """First-contact resolution (target 90 %), transfers by department and type, deadline
     compliance and satisfaction, per day or per district over [start, end] (default: the last
     seven days of the center); `format=csv` downloads the rows."""
-    from datetime import timedelta
 
-    from dasan.cases.reports import case_report
-    from dasan.cases.reports import report_csv as cases_csv
 
     today = center.today(clock.now())
     end = end or today

@@ -19,6 +19,7 @@ from dasan.conversations.models import Conversation, ConvStatus, MsgKind
 from dasan.core import clock
 from dasan.core.commit import ROUTING, on_commit
 from dasan.core.errors import Conflict, Invalid, NotFound
+from dasan.db.engine import rowcount
 from dasan.orgs.models import User
 from dasan.routing.engine import Contact, Router
 from dasan.routing.models import AgentStatus, Presence, Queue
@@ -93,16 +94,16 @@ def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 
         status = statuses.get(agent.id)
         if status is None or status.presence != Presence.AVAILABLE or loads.get(agent.id, 0) >= status.max_chats:
             continue  # another process changed this agent meanwhile; the next round re-reads
-        moved = session.execute(
+        moved = rowcount(session.execute(
             update(Conversation)
             .where(Conversation.id == contact.id, Conversation.status == ConvStatus.QUEUED)
             .values(status=ConvStatus.OFFERED, offered_to_id=agent.id, offer_expires_at=expires)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if moved != 1:
             continue
         loads[agent.id] = loads.get(agent.id, 0) + 1
-        conv = session.get(Conversation, contact.id)
+        conv = session.get_one(Conversation, contact.id)
         session.refresh(conv)
         do_record_event(session=session, conv=conv, kind="offered", data={"agent_id": agent.id})
         notify_conversation(session, conv)
@@ -112,7 +113,7 @@ def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 
 
 def _take_offer(session: Session, user: User, conversation_id: int, **values) -> Conversation:
     """Move a contact offered to `user` on, atomically: only one of accept / decline / expiry wins."""
-    moved = session.execute(
+    moved = rowcount(session.execute(
         update(Conversation)
         .where(
             Conversation.id == conversation_id,
@@ -121,7 +122,7 @@ def _take_offer(session: Session, user: User, conversation_id: int, **values) ->
         )
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     conv = session.get(Conversation, conversation_id)
     if conv is None:
         raise NotFound(f"conversation {conversation_id} not found")

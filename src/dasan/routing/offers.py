@@ -19,6 +19,7 @@ from dasan.conversations.models import Conversation, ConvStatus, MsgKind
 from dasan.core import clock
 from dasan.core import phone as phone_rules
 from dasan.core.errors import Conflict, Invalid
+from dasan.db.engine import rowcount
 from dasan.i18n.dates import local_datetime
 from dasan.routing.service import offers_of, offers_open
 
@@ -28,16 +29,16 @@ def do_make_offers(*, session: Session, conversation_id: int, offers: list[str],
     first (a conditional update on what was offered before)."""
     current = {o for o in before.split(",") if o}
     after = ",".join(sorted(current | set(offers)))
-    moved = session.execute(
+    moved = rowcount(session.execute(
         update(Conversation)
         .where(Conversation.id == conversation_id, Conversation.status == ConvStatus.QUEUED,
                Conversation.offers_made == before)
         .values(offers_made=after)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if moved != 1:
         return False
-    conv = session.get(Conversation, conversation_id)
+    conv = session.get_one(Conversation, conversation_id)
     session.refresh(conv)
     for kind in offers:
         do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
@@ -74,7 +75,7 @@ def do_request_callback(*, session: Session, conv: Conversation, phone: str,
             body = citizen_text(session, conv, "system.callback_turn", phone=number)
         do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM, body=body)
         do_record_event(session=session, conv=conv, kind="callback_requested",
-                        data={"at": at.isoformat() if conv.callback_at else None})
+                        data={"at": at.isoformat() if at is not None and conv.callback_at else None})
         notify_conversation(session, conv)
         notify_citizen_status(session, conv, offers=sorted(offers_open(conv)))
     return conv

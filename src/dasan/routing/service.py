@@ -59,7 +59,8 @@ def agent_loads(session: Session, ids: list[int]) -> dict[int, int]:
         for uid, n in session.execute(
             select(col, func.count()).where(col.in_(ids), Conversation.status == status).group_by(col)
         ):
-            loads[uid] = loads.get(uid, 0) + n
+            if uid is not None:
+                loads[uid] = loads.get(uid, 0) + n
     return loads
 
 

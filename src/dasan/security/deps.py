@@ -7,6 +7,8 @@ route without one.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -160,8 +162,6 @@ class TokenAuth(Policy):
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if self.basic and scheme.lower() == "basic":
-            import base64
-            import binascii
 
             try:
                 scheme, token = "bearer", base64.b64decode(token.strip(), validate=True).decode().partition(":")[2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -41,9 +42,10 @@ def snapshot(*, session: Session) -> dict:
     """Queues (waiting, longest wait), agents (state, current contacts) and the latest records."""
     now = clock.now()
     specs = list(session.scalars(select(Queue).order_by(Queue.id)))
-    queues = {q.code: {"code": q.code, "name": q.name, "name_en": q.name_en, "waiting": 0, "offered": 0,
-                       "active": 0, "longest_wait_s": 0.0, "sl_seconds": q.sl_seconds, "reserved_callbacks": 0}
-              for q in specs}
+    queues: dict[str, dict[str, Any]] = {
+        q.code: {"code": q.code, "name": q.name, "name_en": q.name_en, "waiting": 0, "offered": 0, "active": 0,
+                 "longest_wait_s": 0.0, "sl_seconds": q.sl_seconds, "reserved_callbacks": 0}
+        for q in specs}
     empty_day = {"offered": 0, "answered": 0, "answered_in_t": 0, "abandoned": 0, "service_level": None}
     center = center_service.get(session)
     since = center.day_start(center.today(now))  # the wallboard's day is the center's day
@@ -74,7 +76,7 @@ def snapshot(*, session: Session) -> dict:
         if holder:
             by_agent.setdefault(holder, []).append(
                 {"id": conv.id, "status": conv.status, "citizen": citizen_name(citizen), "channel": conv.channel})
-    agents = []
+    agents: list[dict[str, Any]] = []
     for user, status in session.execute(
         select(User, AgentStatus).outerjoin(AgentStatus, AgentStatus.user_id == User.id)
         .where(User.role.in_([Role.AGENT.value, Role.SUPERVISOR.value]), User.active.is_(True))

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import hmac
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -16,15 +15,20 @@ from babel import Locale
 from fastapi import APIRouter, Depends, Form, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 
+from dasan.cases import service as cases_service
+from dasan.cases.actions import do_answer_survey, survey_key_ok
+from dasan.cases.models import Case
 from dasan.center.core import Center
 from dasan.center.deps import CenterDep
 from dasan.core import clock, phone
+from dasan.core.errors import DasanError
 from dasan.db.engine import session_scope
 from dasan.events.bus import Connection
 from dasan.i18n import catalogue
 from dasan.i18n.dates import local_datetime
-from dasan.orgs.models import Role
+from dasan.orgs.models import Department, Role
 from dasan.security.deps import (
     ALL_ROLES,
     SESSION_COOKIE,
@@ -43,7 +47,8 @@ from dasan.web.i18n import UI_LANGS, citizen_lang, strings_for, translator, ui_l
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PRE_CSRF = "dasan_login_csrf"
-HOME = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.ADMIN: "/supervisor", Role.OFFICIAL: "/cases"}
+HOME: dict[str, str] = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.ADMIN: "/supervisor",
+                        Role.OFFICIAL: "/cases"}
 
 
 def _page_context(center: Center, lang: str) -> dict:
@@ -119,11 +124,11 @@ def login(
         return response
     token, _ = do_create_login_session(session=session, user=user, hours=settings.session_hours)
     do_audit(session=session, user_id=user.id, action="login", subject_type="user", subject_id=user.id)
-    response = RedirectResponse(_safe_next(next) or HOME.get(user.role, "/me"), status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+    redirect = RedirectResponse(_safe_next(next) or HOME.get(user.role, "/me"), status_code=303)
+    redirect.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
                         max_age=settings.session_hours * 3600)
-    response.delete_cookie(PRE_CSRF)
-    return response
+    redirect.delete_cookie(PRE_CSRF)
+    return redirect
 
 
 @router.post("/logout")
@@ -174,18 +179,19 @@ def cases_page(request: Request, center: CenterDep,
 def case_lookup_page(request: Request, session: SessionDep, center: CenterDep, number: str = "",
                      phone: str = "") -> Response:
     """A citizen looks up their case by its number and their phone number (public comments only)."""
-    from dasan.cases.views import lookup
-    from dasan.core.errors import NotFound
 
     number, phone = number.strip()[:20], phone.strip()[:40]
     case, error = None, ""
     if number and phone:
-        try:
-            case = lookup(number, session, phone)
-            lang = citizen_lang(request, center.default_lang)
-            case["due_local"] = local_datetime(center.local(datetime.fromisoformat(case["due_at"])), lang)
-        except NotFound:
-            error = translator(citizen_lang(request, center.default_lang))("page.no_case")
+        lang = citizen_lang(request, center.default_lang)
+        found = cases_service.find_for_citizen(session=session, number=number, phone=phone)
+        if found is None:
+            error = translator(lang)("page.no_case")
+        else:
+            case = cases_service.public_view(session=session, case=found)
+            case["due_local"] = local_datetime(center.local(found.due_at), lang)
+            case["department"] = cases_service.department_name(session.get_one(Department, found.department_id),
+                                                               lang, center.default_lang)
     return _render_citizen(request, "lookup.html", center, number=number, phone=phone, case=case, error=error)
 
 
@@ -200,11 +206,7 @@ def survey_answer(request: Request, number: str, session: SessionDep, center: Ce
                   k: Annotated[str, Form(max_length=40)], score: Annotated[int, Form(ge=1, le=5)],
                   comment: Annotated[str, Form(max_length=2000)] = ""):
     """Store the citizen's answer (once); the link's key must match the case."""
-    from sqlalchemy import select
 
-    from dasan.cases.actions import do_answer_survey, survey_key_ok
-    from dasan.cases.models import Case
-    from dasan.core.errors import DasanError
 
     case = session.scalar(select(Case).where(Case.number == number))
     if case is None or not survey_key_ok(case, k):
@@ -263,7 +265,7 @@ async def staff_socket(ws: WebSocket) -> None:
 
     def _auth():
         with session_scope(factory) as s:
-            p = principal_from_request(ws, s)  # type: ignore[arg-type]
+            p = principal_from_request(ws, s)
             return (p.user.id, p.user.role) if p else None
 
     who = await anyio.to_thread.run_sync(_auth)
@@ -298,5 +300,6 @@ async def staff_socket(ws: WebSocket) -> None:
             await task
 
 
-staff_socket.policy = Allow(*STAFF, "admin", "official")  # type: ignore[attr-defined]  (officials: case events)
+# Officials too: they are sent their department's case events.
+staff_socket.policy = Allow(*STAFF, "admin", "official")  # type: ignore[attr-defined]
 router.add_api_websocket_route("/ws/staff", staff_socket)

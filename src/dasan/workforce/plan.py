@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from dasan.workforce.erlang import staff
 
@@ -126,7 +127,7 @@ def plan(calls: list[Call], *, days: int, interval_min: int, target_sl: float, s
     corrected (Allen–Cunneen) for the handle-time variability measured in the history unless
     `variability` is off."""
     cv2 = handle_cv2(calls) if variability else 1.0
-    intervals = []
+    intervals: list[dict[str, Any]] = []
     for start, volume, aht in forecast(calls, days, interval_min):
         agents = 0 if volume <= 0 else staff(
             calls=volume, interval_s=interval_min * 60, aht_s=aht, sl_seconds=sl_seconds, cv2=cv2,

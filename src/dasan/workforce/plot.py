@@ -24,13 +24,13 @@ def _panel(y0: float, series: list[tuple[str, str, list[float | None], bool]], n
         out.append(f'<text x="{x(i) + 3:.1f}" y="{y0 + PANEL + 14}" class="axis">{escape(label)}</text>')
     for k, (name, colour, vals, step) in enumerate(series):
         pts = []
-        for i, v in enumerate(vals):
-            if v is None:
+        for i, val in enumerate(vals):
+            if val is None:
                 continue
             if step:
-                pts += [f"{x(i):.1f},{y(v):.1f}", f"{x(i + 1):.1f},{y(v):.1f}"]
+                pts += [f"{x(i):.1f},{y(val):.1f}", f"{x(i + 1):.1f},{y(val):.1f}"]
             else:
-                pts.append(f"{x(i + 0.5):.1f},{y(v):.1f}")
+                pts.append(f"{x(i + 0.5):.1f},{y(val):.1f}")
         out.append(f'<polyline points="{" ".join(pts)}" fill="none" stroke="{colour}" stroke-width="1.6"/>')
         lx = W - RIGHT - 170 * (len(series) - k)
         out.append(f'<line x1="{lx}" x2="{lx + 18}" y1="{y0 - 12}" y2="{y0 - 12}" stroke="{colour}" stroke-width="3"/>')
@@ -43,7 +43,7 @@ def plan_svg(starts: list[datetime], forecast: list[float], required: list[int],
     """Two panels over the plan's intervals: calls (forecast, actual) and agents (required, scheduled)."""
     n = len(starts)
     ticks = [(i, s.strftime("%a %d %H:%M")) for i, s in enumerate(starts) if s.hour == 0 and s.minute == 0]
-    calls = [("forecast", "#2f81f7", list(forecast), False)]
+    calls: list[tuple[str, str, list[float | None], bool]] = [("forecast", "#2f81f7", list(forecast), False)]
     if actual is not None:
         calls.append(("actual", "#cf222e", list(actual), False))
     agents: list[tuple[str, str, list, bool]] = [("required (Erlang)", "#1a7f37", list(required), True)]

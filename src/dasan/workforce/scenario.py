@@ -123,7 +123,7 @@ def simulate_scenario(scenario: dict[str, Any], *, seed: int) -> dict:
             got = router.release(agent_id, now)
             if got is not None:
                 start(got, now)
-    per_queue = {}
+    per_queue: dict[str, dict[str, Any]] = {}
     for s in specs:
         mine = [c for c in contacts if c.queue == s.code]
         ans = [answered_at[c.id] - c.arrived for c in mine if c.id in answered_at]

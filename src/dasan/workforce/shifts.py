@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -74,12 +75,12 @@ def schedule(required: list[int], *, interval_min: int, types: list[ShiftType],
         raise ValueError(f"no shift schedule found ({res.message})")
     x = np.round(res.x).astype(int)
     coverage = (a @ x).astype(int)
-    shifts = []
+    shifts: list[dict[str, Any]] = []
     for (ti, s), k in zip(meta, x, strict=True):
         if k <= 0:
             continue
         t = types[ti]
-        row = {"start_index": s, "hours": t.hours, "break_min": t.break_min, "agents": int(k)}
+        row: dict[str, Any] = {"start_index": s, "hours": t.hours, "break_min": t.break_min, "agents": int(k)}
         if starts:
             row["start"] = starts[s].isoformat()
             row["end"] = (starts[s] + timedelta(minutes=t.span_min)).isoformat()

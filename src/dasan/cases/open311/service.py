@@ -134,7 +134,7 @@ def do_create_request(session: Session, fields: dict[str, str], attrs: dict[str,
     district = district_named(session, address) if ctype.district_suffix else ""
     if ctype.district_suffix and not district and lat is not None and long is not None:
         offices = {o.code: (o.lat, o.long) for o in session.scalars(select(Organisation).where(
-            Organisation.kind == "district", Organisation.lat.is_not(None), Organisation.long.is_not(None)))}
+            Organisation.kind == "district")) if o.lat is not None and o.long is not None}
         district = nearest_district(lat, long, offices) or ""
     if ctype.district_suffix and not district:
         raise Open311Error(400, "this service is handled by the district: give a location inside the city, or an "
@@ -149,4 +149,5 @@ def do_create_request(session: Session, fields: dict[str, str], attrs: dict[str,
     session.add(CaseEvent(case_id=case.id, kind="open311_request", data={
         "api_key": token.channel.removeprefix("open311:"), "name": name, "device_id": fields.get("device_id", ""),
         "account_id": fields.get("account_id", "")}, created_at=clock.now()))
+    assert case.number is not None  # numbered when opened
     return case.number
