@@ -259,9 +259,9 @@ def _fast_argon2():
     """Real Argon2id with test-sized cost parameters (production keeps argon2-cffi's defaults)."""
     from argon2 import PasswordHasher
 
-    from dasan.security import service
+    from dasan.core import passwords
 
-    service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
 
 

@@ -14,7 +14,7 @@ from dasan.core import clock
 from dasan.db.engine import session_scope
 from dasan.demo.profiles import CITY_311, SEOUL_120
 from dasan.demo.seed import seed
-from dasan.security.service import do_create_api_token
+from dasan.security.actions import do_create_api_token
 
 from .conftest import login
 from .test_conversation_flow import offer_now

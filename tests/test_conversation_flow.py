@@ -7,8 +7,8 @@ from sqlalchemy import select
 from dasan.conversations.models import ConsultationRecord, Conversation, ConversationEvent, Message
 from dasan.db.engine import session_scope
 from dasan.orgs.models import User
+from dasan.security.actions import do_create_api_token
 from dasan.security.models import AuditEntry
-from dasan.security.service import do_create_api_token
 
 from .conftest import login
 

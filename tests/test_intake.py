@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from dasan.conversations.models import Conversation, Message
 from dasan.db.engine import session_scope
-from dasan.security.service import do_create_api_token
+from dasan.security.actions import do_create_api_token
 
 
 def _token(factory, channel="sms") -> str:

@@ -16,7 +16,7 @@ from dasan.config import Settings
 from dasan.core.phone import InvalidPhone, for_dialling, for_display, normalize
 from dasan.db.engine import session_scope
 from dasan.db.migrate import upgrade
-from dasan.security.service import do_create_api_token
+from dasan.security.actions import do_create_api_token
 
 from .conftest import BACKEND, PG_ADMIN_URL
 

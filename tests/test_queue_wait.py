@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from dasan.db.engine import session_scope
 from dasan.routing.models import AgentStatus
-from dasan.security.service import do_create_api_token
+from dasan.security.actions import do_create_api_token
 
 from .conftest import login
 from .test_conversation_flow import _intake

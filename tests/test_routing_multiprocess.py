@@ -19,7 +19,7 @@ from dasan.conversations.models import Conversation, ConversationEvent, ConvStat
 from dasan.db.engine import make_engine, make_sessionmaker, session_scope
 from dasan.orgs.models import User
 from dasan.routing.models import AgentStatus
-from dasan.security.service import do_create_api_token
+from dasan.security.actions import do_create_api_token
 
 from .conftest import REDIS_URL, login, require_service, settings_from_env
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from dasan.config import Settings
 from dasan.core.errors import DasanError
+from dasan.demo.profiles import DEFAULT_PROFILE, PROFILES
 
 
 def _settings() -> Settings:
@@ -120,7 +121,7 @@ def cmd_tokens_create(args) -> int:
 
     from dasan.channels.intake import CHANNEL_NAME
     from dasan.db.engine import make_engine, make_sessionmaker, session_scope
-    from dasan.security.service import do_create_api_token
+    from dasan.security.actions import do_create_api_token
 
     if not re.match(CHANNEL_NAME, args.channel):
         print("error: channel must be 1–20 lowercase letters, digits, '-' or '_', starting with a letter",
@@ -137,7 +138,7 @@ def cmd_tokens_create(args) -> int:
 def cmd_open311_key_create(args) -> int:
 
     from dasan.db.engine import make_engine, make_sessionmaker, session_scope
-    from dasan.security.service import do_create_api_token
+    from dasan.security.actions import do_create_api_token
 
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", args.name):
         print("error: --name must be 1–32 letters, digits, '.', '_' or '-'", file=sys.stderr)
@@ -388,8 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="seed demo data (idempotent) and serve")
     d.add_argument("--no-serve", action="store_true")
-    d.add_argument("--profile", choices=["seoul120", "city311"], default="seoul120",
-                   help="which demo center: Seoul 120 (Korean first) or Lakeport 311 (English first, US Central)")
+    d.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
+                   help="which demo center (demo/profiles.py)")
     d.add_argument("--port", type=int)
     d.set_defaults(func=cmd_demo)
 
@@ -489,7 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--seed", type=int, default=0)
     se.add_argument("--patience-s", type=float, help="mean caller patience (exponential): callers abandon")
     ss = sim.add_parser("scenario", help="multi-skill day: queues, skilled agents, overflow, callbacks, bot offers")
-    ss.add_argument("--scenario", type=_existing, help="scenario JSON (default: a Seoul-120-like day)")
+    ss.add_argument("--scenario", type=_existing, help="scenario JSON (default: demo/scenario.py)")
     ss.add_argument("--seed", type=int, default=0)
     ss.add_argument("--print-scenario", action="store_true", help="print the scenario (a template) and stop")
     ss.add_argument("--json", action="store_true")

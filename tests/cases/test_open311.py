@@ -14,7 +14,7 @@ from sqlalchemy import select
 from dasan.cases.models import Case
 from dasan.core import clock
 from dasan.db.engine import session_scope
-from dasan.security.service import do_create_api_token
+from dasan.security.actions import do_create_api_token
 
 from ..conftest import login
 

@@ -17,7 +17,7 @@ from dasan.channels.mm7 import Mm7Error, parse_deliver_req
 from dasan.conversations.models import Conversation, Message
 from dasan.db.engine import session_scope
 from dasan.outbox.models import OutboxItem
-from dasan.security.service import do_create_api_token
+from dasan.security.actions import do_create_api_token
 
 from ..attachments.test_attachments import photo_with_gps
 from ..conftest import login

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from dasan.conversations.models import Conversation, Message
 from dasan.db.engine import make_engine, make_sessionmaker, session_scope
 from dasan.outbox.models import OutboxItem
-from dasan.security.service import do_create_api_token
+from dasan.security.actions import do_create_api_token
 
 from ..conftest import Server, free_port, login, settings_from_env
 from .kannel import Kannel, joined, received, require_kannel, ucs2

@@ -15,7 +15,7 @@ from dasan.db.engine import session_scope
 from dasan.outbox.actions import do_claim_due, do_delivery_report, do_record_result, do_recover
 from dasan.outbox.core import backoff_s, sms_coding, sms_parts
 from dasan.outbox.models import OutboxItem
-from dasan.security.service import do_create_api_token
+from dasan.security.actions import do_create_api_token
 
 from ..conftest import login
 from ..test_conversation_flow import _intake

@@ -28,7 +28,7 @@ class Center:
 
     code: str
     number: str  # the one number citizens dial or text
-    timezone: str  # IANA zone, e.g. "America/Chicago"
+    timezone: str  # an IANA time zone name
     country: str  # ISO 3166-1 alpha-2: public holidays and the default for phone numbers
     languages: tuple[str, ...]  # service languages; the first is the default
     names: dict[str, str] = field(default_factory=dict, hash=False)  # lang -> full name

@@ -3,7 +3,7 @@
 `POST /channels/webhook/{platform}` with a JSON message, signed (channels/signing.py):
 
     {"message_id": "...", "sender": {"id": "...", "name": "..."}, "text": "...",
-     "sent_at": "2026-11-22T10:00:00+09:00", "attachments": [...]}
+     "sent_at": "2026-11-22T01:00:00Z", "attachments": [...]}
 
 Idempotent on the platform's message id (a replay is stored once). Replies to a conversation on
 this channel go out through the outbox to the source's `callback_url`, signed the same way.

@@ -30,8 +30,8 @@ from dasan.routing import dispatch
 from dasan.routing import presence as agents
 from dasan.routing.models import AgentStatus, Presence, Queue
 from dasan.routing.service import ROUTABLE_ROLES
+from dasan.security.actions import do_audit
 from dasan.security.deps import STAFF, Allow, Principal, SessionDep, SettingsDep
-from dasan.security.service import do_audit
 
 router = APIRouter(prefix="/api/v1", tags=["agent"])
 StaffDep = Annotated[Principal, Depends(Allow(*STAFF))]

@@ -26,3 +26,4 @@ CITY_311 = Center(
 )
 
 PROFILES = {"seoul120": SEOUL_120, "city311": CITY_311}
+DEFAULT_PROFILE = "seoul120"

@@ -22,5 +22,5 @@ GENERAL_QUEUE = "general"
 
 def queue_for(lang: str, default_lang: str) -> str:
     """The service line a contact in `lang` joins: the general line for the center's own
-    language, that language's line otherwise (120+9 in Seoul; the interpreters' lines of a 311)."""
+    language, that language's line otherwise (the center's foreign-language lines)."""
     return GENERAL_QUEUE if lang == default_lang else f"lang-{lang}"

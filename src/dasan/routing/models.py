@@ -21,7 +21,7 @@ class Presence(enum.StrEnum):
 
 
 class Queue(Base):
-    """A service line: general, a foreign language of 120+9, sign-language video, …"""
+    """A service line: general, a foreign language, sign-language video, …"""
 
     __tablename__ = "queues"
 

@@ -1,10 +1,9 @@
-"""Passwords, login sessions and tokens: hashing and lookups."""
+"""Reads of security: token hashing, password checks, login sessions and API tokens by their secret."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from dasan.core import clock
 from dasan.core.passwords import verify_password
 from dasan.orgs.models import User
-from dasan.security.models import ApiToken, AuditEntry, LoginSession
+from dasan.security.models import ApiToken, LoginSession
 
 
 def token_hash(token: str) -> str:
@@ -34,20 +33,6 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     return user
 
 
-def do_create_login_session(*, session: Session, user: User, hours: int) -> tuple[str, LoginSession]:
-    """Start a login session; returns the cookie token (only its hash is stored)."""
-    token = new_token()
-    row = LoginSession(
-        token_hash=token_hash(token),
-        user_id=user.id,
-        csrf_token=new_token(),
-        expires_at=clock.now() + timedelta(hours=hours),
-    )
-    session.add(row)
-    session.flush()
-    return token, row
-
-
 def get_login_session(*, session: Session, token: str) -> tuple[LoginSession, User] | None:
     """The unexpired login session and its active user for a cookie token."""
     row = session.execute(
@@ -63,26 +48,7 @@ def get_login_session(*, session: Session, token: str) -> tuple[LoginSession, Us
     return login, user
 
 
-def do_create_api_token(*, session: Session, channel: str) -> str:
-    """Create a bearer token for one channel's integration; returns the token once."""
-    token = new_token()
-    session.add(ApiToken(token_hash=token_hash(token), channel=channel))
-    session.flush()
-    return token
-
-
 def get_api_token(*, session: Session, token: str) -> ApiToken | None:
     """The unrevoked API token row for a bearer token."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
     return None if row is None or row.revoked else row
-
-
-def do_audit(
-    *, session: Session, user_id: int | None, action: str, subject_type: str, subject_id: int | None,
-    detail: dict | None = None,
-) -> None:
-    """Append an audit entry in the current transaction."""
-    session.add(
-        AuditEntry(user_id=user_id, action=action, subject_type=subject_type, subject_id=subject_id,
-                   detail=detail or {})
-    )

@@ -29,6 +29,7 @@ from dasan.events.bus import Connection
 from dasan.i18n import catalogue
 from dasan.i18n.dates import local_datetime
 from dasan.orgs.models import Department, Role
+from dasan.security.actions import do_audit, do_create_login_session
 from dasan.security.deps import (
     ALL_ROLES,
     SESSION_COOKIE,
@@ -41,7 +42,7 @@ from dasan.security.deps import (
     SettingsDep,
     principal_from_request,
 )
-from dasan.security.service import authenticate, do_audit, do_create_login_session, new_token
+from dasan.security.service import authenticate, new_token
 from dasan.web.i18n import UI_LANGS, citizen_lang, strings_for, translator, ui_lang
 
 router = APIRouter(include_in_schema=False)

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from dasan.cases.models import Case
-from dasan.cases.open311 import service
+from dasan.cases.open311 import actions, service
 from dasan.cases.open311.formats import Open311Error, check_format, parse_date, render, render_error
 from dasan.cases.open311.validation import split_form
 from dasan.center import service as center_service
@@ -89,7 +89,7 @@ async def create_request(fmt: str, request: Request) -> Response:
 
     def store() -> str:
         with session_scope(request.app.state.session_factory) as s:
-            return service.do_create_request(s, fields, attrs)
+            return actions.do_create_request(s, fields, attrs)
 
     number = await anyio.to_thread.run_sync(store)
     return render(fmt, "service_requests", [{"service_request_id": number,
