@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from dasan import api
 from dasan.bot.language import warm_up
 from dasan.cases.scheduled import escalate_periodically as escalate_case_deadlines
+from dasan.center import service as center_service
 from dasan.channels.email import EmailSender, InboundHandler
 from dasan.channels.sms import answer_lost_turns
 from dasan.channels.sms_sender import KannelSender
@@ -73,6 +74,7 @@ def all_routes(app: FastAPI) -> list:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: storage, bus, dispatcher, routes, error handlers."""
     settings = settings or Settings()
+    center_service.use_settings(settings)
     engine = make_engine(settings)
     factory = make_sessionmaker(engine)
     read_engine = make_read_engine(settings, engine)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-LANGS = ("ko", "en", "zh", "ja", "vi", "mn")
+from dasan.center.core import SERVICE_LANGS
+
+LANGS = SERVICE_LANGS
 
 # Letters that occur in Vietnamese and in none of the other five languages' Latin text.
 _VI_LETTERS = set("ăâđêôơưĂÂĐÊÔƠƯ")

@@ -21,6 +21,13 @@ from dasan.config import Settings
 TTL_S = 5.0
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, Center]] = {}
+_settings: list[Settings] = []  # the app's settings (`use_settings`); else read from the environment
+
+
+def use_settings(settings: Settings) -> None:
+    """Take the center's defaults from these settings (the app's) rather than the environment."""
+    _settings[:] = [settings]
+    forget()
 
 
 def _hm(value: str) -> time:
@@ -59,7 +66,7 @@ def get(session: Session) -> Center:
     if hit is not None and now - hit[0] < TTL_S:
         return hit[1]
     row = session.get(CenterProfile, 1)
-    center = from_row(row) if row is not None else from_settings(Settings())
+    center = from_row(row) if row is not None else from_settings(_settings[0] if _settings else Settings())
     with _lock:
         _cache[key] = (now, center)
     return center

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dasan.center.core import SERVICE_LANGS
 from dasan.conversations import service
 from dasan.conversations.actions import do_append_message, do_get_or_create_citizen, do_start_conversation
 from dasan.conversations.models import Message, MsgKind
@@ -23,7 +24,7 @@ from dasan.security.models import ApiToken
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
 CHANNEL_NAME = r"^[a-z][a-z0-9_-]{0,19}$"
-LANGS = {"ko", "en", "zh", "ja", "vi", "mn"}
+LANGS = set(SERVICE_LANGS)
 
 
 class Sender(BaseModel):

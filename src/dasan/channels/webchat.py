@@ -20,14 +20,15 @@ import hashlib
 import json
 import logging
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from dasan.bot.actions import bot_turn
 from dasan.center import service as center_service
+from dasan.center.core import SERVICE_LANGS
 from dasan.conversations import service
 from dasan.conversations.actions import (
     citizen_text,
@@ -54,9 +55,17 @@ CHANNEL = "webchat"
 
 class Hello(BaseModel):
     visitor: str = Field(min_length=16, max_length=200)
-    lang: Literal["ko", "en", "zh", "ja", "vi", "mn"] | None = None  # None: the center's default
+    lang: str | None = None  # one of the six service languages; None: the center's default
     after_seq: int = Field(default=0, ge=0)
     name: str = Field(default="", max_length=120)
+
+
+    @field_validator("lang")
+    @classmethod
+    def _service_language(cls, lang: str | None) -> str | None:
+        if lang is not None and lang not in SERVICE_LANGS:
+            raise ValueError(f"lang must be one of {', '.join(SERVICE_LANGS)}")
+        return lang
 
 
 class Send(BaseModel):

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from dasan.conversations.models import Resolution
+from dasan.events.schemas import MessageFields
 
 
 class MessageCreate(BaseModel):
@@ -15,13 +16,7 @@ class MessageCreate(BaseModel):
     note: bool = False  # an internal note, never shown to the citizen
 
 
-class MessageRead(BaseModel):
-    id: int
-    seq: int
-    kind: str
-    body: str
-    author_name: str = ""
-    client_msg_id: str | None = None
+class MessageRead(MessageFields):
     created_at: datetime
     # For replies a gateway delivers (SMS): queued / sending / sent / delivered / failed, and why.
     delivery_status: str | None = None

@@ -17,27 +17,32 @@ from sqlalchemy.orm import Session, sessionmaker
 from dasan.config import Settings
 
 
+def _sqlite_engine(url: str, *, pool_size: int, max_overflow: int, pragmas: tuple[str, ...]) -> Engine:
+    """A SQLite engine whose connections run `pragmas` and wait up to 30 s for a lock."""
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size,
+                           max_overflow=max_overflow)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - driver hook
+        # Take control of transactions: pysqlite's implicit BEGIN is DEFERRED, and two deferred
+        # transactions that both upgrade to writers deadlock without waiting on busy_timeout.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        for pragma in (*pragmas, "busy_timeout=30000"):
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    return engine
+
+
 def make_engine(settings: Settings) -> Engine:
     """Create the engine; SQLite gets WAL, full sync and immediate write transactions."""
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=48, max_overflow=16
-        )
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn, _record):  # pragma: no cover - driver hook
-            # Take control of transactions: pysqlite's implicit BEGIN is DEFERRED, and two deferred
-            # transactions that both upgrade to writers deadlock without waiting on busy_timeout.
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            # FULL: an acknowledged message survives power loss, not only a process crash.
-            cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
+        # FULL: an acknowledged message survives power loss, not only a process crash.
+        engine = _sqlite_engine(url, pool_size=48, max_overflow=16,
+                                pragmas=("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"))
 
         # One writer at a time in this process, queued fairly on a lock: SQLite's own busy handler
         # polls with growing sleeps, which under many threads gives multi-second tail latencies.
@@ -92,16 +97,7 @@ def make_read_engine(settings: Settings, engine: Engine) -> Engine:
     url = settings.resolved_database_url
     if not url.startswith("sqlite"):
         return engine
-    reader = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=4,
-                           max_overflow=4)
-
-    @event.listens_for(reader, "connect")
-    def _on_connect(dbapi_conn, _record):  # pragma: no cover - driver hook
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA query_only=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.close()
+    reader = _sqlite_engine(url, pool_size=4, max_overflow=4, pragmas=("query_only=ON",))
 
     @event.listens_for(reader, "begin")
     def _on_begin(conn):  # pragma: no cover - driver hook

@@ -16,14 +16,19 @@ class Audience(BaseModel):
     citizen_conversation_id: int | None = None
 
 
-class MessageData(BaseModel):
+class MessageFields(BaseModel):
+    """What every view of a message carries (events, the widget, the agent's API)."""
+
     id: int
-    conversation_id: int
     seq: int
     kind: str
     body: str
     author_name: str = ""
     client_msg_id: str | None = None
+
+
+class MessageData(MessageFields):
+    conversation_id: int
     created_at: str
 
 

@@ -9,6 +9,7 @@ import nh3
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dasan.center.core import SERVICE_LANGS
 from dasan.core import clock
 from dasan.core.errors import Conflict, Forbidden, Invalid
 from dasan.db.engine import rowcount
@@ -23,7 +24,7 @@ from dasan.knowledge.models import (
 from dasan.orgs.models import Role, User
 
 ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "ul", "ol", "li", "a", "h3", "h4"}
-LANGS = {"ko", "en", "zh", "ja", "vi", "mn"}
+LANGS = set(SERVICE_LANGS)
 
 
 def sanitize(html: str) -> str:

@@ -140,40 +140,29 @@ def logout(session: SessionDep, me: Annotated[Principal, Depends(Allow(*ALL_ROLE
     return response
 
 
-@router.get("/me")
-def me_page(request: Request, center: CenterDep,
-            me: Annotated[Principal, Depends(Allow(*ALL_ROLES, page=True))]) -> Response:
-    return _render(request, "me.html", me, center)
+# Staff pages: the page, and who may open it (the data comes from the API, by role).
+STAFF_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "/me": ("me.html", ALL_ROLES),
+    "/agent": ("agent.html", STAFF),
+    "/supervisor": ("supervisor.html", SUPERVISION),
+    "/reports": ("reports.html", ("supervisor", "admin", "analyst")),
+    "/kb": ("kb.html", ("official", "supervisor", "admin")),
+    "/cases": ("cases.html", ("official", "supervisor", "admin")),
+}
 
 
-@router.get("/agent")
-def agent_page(request: Request, center: CenterDep,
-               me: Annotated[Principal, Depends(Allow(*STAFF, page=True))]) -> Response:
-    return _render(request, "agent.html", me, center)
+def _staff_page(template: str, roles: tuple[str, ...]):
+    def page(request: Request, center: CenterDep, me: Principal) -> Response:
+        return _render(request, template, me, center)
+
+    page.__name__ = template.removesuffix(".html") + "_page"
+    # The page's own policy (annotations are strings in this module; this one is built here).
+    page.__annotations__["me"] = Annotated[Principal, Depends(Allow(*roles, page=True))]
+    return page
 
 
-@router.get("/supervisor")
-def supervisor_page(request: Request, center: CenterDep,
-                    me: Annotated[Principal, Depends(Allow(*SUPERVISION, page=True))]) -> Response:
-    return _render(request, "supervisor.html", me, center)
-
-
-@router.get("/reports")
-def reports_page(request: Request, center: CenterDep,
-                 me: Annotated[Principal, Depends(Allow("supervisor", "admin", "analyst", page=True))]) -> Response:
-    return _render(request, "reports.html", me, center)
-
-
-@router.get("/kb")
-def kb_page(request: Request, center: CenterDep,
-            me: Annotated[Principal, Depends(Allow("official", "supervisor", "admin", page=True))]):
-    return _render(request, "kb.html", me, center)
-
-
-@router.get("/cases")
-def cases_page(request: Request, center: CenterDep,
-               me: Annotated[Principal, Depends(Allow("official", "supervisor", "admin", page=True))]):
-    return _render(request, "cases.html", me, center)
+for _path, (_template, _roles) in STAFF_PAGES.items():
+    router.add_api_route(_path, _staff_page(_template, _roles), methods=["GET"])
 
 
 @router.get("/cases/lookup", dependencies=[Depends(Public())])
