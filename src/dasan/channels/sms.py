@@ -160,9 +160,6 @@ def kannel_dlr(
 def unanswered(session, *, older_than_s: float = 20.0, limit: int = 5000) -> list[tuple[int, str, int]]:
     """SMS contacts still with the bot whose last message from the citizen has no reply after it
     and is older than `older_than_s`: their bot turn was lost (the process stopped first)."""
-
-
-
     last_in = (select(Message.conversation_id, func.max(Message.seq).label("seq"))
                .where(Message.kind == MsgKind.INBOUND).group_by(Message.conversation_id).subquery())
     last_out = (select(Message.conversation_id, func.max(Message.seq).label("seq"))
@@ -183,9 +180,6 @@ def unanswered(session, *, older_than_s: float = 20.0, limit: int = 5000) -> lis
 
 async def answer_lost_turns(app, *, every_s: float = 5.0) -> None:
     """Background task: give the bot turns lost in a crash to the bot again."""
-
-
-
     while True:
         await asyncio.sleep(every_s)
         try:

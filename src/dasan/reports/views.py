@@ -65,8 +65,6 @@ def get_case_report(
     """First-contact resolution (target 90 %), transfers by department and type, deadline
     compliance and satisfaction, per day or per district over [start, end] (default: the last
     seven days of the center); `format=csv` downloads the rows."""
-
-
     today = center.today(clock.now())
     end = end or today
     start = start or end - timedelta(days=6)

@@ -196,8 +196,6 @@ def survey_answer(request: Request, number: str, session: SessionDep, center: Ce
                   k: Annotated[str, Form(max_length=40)], score: Annotated[int, Form(ge=1, le=5)],
                   comment: Annotated[str, Form(max_length=2000)] = ""):
     """Store the citizen's answer (once); the link's key must match the case."""
-
-
     case = session.scalar(select(Case).where(Case.number == number))
     if case is None or not survey_key_ok(case, k):
         return _render_citizen(request, "survey.html", center, number=number, key=k, done=False,
