@@ -67,11 +67,19 @@ def test_chat_flow_in_the_center_language(client, lakeport, app):
     client.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h)
     offer_now(app, factory, conv_id)
     assert client.post(f"/api/v1/conversations/{conv_id}/accept", headers=h).status_code == 200
+    moved = client.post(f"/api/v1/conversations/{conv_id}/transfer", headers=h,
+                        json={"to_queue": "general", "note": "wants a pickup date"})
+    assert moved.status_code == 200, moved.text
+    offer_now(app, factory, conv_id)
+    assert client.post(f"/api/v1/conversations/{conv_id}/accept", headers=h).status_code == 200
     assert client.post(f"/api/v1/conversations/{conv_id}/end", headers=h).status_code == 200
     with session_scope(factory) as s:
         system = s.scalars(select(Message.body).where(Message.conversation_id == conv_id, Message.kind == "system")
                            .order_by(Message.seq)).all()
-    assert system == ["Agent Jordan Reyes joined.", "The consultation has ended. Thank you."]
+        notes = s.scalars(select(Message.body).where(Message.conversation_id == conv_id, Message.kind == "note")).all()
+    assert system == ["Agent Jordan Reyes joined.", "Transferring you to another agent. Please wait a moment.",
+                      "Agent Jordan Reyes joined.", "The consultation has ended. Thank you."]
+    assert notes == ["[Transfer note] wants a pickup date"]  # staff text in the center's language too
     # A Chinese speaker of this center goes to its Chinese line, and reads Chinese.
     with client.websocket_connect("/ws/chat") as ws:
         ws.send_json({"type": "hello", "visitor": "z" * 40, "lang": "zh", "after_seq": 0})

@@ -104,11 +104,13 @@ def do_handoff(*, session: Session, conv: Conversation, turn: BotTurn, lang: str
                client_msg_id: str | None = None) -> None:
     """Put the contact in the queue with what the bot knew: the reason and its candidates."""
     do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND, body=turn.text, client_msg_id=client_msg_id)
-    reasons = {"requested": "시민이 상담원 연결을 요청함", "low_confidence": "답변 확신 부족",
-               "no_translation": f"{lang} 언어로 작성된 답변 없음 — 3자 통역 필요", "no_match": "맞는 답변 없음",
-               "attachment": "사진·파일이 첨부된 문자(MMS) — 상담원 확인 필요"}
-    lines = [f"[챗봇 이관] 사유: {reasons.get(turn.reason, turn.reason)} ({turn.reason})"]
-    lines += [f"후보 {i}. {f.article.title} — {f.article.department} (점수 {f.score:.2f})"
+    center = center_service.get(session)
+    known = {"requested", "low_confidence", "no_translation", "no_match", "attachment"}
+    reason = (catalogue.staff_text(f"handoff.{turn.reason}", center, lang=lang) if turn.reason in known
+              else turn.reason)
+    lines = [catalogue.staff_text("note.bot_handoff", center, reason=reason, code=turn.reason)]
+    lines += [catalogue.staff_text("note.bot_candidate", center, n=i, title=f.article.title,
+                                   department=f.article.department, score=f"{f.score:.2f}")
               for i, f in enumerate(turn.candidates, 1)]
     do_append_message(session=session, conv=conv, kind=MsgKind.NOTE, body="\n".join(lines))
     if conv.status == ConvStatus.QUEUED:  # asked the bot while waiting: already in line, place kept

@@ -264,7 +264,8 @@ def do_request_callback(*, session: Session, case: Case, official: User, note: s
     conv.callback_number = case.contact_phone
     dept = session.get_one(Department, case.department_id)
     do_append_message(session=session, conv=conv, kind=MsgKind.NOTE, author=official,
-                      body=f"[부서 콜백 요청] {dept.name} · 접수번호 {case.number}: {note.strip() or case.title}")
+                      body=catalogue.staff_text("note.case_callback", center, department=dept.name,
+                                                case_number=case.number, note=note.strip() or case.title))
     _event(session, case, "callback_requested", official, conversation_id=conv.id)
     session.flush()
     return conv

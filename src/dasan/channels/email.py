@@ -97,16 +97,17 @@ def do_store_email(*, session: Session, mail: ParsedEmail, max_chars: int = 4000
     if not mail.message_id or not mail.from_addr:
         raise ValueError("an email needs a Message-ID and a From address")
     text = f"{mail.subject}\n\n{mail.text}".strip()[:max_chars] if mail.subject else mail.text[:max_chars]
+    text = text or catalogue.staff_text("record.empty_email", center_service.get(session))
     conv = _thread_of(session, mail.refs)
     if conv is not None:
-        msg, _ = do_append_message(session=session, conv=conv, kind=MsgKind.INBOUND, body=text or "(빈 메일)",
+        msg, _ = do_append_message(session=session, conv=conv, kind=MsgKind.INBOUND, body=text,
                                    external_id=f"email:{mail.message_id}", sent_at=datetime.now(UTC),
                                    attachments=mail.attachments)
         return msg.conversation_id, False
     accepted, started = do_intake(session=session, max_chars=max_chars, msg=IntakeMessage(
         channel="email", external_id=f"email:{mail.message_id}", sender=Sender(email=mail.from_addr,
                                                                                  name=mail.from_name or None),
-        text=text or "(빈 메일)", sent_at=datetime.now(UTC),
+        text=text, sent_at=datetime.now(UTC),
         attachments=[Attachment(**a) for a in mail.attachments]))
     return accepted.conversation_id, started
 

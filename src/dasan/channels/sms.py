@@ -27,12 +27,14 @@ from sqlalchemy import func, select
 
 from dasan.bot.actions import bot_turn, do_handoff
 from dasan.bot.core import BotTurn
+from dasan.center import service as center_service
 from dasan.channels.intake import IntakeAccepted, IntakeMessage, Sender, do_intake
 from dasan.conversations.actions import citizen_text, do_append_message, do_close_with_record, do_record_event
 from dasan.conversations.models import Citizen, Conversation, ConvStatus, Message, MsgKind, Resolution
 from dasan.core import clock
 from dasan.core.errors import Invalid, NotFound
 from dasan.db.engine import session_scope
+from dasan.i18n import catalogue
 from dasan.outbox.actions import do_delivery_report
 from dasan.security.deps import SessionDep, SettingsDep, TokenAuth
 from dasan.security.models import ApiToken
@@ -122,8 +124,11 @@ def do_set_opt_out(*, session, conversation_id: int, opt_out: bool) -> None:
     do_record_event(session=session, conv=conv, kind="sms_opt_out" if opt_out else "sms_opt_in")
     if conv.status in (ConvStatus.QUEUED, ConvStatus.BOT) and conv.last_seq <= 2:
         # The keyword was all this contact was about: it closes itself, no agent is offered it.
-        do_close_with_record(session=session, conv=conv, agent=None, category="문자 수신설정",
-                             summary="수신거부 처리" if opt_out else "수신동의 처리", resolution=Resolution.SOLVED)
+        center = center_service.get(session)
+        do_close_with_record(session=session, conv=conv, agent=None,
+                             category=catalogue.staff_text("record.category_sms_settings", center),
+                             summary=catalogue.staff_text("record.opted_out" if opt_out else "record.opted_in", center),
+                             resolution=Resolution.SOLVED)
 
 
 def submit_bot_turn(app, conversation_id: int, text: str, seq: int) -> None:

@@ -43,6 +43,7 @@ from dasan.conversations.service import message_data
 from dasan.core.errors import Conflict, DasanError, Invalid
 from dasan.db.engine import session_scope
 from dasan.events.bus import Connection
+from dasan.i18n import catalogue
 from dasan.routing.core import queue_for
 from dasan.routing.offers import do_accept_bot_offer, do_request_callback
 from dasan.routing.service import offers_of, offers_open, wait_estimate
@@ -218,10 +219,12 @@ class ChatSession:
             if conv.status in (ConvStatus.BOT, ConvStatus.QUEUED, ConvStatus.OFFERED):
                 contained = conv.status == ConvStatus.BOT
                 do_close_with_record(
-                    session=s, conv=conv, agent=None, category="챗봇" if contained else "미분류",
+                    session=s, conv=conv, agent=None,
+                    category=catalogue.staff_text("record.category_bot" if contained else "record.category_none",
+                                                  center_service.get(s)),
                     resolution=Resolution.SOLVED if contained else Resolution.ABANDONED,
-                    summary="챗봇 상담으로 종료 (closed with the bot)" if contained
-                    else "시민이 상담 연결 전에 대화를 종료함 (left while waiting)",
+                    summary=catalogue.staff_text("record.closed_with_bot" if contained else "record.left_waiting",
+                                                 center_service.get(s)),
                 )
             elif conv.status == ConvStatus.ACTIVE:
                 do_append_message(session=s, conv=conv, kind=MsgKind.SYSTEM,

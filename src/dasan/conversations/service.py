@@ -25,7 +25,7 @@ CITIZEN_VISIBLE = (MsgKind.INBOUND, MsgKind.OUTBOUND, MsgKind.SYSTEM)
 
 def citizen_name(citizen: Citizen) -> str:
     """What agents see as the citizen's name."""
-    return citizen.display_name or f"시민 #{citizen.id}"
+    return citizen.display_name or f"#{citizen.id}"  # no name given: the citizen's number
 
 
 def get_citizen_by_identity(*, session: Session, kind: str, value: str) -> Citizen | None:

@@ -97,6 +97,13 @@ def staff(key: str, lang: str) -> str:
     return raw("staff", key, lang if lang in DOMAINS["staff"] else "ko")
 
 
+def staff_text(key: str, center: Center, **params: object) -> str:
+    """Text the system writes for staff (notes, automatic records), in the staff language of the
+    center: its default language when the staff catalogue has it, English otherwise."""
+    lang = center.default_lang if center.default_lang in DOMAINS["staff"] else "en"
+    return staff(key, lang).format_map(params)
+
+
 def staff_strings(lang: str) -> dict[str, str]:
     """Every staff string in one language (for the page's scripts)."""
     return {k: staff(k, lang) for k in sorted(keys("staff"))}

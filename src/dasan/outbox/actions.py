@@ -57,7 +57,7 @@ def _queue_outbound(session: Session, _ctx, _instances) -> None:
         if not to:
             item.status, item.last_error = OutboxStatus.FAILED, "the citizen has no phone number to reply to"
         elif obj.channel == "sms" and citizen is not None and citizen.sms_opt_out_at is not None:
-            item.status, item.last_error = OutboxStatus.FAILED, "the citizen opted out of SMS (수신거부)"
+            item.status, item.last_error = OutboxStatus.FAILED, "the citizen opted out of SMS"
         session.add(item)
         on_commit(session, OUTBOX)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from dasan.center import service as center_service
 from dasan.conversations.actions import (
     citizen_text,
     do_append_message,
@@ -20,6 +21,7 @@ from dasan.core import clock
 from dasan.core.commit import ROUTING, on_commit
 from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.db.engine import rowcount
+from dasan.i18n import catalogue
 from dasan.orgs.models import User
 from dasan.routing.engine import Contact, Router
 from dasan.routing.models import AgentStatus, Presence, Queue
@@ -225,7 +227,8 @@ def do_transfer(
     conv.agent_id = None
     session.flush()
     if note.strip():
-        do_append_message(session=session, conv=conv, kind=MsgKind.NOTE, body=f"[이관 메모] {note.strip()}",
+        do_append_message(session=session, conv=conv, kind=MsgKind.NOTE,
+                          body=catalogue.staff_text("note.transfer", center_service.get(session), note=note.strip()),
                           author=user)
     do_append_message(session=session, conv=conv, kind=MsgKind.SYSTEM,
                       body=citizen_text(session, conv, "system.transferring"))
