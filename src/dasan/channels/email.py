@@ -182,7 +182,7 @@ class EmailSender:
             conv = s.get(Conversation, item.conversation_id)
             center = center_service.get(s)
             first_line = first_line or catalogue.text("email.subject", conv.lang if conv else "", center)
-            sender = self.settings.email_from or center.email_from
+            sender = center.email_from or self.settings.email_from  # the profile, else the settings
         domain = sender.rpartition("@")[2] or "dasan.local"
         msg = build_reply(item=item, conv_first_line=first_line, in_reply_to=ids[-1] if ids else None,
                           references=ids[:-1], sender=sender, domain=domain)

@@ -38,7 +38,7 @@ class KannelSender:
         with session_scope(self.factory) as s:
             center = center_service.get(s)
         params = {"username": self.settings.kannel_username, "password": self.settings.kannel_password,
-                  "from": self.settings.sms_sender or center.sms_sender,
+                  "from": center.sms_sender,  # the profile's, or the settings' (center.service)
                   "to": phone.for_dialling(item.recipient, center.country), "text": item.body, "charset": "UTF-8",
                   "coding": str(sms_coding(item.body)), "dlr-mask": "31", "dlr-url": self.dlr_url(item)}
         try:
