@@ -60,7 +60,7 @@ def test_callback_offer_keeps_the_place_after_the_citizen_leaves(client, seeded,
         assert err["code"] == "bad_phone"
         ws.send_json({"type": "bot"})  # not offered on this line
         assert _until(ws, "error")["code"] == "no_bot_offer"
-        ws.send_json({"type": "callback", "phone": "010-2345-6789"})
+        ws.send_json({"type": "callback", "phone": "+82 10 2345 6789"})  # written any usual way
         assert _until(ws, "offer_taken")["offer"] == "callback"
         ws.send_json({"type": "leave"})
         time.sleep(0.3)
@@ -68,6 +68,7 @@ def test_callback_offer_keeps_the_place_after_the_citizen_leaves(client, seeded,
     app.state.dispatcher.run_once()
     with session_scope(factory) as s:
         conv = s.get(Conversation, conv_id)
+        # The one phone rule, written as the agent who dials it writes it.
         assert conv.status == "queued" and conv.callback_number == "010-2345-6789"
         kinds = s.scalars(select(ConversationEvent.kind).where(ConversationEvent.conversation_id == conv_id)).all()
         assert kinds.count("callback_offered") == 1 and "callback_requested" in kinds

@@ -58,10 +58,11 @@ def do_request_callback(*, session: Session, conv: Conversation, phone: str,
     if conv.status not in (ConvStatus.QUEUED, ConvStatus.OFFERED) or "callback" not in offers_of(conv):
         raise Conflict("a callback can be requested only while waiting, after it was offered", code="no_callback")
     center = center_service.get(session)
-    number = phone.strip()
-    if phone_rules.try_normalize(number, center.country) is None or len(phone_rules.digits(number)) < 7:
+    e164 = phone_rules.try_normalize(phone, center.country)
+    if e164 is None or len(phone_rules.digits(e164)) < 7:
         raise Invalid(f"give a phone number to call back, e.g. {phone_rules.example(center.country)}",
                       code="bad_phone")
+    number = phone_rules.for_display(e164, center.country)  # as the agent who dials it writes it
     now = clock.now()
     if at is not None and (at.tzinfo is None or at <= now or at > now + RESERVE_AHEAD):
         raise Invalid("a reserved time must be in the future, within 7 days, with its time zone", code="bad_time")
