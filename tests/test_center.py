@@ -43,3 +43,10 @@ def test_names_fall_back_to_the_default_language():
     center = Center(code="x", number="1", timezone="UTC", country="GB", languages=("en", "ko"),
                     names={"en": "Town Hall Line"})
     assert center.name("ko") == "Town Hall Line" and center.short_name("ko") == "Town Hall Line"
+
+
+def test_an_app_with_an_unworkable_center_refuses_to_start(settings):
+    from dasan.app import create_app
+
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        create_app(settings.model_copy(update={"center_timezone": "Mars/Olympus"}))

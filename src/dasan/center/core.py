@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
@@ -44,7 +44,10 @@ class Center:
             raise ValueError(f"service languages must be some of {', '.join(SERVICE_LANGS)}")
         if self.office_open >= self.office_close:
             raise ValueError("office hours must open before they close")
-        ZoneInfo(self.timezone)  # raises for an unknown zone
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{self.timezone}' (an IANA name, e.g. Europe/Paris)") from None
         if self.country not in holidays.list_supported_countries():
             raise ValueError(f"no public-holiday calendar for country '{self.country}'")
 

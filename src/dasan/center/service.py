@@ -25,7 +25,9 @@ _settings: list[Settings] = []  # the app's settings (`use_settings`); else read
 
 
 def use_settings(settings: Settings) -> None:
-    """Take the center's defaults from these settings (the app's) rather than the environment."""
+    """Take the center's defaults from these settings (the app's) rather than the environment.
+    Settings that describe no workable center (an unknown zone, say) stop the start here."""
+    from_settings(settings)
     _settings[:] = [settings]
     forget()
 
