@@ -98,3 +98,19 @@ def test_imports_inside_functions_are_heavy_optional_libraries_with_a_reason():
                     if not (heavy and reason):
                         offenders.append(f"{name}:{node.lineno} {fn.name}() imports {', '.join(mods)}")
     assert offenders == []
+
+
+def test_every_module_imports_on_its_own():
+    """Each module imports in a fresh interpreter by itself: no import-time cycle hides behind the
+    order in which the app happens to import them."""
+    import subprocess
+    import sys
+
+    names = sorted(n for n in MODULES if n not in {"dasan.__main__"})
+    script = ("import importlib, sys\n"
+              "for name in sys.argv[1:]:\n"
+              "    for loaded in [m for m in sys.modules if m == 'dasan' or m.startswith('dasan.')]:\n"
+              "        del sys.modules[loaded]\n"
+              "    importlib.import_module(name)\n")
+    done = subprocess.run([sys.executable, "-c", script, *names], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
