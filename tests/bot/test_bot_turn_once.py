@@ -22,7 +22,7 @@ def bot_app(bot_client):
 
 def _sms(app, ext: str, text: str):
     with session_scope(app.state.session_factory) as s:
-        accepted, _ = do_intake(session=s, bot=True, msg=IntakeMessage(
+        accepted = do_intake(session=s, bot=True, msg=IntakeMessage(
             channel="sms", external_id=ext, sender=Sender(phone="010-5550-7777"), text=text,
             sent_at=datetime.now(UTC)))
     return accepted

@@ -121,7 +121,7 @@ def do_handoff(*, session: Session, conv: Conversation, turn: BotTurn, lang: str
     conv.status = ConvStatus.QUEUED
     conv.queued_at = clock.now()
     on_commit(session, ROUTING)
-    conv.queue_code = queue_for(lang, center_service.get(session).default_lang)
+    conv.queue_code = queue_for(lang, center.default_lang)
     session.flush()
     do_record_event(session=session, conv=conv, kind="bot_handoff",
                     data={"reason": turn.reason, "candidates": [f.article.id for f in turn.candidates],

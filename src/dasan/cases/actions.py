@@ -229,7 +229,6 @@ def do_send_survey(*, session: Session, case: Case, survey_url: str) -> bool:
 
 
 def survey_key_ok(case: Case, key: str) -> bool:
-
     return case.survey_token is not None and hmac.compare_digest(case.survey_token, key)
 
 

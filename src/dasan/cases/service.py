@@ -98,14 +98,15 @@ def suggest(*, session: Session, conv, district_code: str = "", category: str = 
     return out
 
 
-def public_view(*, session: Session, case: Case) -> dict:
+def public_view(*, session: Session, case: Case, lang: str = "", default_lang: str = "") -> dict:
     """What a citizen may see of their case: status, deadline and the public comments (never
-    internal notes or officials' names)."""
+    internal notes or officials' names); the department named for a reader of `lang`."""
     dept = session.get_one(Department, case.department_id)
     public = [{"body": c.body, "created_at": c.created_at.isoformat()} for c in session.scalars(
         select(CaseComment).where(CaseComment.case_id == case.id, CaseComment.public.is_(True))
         .order_by(CaseComment.id))]
-    return {"number": case.number, "status": case.status, "title": case.title, "department": dept.name,
+    return {"number": case.number, "status": case.status, "title": case.title,
+            "department": department_name(dept, lang, default_lang) if lang else dept.name,
             "opened_at": case.opened_at.isoformat(),
             "due_at": case.due_at.isoformat(),
             "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None, "comments": public,

@@ -92,8 +92,8 @@ def _thread_of(session: Session, refs: list[str]) -> Conversation | None:
     return None
 
 
-def do_store_email(*, session: Session, mail: ParsedEmail, max_chars: int = 4000) -> tuple[int, bool]:
-    """Store one inbound email exactly once; returns (conversation id, a new conversation was queued)."""
+def do_store_email(*, session: Session, mail: ParsedEmail, max_chars: int = 4000) -> int:
+    """Store one inbound email exactly once; returns its conversation's id."""
     if not mail.message_id or not mail.from_addr:
         raise ValueError("an email needs a Message-ID and a From address")
     text = f"{mail.subject}\n\n{mail.text}".strip()[:max_chars] if mail.subject else mail.text[:max_chars]
@@ -103,13 +103,13 @@ def do_store_email(*, session: Session, mail: ParsedEmail, max_chars: int = 4000
         msg, _ = do_append_message(session=session, conv=conv, kind=MsgKind.INBOUND, body=text,
                                    external_id=f"email:{mail.message_id}", sent_at=datetime.now(UTC),
                                    attachments=mail.attachments)
-        return msg.conversation_id, False
-    accepted, started = do_intake(session=session, max_chars=max_chars, msg=IntakeMessage(
+        return msg.conversation_id
+    accepted = do_intake(session=session, max_chars=max_chars, msg=IntakeMessage(
         channel="email", external_id=f"email:{mail.message_id}", sender=Sender(email=mail.from_addr,
                                                                                  name=mail.from_name or None),
         text=text, sent_at=datetime.now(UTC),
         attachments=[Attachment(**a) for a in mail.attachments]))
-    return accepted.conversation_id, started
+    return accepted.conversation_id
 
 
 class InboundHandler:

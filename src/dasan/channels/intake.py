@@ -87,16 +87,15 @@ class IntakeAccepted(BaseModel):
     duplicate: bool
 
 
-def do_intake(*, session: Session, msg: IntakeMessage, max_chars: int = 4000,
-              bot: bool = False) -> tuple[IntakeAccepted, bool]:
-    """Record one inbound message; returns (ids, whether a new conversation was queued). With
-    `bot`, a new conversation starts with the bot instead of in the queue."""
+def do_intake(*, session: Session, msg: IntakeMessage, max_chars: int = 4000, bot: bool = False) -> IntakeAccepted:
+    """Record one inbound message. With `bot`, a new conversation starts with the bot instead of
+    in the queue (a queued one wakes the dispatcher when the transaction commits)."""
     dup = session.scalar(
         select(Message).where(Message.channel == msg.channel, Message.external_id == msg.external_id)
     )
     if dup is not None:
         return IntakeAccepted(conversation_id=dup.conversation_id, message_id=dup.id, seq=dup.seq,
-                              duplicate=True), False
+                              duplicate=True)
     kind, value = msg.sender.identity(msg.channel)
     citizen = do_get_or_create_citizen(
         session=session, kind=kind, value=value, display_name=msg.sender.name or "",
@@ -115,9 +114,8 @@ def do_intake(*, session: Session, msg: IntakeMessage, max_chars: int = 4000,
     if not created and new:
         # A redelivery raced a closed conversation: never leave an empty conversation behind.
         session.rollback()
-        new = False
     return IntakeAccepted(conversation_id=stored.conversation_id, message_id=stored.id, seq=stored.seq,
-                          duplicate=not created), new and not bot
+                          duplicate=not created)
 
 
 @router.post("/messages", status_code=202, response_model=IntakeAccepted)
@@ -128,6 +126,6 @@ def intake_message(
     """Accept one inbound message from a channel adapter; idempotent on (channel, external_id)."""
     if body.channel != token.channel:
         raise Forbidden(f"this token is for channel '{token.channel}', not '{body.channel}'", code="wrong_channel")
-    accepted, _ = do_intake(session=session, msg=body, max_chars=settings.max_message_chars)
+    accepted = do_intake(session=session, msg=body, max_chars=settings.max_message_chars)
     session.commit()  # in this thread, now (a queued contact wakes the dispatcher on commit)
     return accepted

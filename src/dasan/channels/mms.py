@@ -82,7 +82,7 @@ async def mm7_deliver(request: Request, token: MmscToken) -> Response:
             return (*do_take_text(session=s, msg=msg, settings=settings), text)
 
     try:
-        accepted, started, ask_bot, text = await anyio.to_thread.run_sync(store)
+        accepted, ask_bot, text = await anyio.to_thread.run_sync(store)
     except ValueError as e:  # a sender or text the intake refuses
         return _xml(fault(req.transaction_id, 4004, str(e)), 400)
     except DasanError as e:  # e.g. a sender that is no phone number

@@ -60,33 +60,32 @@ def kannel_mo(
         raise Invalid("empty message", code="empty_message")
     msg = IntakeMessage(channel="sms", external_id=f"kannel:{id}", sender=Sender(phone=sender), text=text,
                         sent_at=datetime.now(UTC), dialled_number=to or None)
-    accepted, started, ask_bot = do_take_text(session=session, msg=msg, settings=settings)
+    accepted, ask_bot = do_take_text(session=session, msg=msg, settings=settings)
     session.commit()
     after_commit(request.app, accepted, ask_bot, text)
     return ""
 
 
-def do_take_text(*, session, msg: IntakeMessage, settings) -> tuple[IntakeAccepted, bool, bool]:
+def do_take_text(*, session, msg: IntakeMessage, settings) -> tuple[IntakeAccepted, bool]:
     """One SMS or MMS from a citizen's phone: recorded once; opt-out keywords honoured; the bot
     first, except for a message with files (a photo of a pothole needs a person), which goes to
-    an agent. Returns (ids, a contact was queued, the bot should answer it)."""
+    an agent. Returns (ids, the bot should answer it)."""
     keyword = opt_keyword(msg.text) if not msg.attachments else None
-    accepted, started = do_intake(session=session, msg=msg, max_chars=settings.max_message_chars,
-                                  bot=settings.bot_enabled and keyword is None)
+    accepted = do_intake(session=session, msg=msg, max_chars=settings.max_message_chars,
+                         bot=settings.bot_enabled and keyword is None)
     if accepted.duplicate:
-        return accepted, False, False
+        return accepted, False
     if keyword is not None:
         do_set_opt_out(session=session, conversation_id=accepted.conversation_id, opt_out=keyword == "out")
-        return accepted, False, False
+        return accepted, False
     if msg.attachments:
         conv = session.get(Conversation, accepted.conversation_id)
         if conv.status == ConvStatus.BOT:
             do_handoff(session=session, conv=conv, lang=conv.lang,
                        turn=BotTurn(action="handoff", text=citizen_text(session, conv, "bot.handoff"),
                                     reason="attachment"))
-            started = True
-        return accepted, started, False
-    return accepted, started, settings.bot_enabled
+        return accepted, False
+    return accepted, settings.bot_enabled
 
 
 def after_commit(app, accepted: IntakeAccepted, ask_bot: bool, text: str) -> None:

@@ -129,8 +129,8 @@ class ChatSession:
         wait = wait_estimate(session=s, conv=conv, position=position) if position else 0.0
         return {"position": position, "wait_s": wait, "wait_kind": "simple"}
 
-    def _store(self, msg: Send) -> tuple[dict[str, Any], bool, bool]:
-        """Store a citizen message; returns (ack, a new conversation was queued, the bot should answer)."""
+    def _store(self, msg: Send) -> tuple[dict[str, Any], bool]:
+        """Store a citizen message; returns (ack, the bot should answer)."""
         assert self.hello is not None
         settings = self.app.state.settings
         with session_scope(self.factory) as s:
@@ -149,13 +149,11 @@ class ChatSession:
                 dup = service.find_by_client_id(session=s, conversation_id=known.id, client_msg_id=msg.client_msg_id)
                 if dup is not None:
                     return {"type": "ack", "client_msg_id": msg.client_msg_id, "seq": dup.seq,
-                            "conversation_id": known.id, "duplicate": True}, False, False
-            started = False
+                            "conversation_id": known.id, "duplicate": True}, False
             if conv is None:
                 conv = do_start_conversation(session=s, citizen=citizen, channel=CHANNEL, lang=lang,
                                              queue_code=queue_for(lang, center.default_lang),
                                              bot=settings.bot_enabled)
-                started = True
             # Subscribe before commit so no event about this conversation can slip past us.
             self.conn.citizen_conversation_ids = {conv.id}
             self.conversation_id = conv.id
@@ -167,7 +165,7 @@ class ChatSession:
                    "conversation_id": conv.id, "duplicate": not created}
             with_bot = created and (conv.status == ConvStatus.BOT or (
                 conv.status == ConvStatus.QUEUED and "bot_accepted" in offers_of(conv)))
-        return ack, started, with_bot
+        return ack, with_bot
 
     def _bot(self, conversation_id: int, text: str):
         return bot_turn(factory=self.factory, knowledge=self.app.state.knowledge, conversation_id=conversation_id,
@@ -218,13 +216,14 @@ class ChatSession:
                 return
             if conv.status in (ConvStatus.BOT, ConvStatus.QUEUED, ConvStatus.OFFERED):
                 contained = conv.status == ConvStatus.BOT
+                center = center_service.get(s)
                 do_close_with_record(
                     session=s, conv=conv, agent=None,
                     category=catalogue.staff_text("record.category_bot" if contained else "record.category_none",
-                                                  center_service.get(s)),
+                                                  center),
                     resolution=Resolution.SOLVED if contained else Resolution.ABANDONED,
                     summary=catalogue.staff_text("record.closed_with_bot" if contained else "record.left_waiting",
-                                                 center_service.get(s)),
+                                                 center),
                 )
             elif conv.status == ConvStatus.ACTIVE:
                 do_append_message(session=s, conv=conv, kind=MsgKind.SYSTEM,
@@ -282,7 +281,7 @@ class ChatSession:
                 await self.send({"type": "error", "code": "hello_first", "message": "send hello first"})
             elif kind == "send":
                 msg = Send.model_validate(frame)
-                ack, _, with_bot = await anyio.to_thread.run_sync(self._store, msg)
+                ack, with_bot = await anyio.to_thread.run_sync(self._store, msg)
                 await self.send(ack)
                 if with_bot:
                     await anyio.to_thread.run_sync(self._bot, ack["conversation_id"], msg.text)

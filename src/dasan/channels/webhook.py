@@ -139,15 +139,14 @@ async def receive(request: Request, platform: str,
         raise Invalid("; ".join(err["msg"] for err in e.errors()), code="invalid") from None
 
     def store():
-
         with session_scope(request.app.state.session_factory) as s:
-            accepted, started = do_intake(session=s, msg=intake, max_chars=settings.max_message_chars)
+            accepted = do_intake(session=s, msg=intake, max_chars=settings.max_message_chars)
             if not accepted.duplicate:
                 conv = s.get(Conversation, accepted.conversation_id)
                 conv.reply_by = datetime.now(UTC) + timedelta(hours=source.reply_window_h)
-            return accepted, started
+            return accepted
 
-    accepted, _ = await anyio.to_thread.run_sync(store)
+    accepted = await anyio.to_thread.run_sync(store)
     return accepted.model_dump()
 
 

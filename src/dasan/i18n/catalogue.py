@@ -42,9 +42,10 @@ def messages(domain: str, lang: str) -> dict[str, str]:
     return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
 
 
-def keys(domain: str) -> set[str]:
+@cache
+def keys(domain: str) -> frozenset[str]:
     """Every key any language of the domain has."""
-    return {k for lang in DOMAINS[domain] for k in messages(domain, lang)}
+    return frozenset(k for lang in DOMAINS[domain] for k in messages(domain, lang))
 
 
 def raw(domain: str, key: str, lang: str) -> str:
@@ -104,6 +105,7 @@ def staff_text(key: str, center: Center, **params: object) -> str:
     return staff(key, lang).format_map(params)
 
 
+@cache
 def staff_strings(lang: str) -> dict[str, str]:
     """Every staff string in one language (for the page's scripts)."""
     return {k: staff(k, lang) for k in sorted(keys("staff"))}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
+from babel import Locale
 from fastapi import Request
 
 from dasan.center.core import SERVICE_LANGS
@@ -26,6 +28,12 @@ def citizen_lang(request: Request, default: str) -> str:
         if candidate in SERVICE_LANGS:
             return candidate
     return default
+
+
+@lru_cache(maxsize=16)
+def language_name(lang: str) -> str:
+    """A language's name in itself (for language links: "Tiếng Việt", "中文")."""
+    return Locale.parse(lang).get_display_name(lang) or lang
 
 
 def translator(lang: str) -> Callable[[str], str]:

@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 import hmac
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
 import anyio
-from babel import Locale
 from fastapi import APIRouter, Depends, Form, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -28,7 +28,7 @@ from dasan.db.engine import session_scope
 from dasan.events.bus import Connection
 from dasan.i18n import catalogue
 from dasan.i18n.dates import local_datetime
-from dasan.orgs.models import Department, Role
+from dasan.orgs.models import Role
 from dasan.security.actions import do_audit, do_create_login_session
 from dasan.security.deps import (
     ALL_ROLES,
@@ -43,7 +43,7 @@ from dasan.security.deps import (
     principal_from_request,
 )
 from dasan.security.service import authenticate, new_token
-from dasan.web.i18n import UI_LANGS, citizen_lang, strings_for, translator, ui_lang
+from dasan.web.i18n import UI_LANGS, citizen_lang, language_name, strings_for, translator, ui_lang
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -75,10 +75,9 @@ def _render(request: Request, name: str, principal: Principal | None, center: Ce
 def _render_citizen(request: Request, name: str, center: Center, **ctx) -> HTMLResponse:
     """A page citizens open: in any of the center's service languages."""
     lang = citizen_lang(request, center.default_lang)
+    links = [(x, str(request.url.include_query_params(lang=x)), language_name(x)) for x in center.languages]
     response = templates.TemplateResponse(
-        request, name, {"t": translator(lang), "lang": lang, "lang_links": [
-            (x, str(request.url.include_query_params(lang=x)), Locale.parse(x).get_display_name(x))
-            for x in center.languages], **_page_context(center, lang), **ctx})
+        request, name, {"t": translator(lang), "lang": lang, "lang_links": links, **_page_context(center, lang), **ctx})
     if request.query_params.get("lang") in center.languages:
         response.set_cookie("dasan_lang", lang, samesite="lax", httponly=True, max_age=365 * 86400)
     return response
@@ -169,7 +168,6 @@ for _path, (_template, _roles) in STAFF_PAGES.items():
 def case_lookup_page(request: Request, session: SessionDep, center: CenterDep, number: str = "",
                      phone: str = "") -> Response:
     """A citizen looks up their case by its number and their phone number (public comments only)."""
-
     number, phone = number.strip()[:20], phone.strip()[:40]
     case, error = None, ""
     if number and phone:
@@ -178,10 +176,9 @@ def case_lookup_page(request: Request, session: SessionDep, center: CenterDep, n
         if found is None:
             error = translator(lang)("page.no_case")
         else:
-            case = cases_service.public_view(session=session, case=found)
+            case = cases_service.public_view(session=session, case=found, lang=lang,
+                                             default_lang=center.default_lang)
             case["due_local"] = local_datetime(center.local(found.due_at), lang)
-            case["department"] = cases_service.department_name(session.get_one(Department, found.department_id),
-                                                               lang, center.default_lang)
     return _render_citizen(request, "lookup.html", center, number=number, phone=phone, case=case, error=error)
 
 
@@ -216,19 +213,23 @@ def chat_page(request: Request, center: CenterDep, line: str | None = None) -> R
         "lang": lang, "line": line or "", "title": catalogue.text("widget.title", lang, center)})
 
 
-WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
+WIDGET_JS = (Path(__file__).parent / "static" / "widget.js").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=8)
+def _widget_for(center: Center) -> str:
+    example = phone.example(center.country)
+    text = {lang: catalogue.citizen_strings("widget.", lang, center, example=example) for lang in center.languages}
+    source = WIDGET_JS.replace("/*CATALOGUE*/{}", json.dumps(text, ensure_ascii=False), 1)
+    return source.replace('/*DEFAULT_LANG*/"ko"', json.dumps(center.default_lang), 1)
 
 
 @router.get("/static/widget.js", dependencies=[Depends(Public())])
 def widget_script(center: CenterDep) -> Response:
     """The chat widget with the center's text in each of its service languages (from the message
     catalogue), so a page that embeds it names this center and no other."""
-    example = phone.example(center.country)
-    text = {lang: catalogue.citizen_strings("widget.", lang, center, example=example) for lang in center.languages}
-    source = WIDGET_JS.read_text(encoding="utf-8")
-    source = source.replace("/*CATALOGUE*/{}", json.dumps(text, ensure_ascii=False), 1)
-    source = source.replace('/*DEFAULT_LANG*/"ko"', json.dumps(center.default_lang), 1)
-    return Response(source, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "max-age=300"})
+    return Response(_widget_for(center), media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": "max-age=300"})
 
 
 @router.get("/healthz", dependencies=[Depends(Public())])
