@@ -37,6 +37,7 @@ from dasan.outbox import actions as outbox_actions
 from dasan.outbox.runner import OutboxWorker
 from dasan.routing.runner import Dispatcher
 from dasan.security.deps import LoginRequired, Policy, Public, policy_of
+from dasan.voice.runner import voice_controller
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "static"
@@ -89,7 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                           recover_after_s=settings.outbox_recover_after_s)
     # After a commit that queued a contact or freed an agent, a dispatch round; after one that
     # queued outbound messages, the outbox worker. Actions name what they changed (core.commit).
-    commit.install(factory, {commit.ROUTING: dispatcher.kick, commit.OUTBOX: outbox.kick})
+    voice = voice_controller(settings, factory)
+    commit.install(factory, {commit.ROUTING: dispatcher.kick, commit.OUTBOX: outbox.kick,
+                             commit.VOICE: voice.kick if voice is not None else (lambda: None)})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -106,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               hostname="127.0.0.1",
                               port=settings.smtp_listen_port)
             smtp.start()
+        if voice is not None:
+            await voice.start()
         warmup = None
         if settings.kb_warmup:
             # In the background: the server answers at once; the first search waits for the index.
@@ -121,6 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             case_deadlines.cancel()
             if smtp is not None:
                 smtp.stop()
+            if voice is not None:
+                await voice.stop()
             app.state.bot_pool.shutdown(wait=False, cancel_futures=True)
             await outbox.stop()
             await dispatcher.stop()
@@ -132,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Dasan", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="One-number public contact center: REST API (`/api/v1`).")
     app.state.settings = settings
+    app.state.voice = voice
     app.state.engine = engine
     app.state.session_factory = factory
     app.state.read_factory = make_sessionmaker(read_engine)

@@ -74,6 +74,18 @@ class Settings(BaseSettings):
     center_languages: str = "ko,en,zh,ja,vi,mn"
     office_open: str = "09:00"
     office_close: str = "18:00"
+    # Voice (dasan.voice): this process runs the call controller. Kamailio and rtpengine run
+    # beside it (`dasan voice stack` prints their configurations; tests and the demo start them).
+    voice_enabled: bool = False
+    voice_sip: str = "127.0.0.1:5090"  # where the controller's SIP endpoint listens
+    voice_kamailio: str = "127.0.0.1:5060"
+    voice_kamailio_rpc_port: int = 5061  # Kamailio's JSON-RPC (UDP, 127.0.0.1 only)
+    voice_ng: str = "127.0.0.1:2223"  # rtpengine's control port (127.0.0.1 only)
+    voice_dtmf_port: int = 2224  # rtpengine sends DTMF events here
+    voice_recording_dir: Path | None = None  # rtpengine's recording-dir; default <data_dir>/voice/rtpengine
+    voice_trunks: str = ""  # comma-separated "ip" or "ip:port" of carriers' SBCs allowed to send calls
+    voice_announce_every_s: float = 30.0
+    voice_recording_retention_days: int = 365
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

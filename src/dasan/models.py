@@ -10,5 +10,6 @@ from dasan.orgs import models as orgs  # noqa: F401
 from dasan.outbox import models as outbox  # noqa: F401
 from dasan.routing import models as routing  # noqa: F401
 from dasan.security import models as security  # noqa: F401
+from dasan.voice import models as voice  # noqa: F401
 
 metadata = Base.metadata

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 _KEY = "dasan_after_commit"
 ROUTING = "routing"  # contacts or agents changed: the dispatcher runs a round
 OUTBOX = "outbox"  # outbound messages were queued: the outbox worker sends them
+VOICE = "voice"  # a call's contact was offered to an agent: the call controller rings them
 
 
 def on_commit(session: Session, signal: str) -> None:

@@ -21,6 +21,7 @@ from dasan.orgs.actions import do_create_user
 from dasan.orgs.models import Department, LegacyLine, Organisation
 from dasan.routing.models import Queue, Skill
 from dasan.routing.presence import do_make_agent
+from dasan.voice.actions import do_install_default_menus
 
 DATA: dict[str, ModuleType] = {"seoul120": data, "city311": city311}
 CITY = {"seoul120": ("seoul", "서울특별시", "Seoul Metropolitan Government"),
@@ -79,6 +80,7 @@ def seed(*, session: Session, profile: str = "seoul120") -> bool:
                              description=cname_en, attributes=d.CASE_ATTRIBUTES.get(ccode, []),
                              keywords=d.CASE_KEYWORDS.get(ccode, "")))
     session.flush()
+    do_install_default_menus(session=session)  # the one number and each legacy line answer by voice
     return True
 
 

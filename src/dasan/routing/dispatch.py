@@ -18,7 +18,7 @@ from dasan.conversations.actions import (
 )
 from dasan.conversations.models import Conversation, ConvStatus, MsgKind
 from dasan.core import clock
-from dasan.core.commit import ROUTING, on_commit
+from dasan.core.commit import ROUTING, VOICE, on_commit
 from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.db.engine import rowcount
 from dasan.i18n import catalogue
@@ -109,6 +109,8 @@ def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 
         session.refresh(conv)
         do_record_event(session=session, conv=conv, kind="offered", data={"agent_id": agent.id})
         notify_conversation(session, conv)
+        if conv.channel == "voice":
+            on_commit(session, VOICE)  # the call controller rings the agent's phone
         offered.append(conv)
     return offered
 

@@ -1,0 +1,600 @@
+"""The call controller: Dasan's side of every call. It answers the calls Kamailio routes to it,
+walks the caller through the menu, puts the call in the routing engine's queue with spoken place
+in line and expected wait, rings the agent the engine chose, and bridges the two.
+
+Signalling is SIP (aiosipua, a small asyncio SIP stack); media never passes through Python.
+rtpengine holds each call's audio: the controller answers the caller with rtpengine's ports,
+tells it to play prompt files to the caller, learns the keys pressed from rtpengine's DTMF
+events, and — when the agent's phone answers — points the call's other side at the agent
+(a second offer/answer on the same rtpengine call), so the caller and agent are connected by
+rtpengine and recorded there. One rtpengine call per citizen call, whatever happens to it.
+
+Database work runs in worker threads, one transaction per step (`voice.actions`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiosipua import IncomingCall, SipRequest, SipUAC, SipUAS, parse_sdp, serialize_sdp
+from aiosipua.outgoing_call import OutgoingCall
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dasan.center import service as center_service
+from dasan.center.core import Center
+from dasan.conversations.models import Conversation, ConvStatus
+from dasan.db.engine import session_scope
+from dasan.voice import actions, menu, service
+from dasan.voice import recording as rec
+from dasan.voice.models import CallOutcome
+from dasan.voice.ng import NgClient, NgError
+from dasan.voice.prompts import PromptLibrary, Say, hold_music
+from dasan.voice.sipstack import DasanUdpTransport
+from dasan.voice.speech import minutes_to_say
+from dasan.voice.stack import REALM, rpc
+
+log = logging.getLogger(__name__)
+LANGUAGES_PROMPT = "voice.menu.languages"  # made of each language's own "press N"
+
+# The SDP the controller gives rtpengine for the side of a call no agent holds yet: media is
+# sent to the discard port (nobody listens; rtpengine plays prompts to the caller meanwhile).
+PARKED_SDP = (
+    "v=0\r\no=dasan 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 9 RTP/AVP 8 0 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n"
+)
+
+
+@dataclass
+class VoiceConfig:
+    """Where the controller listens and whom it talks to."""
+
+    sip_listen: tuple[str, int]  # the controller's own SIP address (Kamailio routes calls here)
+    kamailio: tuple[str, int]
+    kamailio_rpc: int
+    ng: tuple[str, int]
+    dtmf_listen: tuple[str, int]
+    recording_dir: Path  # where rtpengine writes pcaps
+    data_dir: Path  # prompts and finished recordings
+    trunks: tuple[str, ...] = ()  # "ip" or "ip:port" allowed to send calls to the center's numbers
+    announce_every_s: float = 30.0  # place in line and expected wait, repeated
+    ring_timeout_s: float = 20.0
+    poll_s: float = 0.2
+
+
+@dataclass
+class Call:
+    """A citizen's call the controller holds."""
+
+    sip: IncomingCall
+    record_id: int
+    from_tag: str
+    caller_sdp: str  # the caller's offer (re-sent to rtpengine when the other side changes)
+    toward_agent_sdp: str  # rtpengine's side facing the agent (the offer an agent's phone gets)
+    relay_for_caller: tuple[str, int]  # rtpengine's address the caller sends to
+    route: service.Route
+    lang: str
+    center: Center
+    phase: str = "menu"  # menu | queue | ringing | connected | ended
+    state: menu.State | None = None
+    path: list[str] = field(default_factory=list)
+    prompts: list[str] = field(default_factory=list)
+    conversation_id: int | None = None
+    can_call_back: bool = False
+    callback_taken: bool = False
+    agent_id: int | None = None
+    agent_leg: OutgoingCall | None = None
+    timer: asyncio.Task[None] | None = None
+    announcer: asyncio.Task[None] | None = None
+    ended_by: str = ""
+    answered_at: float = 0.0
+    connected_epoch: float = 0.0  # wall clock (as pcap timestamps are) when the agent answered
+    ended_epoch: float = 0.0
+
+
+class VoiceController:
+    """One per center; runs in the app's event loop (or its own process: `dasan voice`)."""
+
+    def __init__(self, factory: sessionmaker[Session], config: VoiceConfig) -> None:
+        self.factory = factory
+        self.config = config
+        self.ng = NgClient(config.ng)
+        self.calls: dict[str, Call] = {}  # by the caller's Call-ID
+        self.agent_legs: dict[str, Call] = {}  # by the agent leg's Call-ID
+        self.prompts = PromptLibrary(config.data_dir / "voice" / "prompts")
+        self.music = hold_music(config.data_dir / "voice" / "prompts" / "hold-music.wav")
+        self._transport: DasanUdpTransport | None = None
+        self._uas: SipUAS | None = None
+        self._uac: SipUAC | None = None
+        self._dtmf: asyncio.DatagramTransport | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._poller: asyncio.Task[None] | None = None
+        self._kick = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._kick = asyncio.Event()
+        self._loop = loop = asyncio.get_running_loop()
+        await self.ng.start()
+        controller = self
+
+        class _Dtmf(asyncio.DatagramProtocol):
+            def datagram_received(self, data: bytes, addr: Any) -> None:
+                controller._on_dtmf(data)
+
+        self._dtmf, _ = await loop.create_datagram_endpoint(_Dtmf, local_addr=self.config.dtmf_listen)
+        self._transport = DasanUdpTransport(local_addr=self.config.sip_listen)
+        self._uac = SipUAC(self._transport)
+        self._transport.uac = self._uac
+        self._uas = SipUAS(self._transport, uac=self._uac, user_agent="Dasan")
+        self._uas.on_invite = lambda c: self._spawn(self._on_invite(c))
+        self._uas.on_bye = lambda c, r: self._spawn(self._on_bye(c, r))
+        self._uas.on_cancel = lambda request, addr: None
+        await self._uas.start()
+        await asyncio.to_thread(self.sync_kamailio)
+        self._poller = asyncio.create_task(self._poll())
+
+    async def stop(self) -> None:
+        if self._poller:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+        for call in list(self.calls.values()):
+            with contextlib.suppress(Exception):
+                await self._hang_up(call, by="center", reason="the center stopped")
+        for t in list(self._tasks):
+            t.cancel()
+        if self._uas:
+            await self._uas.stop()
+        if self._dtmf:
+            self._dtmf.close()
+        await self.ng.stop()
+
+    def kick(self) -> None:
+        """Look at the waiting calls now (an offer was made); safe from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._kick.set()
+        else:
+            loop.call_soon_threadsafe(self._kick.set)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("voice task failed", exc_info=t.exception())
+
+        task.add_done_callback(done)
+
+    def _db(self, fn: Any, **kw: Any) -> Any:
+        """Run one action in its own transaction (in a worker thread)."""
+        def run() -> Any:
+            with session_scope(self.factory) as s:
+                return fn(session=s, **kw)
+        return asyncio.to_thread(run)
+
+    def sync_kamailio(self) -> None:
+        """Give Kamailio the agents' credentials and the trunks (at start and after changes)."""
+        with session_scope(self.factory) as s:
+            accounts = service.sip_accounts(s)
+        port = self.config.kamailio_rpc
+        for username, ha1 in accounts.items():
+            rpc(port, "htable.sets", "creds", username, ha1)
+        for trunk in self.config.trunks:
+            rpc(port, "htable.seti", "trunks", trunk, 1)
+
+    # --- arrival -----------------------------------------------------------------------------
+    async def _on_invite(self, sip: IncomingCall) -> None:
+        call_id = sip.call_id
+        if call_id in self.calls:
+            return
+        invite = sip.invite
+        dialled = _user_of(str(invite.uri))
+        caller = invite.from_addr.uri.user or "" if invite.from_addr is not None else ""
+        if invite.headers.get("X-Dasan-Agent"):
+            await self._refuse(sip, dialled, caller, 501, "Not Implemented", "agent calls out: not yet handled here")
+            return
+        if sip.sdp_offer is None or sip.sdp_offer.audio is None:
+            await self._refuse(sip, dialled, caller, 488, "Not Acceptable Here", "no audio offered")
+            return
+
+        def begin(session: Session) -> tuple[int, service.Route | None, Center]:
+            route = service.route_for(session=session, dialled=dialled)
+            center = center_service.get(session)
+            if route is None:
+                row = actions.do_refuse_call(session=session, sip_call_id=call_id, from_number=caller,
+                                             to_number=dialled, reason="unknown dialled number")
+                return row.id, None, center
+            row = actions.do_begin_call(session=session, sip_call_id=call_id, from_number=caller, to_number=dialled)
+            return row.id, route, center
+
+        record_id, route, center = await self._db(begin)
+        if route is None:
+            sip.reject(404, "Not Found")
+            return
+        from_tag = sip.dialog.remote_tag
+        try:
+            offered = await self.ng.command("offer", call_id=call_id, from_tag=from_tag, sdp=invite.text,
+                                            flags=["trust-address"], replace=["origin", "session-connection"])
+            answered = await self.ng.command("answer", call_id=call_id, from_tag=from_tag,
+                                             to_tag=sip.dialog.local_tag, sdp=PARKED_SDP,
+                                             flags=["trust-address"])
+        except NgError as exc:
+            log.error("media relay refused call %s: %s", call_id, exc)
+            sip.reject(503, "Service Unavailable")
+            await self._db(actions.do_end_call, call_id=record_id, by="center", prompts=[], menu_path="",
+                           outcome=CallOutcome.FAILED, reason=f"media relay: {exc}"[:200])
+            return
+        answer_sdp = parse_sdp(answered["sdp"].decode())
+        relay = answer_sdp.rtp_address or ("127.0.0.1", 0)
+        call = Call(sip=sip, record_id=record_id, from_tag=from_tag, caller_sdp=invite.text,
+                    toward_agent_sdp=offered["sdp"].decode(), relay_for_caller=(relay[0], relay[1]),
+                    route=route, lang=center.default_lang, center=center)
+        self.calls[call_id] = call
+        sip.accept(answer_sdp)
+        call.answered_at = time.monotonic()
+        call.state, effects = menu.start(route.menu)
+        await self._run(call, [menu.Play("voice.welcome"), *effects])
+
+    async def _refuse(self, sip: IncomingCall, dialled: str, caller: str, code: int, phrase: str, reason: str) -> None:
+        await self._db(actions.do_refuse_call, sip_call_id=sip.call_id, from_number=caller, to_number=dialled,
+                       reason=reason)
+        sip.reject(code, phrase)
+
+    # --- the menu ----------------------------------------------------------------------------
+    async def _run(self, call: Call, effects: list[menu.Effect]) -> None:
+        """Carry out what the menu decided: prompts (joined into one file), then listen, queue or hang up."""
+        says: list[Say] = []
+        for effect in effects:
+            if isinstance(effect, menu.Play):
+                says.extend(self._say(call, effect.prompt))
+            elif isinstance(effect, menu.SetLang):
+                if call.center.serves(effect.lang):
+                    call.lang = effect.lang
+            elif isinstance(effect, menu.Listen):
+                duration = await self._play(call, says)
+                self._set_timer(call, duration + effect.timeout_s, self._on_silence)
+                return
+            elif isinstance(effect, menu.Enqueue):
+                await self._enqueue(call, effect.queue, says)
+                return
+            elif isinstance(effect, menu.Hangup):
+                duration = await self._play(call, says)
+                self._set_timer(call, duration + 0.5, functools.partial(
+                    self._hang_up, by="center", reason=effect.reason, outcome=CallOutcome.INFORMATION))
+                return
+        if says:
+            await self._play(call, says)
+
+    def _say(self, call: Call, key: str) -> list[Say]:
+        if key == "voice.menu.department":
+            return [Say.of(key, department=call.route.department_name.get(call.lang)
+                           or call.route.department_name.get("en") or "")]
+        if key == LANGUAGES_PROMPT:
+            # Each language offered in its own tongue: "For English, press 1. 中文服务请按2. …"
+            node = next((n for n in call.route.menu.nodes.values() if n.prompt == key), None)
+            options = sorted(node.options.items()) if node else []
+            return [Say.of("voice.menu.language_option", lang=o.lang, digit=int(d))
+                    for d, o in options if o.lang and d.isdigit()]
+        return [Say.of(key)]
+
+    async def _play(self, call: Call, says: list[Say], *, then_music: bool = False) -> float:
+        """Play prompts to the caller; returns their duration in seconds (0 if none)."""
+        if not says or call.phase == "ended":
+            return 0.0
+        lang = call.lang
+        path = await asyncio.to_thread(self.prompts.sequence, says, lang, call.center)
+        call.prompts.extend(f"{s.lang or lang}:{s.key}" for s in says)
+        try:
+            reply = await self.ng.command("play media", call_id=call.sip.call_id, from_tag=call.from_tag,
+                                          file=str(path))
+        except NgError as exc:
+            log.warning("could not play prompts on %s: %s", call.sip.call_id, exc)
+            return 0.0
+        return float(reply.get("duration", 0)) / 1000.0
+
+    def _set_timer(self, call: Call, delay_s: float, action: Any) -> None:
+        if call.timer:
+            call.timer.cancel()
+
+        async def fire() -> None:
+            await asyncio.sleep(delay_s)
+            call.timer = None
+            await action(call)
+
+        call.timer = asyncio.ensure_future(fire())
+
+    async def _on_silence(self, call: Call) -> None:
+        if call.phase != "menu" or call.state is None:
+            return
+        call.state, effects = menu.silence(call.route.menu, call.state)
+        call.path.append("-")
+        await self._run(call, effects)
+
+    def _on_dtmf(self, data: bytes) -> None:
+        try:
+            event = json.loads(data)
+            call_id, code = str(event["callid"]), int(event["event"])
+        except (ValueError, KeyError, TypeError):
+            return
+        call = self.calls.get(call_id)
+        if call is None or event.get("source_tag") not in (None, call.from_tag):
+            return
+        key = menu.EVENT_KEYS.get(code, "?")
+        self._spawn(self._on_key(call, key))
+
+    async def _on_key(self, call: Call, key: str) -> None:
+        if call.phase == "menu" and call.state is not None:
+            if call.timer:
+                call.timer.cancel()
+                call.timer = None
+            with contextlib.suppress(NgError):
+                await self.ng.command("stop media", call_id=call.sip.call_id, from_tag=call.from_tag)
+            call.path.append(key)
+            call.state, effects = menu.press(call.route.menu, call.state, key)
+            await self._run(call, effects)
+        elif call.phase == "queue" and key == "1" and not call.callback_taken:
+            await self._take_callback(call)
+
+    # --- the queue ---------------------------------------------------------------------------
+    async def _enqueue(self, call: Call, queue: str, says: list[Say]) -> None:
+        call.phase = "queue"
+        queued: actions.Queued = await self._db(actions.do_enqueue_call, call_id=call.record_id, queue_code=queue,
+                                                lang=call.lang, menu_path="".join(call.path),
+                                                legacy_number=call.route.legacy_number)
+        call.conversation_id = queued.conversation_id
+        call.can_call_back = queued.can_call_back
+        self._announce_soon(call, says, queued.position, queued.wait_s)
+        self.kick()
+
+    def _announcement(self, call: Call, position: int, wait_s: float | None) -> list[Say]:
+        says = [Say.of("voice.queue.position", n=position)]
+        minutes = minutes_to_say(wait_s)
+        if wait_s is None:
+            says.append(Say.of("voice.queue.wait_unknown"))
+        elif minutes is None:
+            says.append(Say.of("voice.queue.wait_soon"))
+        else:
+            says.append(Say.of("voice.queue.wait_minutes", n=minutes))
+        if call.can_call_back and not call.callback_taken:
+            says.append(Say.of("voice.queue.comfort"))
+        return says
+
+    def _announce_soon(self, call: Call, first: list[Say], position: int, wait_s: float | None) -> None:
+        if call.announcer:
+            call.announcer.cancel()
+
+        async def loop() -> None:
+            says = first + self._announcement(call, position, wait_s)
+            while call.phase == "queue":
+                duration = await self._play(call, says)
+                await asyncio.sleep(duration)
+                if call.phase != "queue":
+                    return
+                with contextlib.suppress(NgError):
+                    await self.ng.command("play media", call_id=call.sip.call_id, from_tag=call.from_tag,
+                                          file=str(self.music), repeat_times=1000)
+                await asyncio.sleep(self.config.announce_every_s)
+                if call.phase != "queue" or call.conversation_id is None:
+                    return
+                status, _, pos, wait = await self._db(actions.queue_status, conversation_id=call.conversation_id)
+                if status not in (ConvStatus.QUEUED, ConvStatus.OFFERED):
+                    return
+                says = self._announcement(call, max(pos, 1), wait)
+
+        call.announcer = asyncio.ensure_future(loop())
+
+    async def _take_callback(self, call: Call) -> None:
+        if not call.can_call_back:
+            await self._play(call, [Say.of("voice.queue.callback_no_number")])
+            return
+        ok = await self._db(actions.do_call_back_later, call_id=call.record_id)
+        if not ok:
+            return
+        call.callback_taken = True
+        if call.announcer:
+            call.announcer.cancel()
+        duration = await self._play(call, [Say.of("voice.queue.callback_taken"), Say.of("voice.goodbye")])
+        self._set_timer(call, duration + 0.3, lambda c: self._hang_up(c, by="center", reason="callback requested"))
+
+    async def _poll(self) -> None:
+        """Watch the contacts of waiting calls: an offer to an agent rings the agent's phone; an
+        offer that went back to the queue (expired) stops the ringing."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), timeout=self.config.poll_s)
+            self._kick.clear()
+            watching = {c.conversation_id: c for c in self.calls.values()
+                        if c.phase in ("queue", "ringing") and c.conversation_id is not None}
+            if not watching:
+                continue
+            try:
+                rows = await asyncio.to_thread(self._statuses, list(watching))
+            except Exception:
+                log.exception("voice poll failed")
+                continue
+            for conv_id, status, offered_to in rows:
+                call = watching[conv_id]
+                if call.phase == "queue" and status == ConvStatus.OFFERED and offered_to is not None \
+                        and not call.callback_taken:
+                    self._spawn(self._ring_agent(call, offered_to))
+                elif call.phase == "ringing" and (status != ConvStatus.OFFERED or offered_to != call.agent_id):
+                    self._spawn(self._stop_ringing(call))
+                elif status == ConvStatus.CLOSED and call.phase == "queue":
+                    self._spawn(self._hang_up(call, by="center", reason="closed by staff"))
+
+    def _statuses(self, ids: list[int]) -> list[tuple[int, str, int | None]]:
+        with session_scope(self.factory) as s:
+            return [tuple(r) for r in s.execute(  # type: ignore[misc]
+                select(Conversation.id, Conversation.status, Conversation.offered_to_id)
+                .where(Conversation.id.in_(ids)))]
+
+    # --- the agent ---------------------------------------------------------------------------
+    async def _ring_agent(self, call: Call, agent_id: int) -> None:
+        assert self._uac is not None and call.conversation_id is not None
+        call.phase = "ringing"
+        call.agent_id = agent_id
+        username = service.sip_username(agent_id)
+        caller = _user_of(str(call.sip.invite.from_addr.uri) if call.sip.invite.from_addr else "") or "anonymous"
+        leg = self._uac.send_invite(
+            f"sip:{caller}@{REALM}", f"sip:{username}@{REALM}", self.config.kamailio,
+            parse_sdp(call.toward_agent_sdp),
+            extra_headers={"X-Dasan-Conversation": str(call.conversation_id),
+                           "X-Dasan-Dialled": call.route.number, "X-Dasan-Menu": "".join(call.path)},
+        )
+        call.agent_leg = leg
+        self.agent_legs[leg.call_id] = call
+        leg.on_answer = lambda out: self._spawn(self._agent_answered(call, out))
+        leg.on_rejected = lambda out, code, reason: self._spawn(self._agent_refused(call, out, code, reason))
+        await self._db(actions.do_ringing, conversation_id=call.conversation_id, agent_id=agent_id)
+
+    async def _agent_answered(self, call: Call, leg: OutgoingCall) -> None:
+        if call.phase != "ringing" or call.agent_leg is not leg or leg.sdp_answer is None:
+            if call.phase == "ended":
+                leg.hangup(self._uac)  # type: ignore[arg-type]
+            return
+        call.phase = "connected"
+        call.connected_epoch = time.time()
+        if call.announcer:
+            call.announcer.cancel()
+        cid = call.sip.call_id
+        # Connect at once, whatever was playing: stop the prompt, point the call's other side at
+        # the agent's phone, start recording (the caller heard that calls are recorded).
+        try:
+            await self.ng.command("stop media", call_id=cid, from_tag=call.from_tag)
+        except NgError:
+            pass
+        try:
+            await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=call.caller_sdp,
+                                  flags=["trust-address"], replace=["origin", "session-connection"])
+            await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
+                                  sdp=serialize_sdp(leg.sdp_answer), flags=["trust-address"])
+            await self.ng.command("start recording", call_id=cid)
+        except NgError as exc:
+            log.error("could not bridge %s: %s", cid, exc)
+        ok = await self._db(actions.do_connected, call_id=call.record_id, agent_id=call.agent_id)
+        if not ok:
+            leg.hangup(self._uac)  # type: ignore[arg-type]
+            self.agent_legs.pop(leg.call_id, None)
+            call.agent_leg = None
+            await self._hang_up(call, by="center", reason="the offer was withdrawn")
+
+    async def _agent_refused(self, call: Call, leg: OutgoingCall, code: int, reason: str) -> None:
+        self.agent_legs.pop(leg.call_id, None)
+        if call.agent_leg is not leg or call.phase != "ringing":
+            return
+        agent_id = call.agent_id
+        call.agent_leg = None
+        call.agent_id = None
+        call.phase = "queue"
+        why = {404: "no_softphone", 480: "no_answer", 408: "no_answer", 487: "no_answer"}.get(code, "declined")
+        if call.conversation_id is not None and agent_id is not None:
+            await self._db(actions.do_agent_missed, conversation_id=call.conversation_id, agent_id=agent_id,
+                           reason=why)
+        self.kick()
+
+    async def _stop_ringing(self, call: Call) -> None:
+        leg = call.agent_leg
+        if leg is not None and self._uac is not None:
+            leg.cancel(self._uac)
+            self.agent_legs.pop(leg.call_id, None)
+        call.agent_leg = None
+        call.agent_id = None
+        if call.phase == "ringing":
+            call.phase = "queue"
+
+    # --- the end -----------------------------------------------------------------------------
+    async def _on_bye(self, sip: IncomingCall, request: SipRequest) -> None:
+        cid = sip.call_id
+        if cid in self.calls:
+            await self._hang_up(self.calls[cid], by="caller", reason="", caller_gone=True)
+        elif cid in self.agent_legs:
+            call = self.agent_legs.pop(cid)
+            call.agent_leg = None
+            await self._hang_up(call, by="agent", reason="")
+
+    async def _hang_up(self, call: Call, *, by: str, reason: str, outcome: CallOutcome | None = None,
+                       caller_gone: bool = False) -> None:
+        if call.phase == "ended":
+            return
+        was = call.phase
+        call.phase = "ended"
+        call.ended_epoch = time.time()
+        call.ended_by = by
+        for task in (call.timer, call.announcer):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+        cid = call.sip.call_id
+        self.calls.pop(cid, None)
+        if not caller_gone:
+            with contextlib.suppress(Exception):
+                call.sip.hangup()
+        leg = call.agent_leg
+        if leg is not None and self._uac is not None:
+            if was == "ringing":
+                leg.cancel(self._uac)
+            else:
+                leg.hangup(self._uac)
+            self.agent_legs.pop(leg.call_id, None)
+        with contextlib.suppress(NgError):
+            await self.ng.command("delete", call_id=cid, from_tag=call.from_tag)
+        record = await self._db(actions.do_end_call, call_id=call.record_id, by=by, prompts=call.prompts,
+                                menu_path="".join(call.path), outcome=outcome, reason=reason)
+        if was == "connected":
+            self._spawn(self._keep_recording(call))
+        del record
+
+    async def _keep_recording(self, call: Call) -> None:
+        """Turn rtpengine's pcap of the call into the stereo WAV kept with the record."""
+        await asyncio.sleep(0.3)  # rtpengine closes the pcap when the call is deleted
+        pcap = await asyncio.to_thread(rec.find_pcap, self.config.recording_dir, call.sip.call_id)
+        if pcap is None:
+            log.warning("no recording found for %s", call.sip.call_id)
+            return
+        rel = Path("voice") / "recordings" / f"{call.record_id}.wav"
+        out = self.config.data_dir / rel
+
+        def convert() -> float:
+            seconds = rec.to_stereo_wav(rec.read_pcap(pcap), call.relay_for_caller, out,
+                                        span=(call.connected_epoch, call.ended_epoch))
+            pcap.unlink(missing_ok=True)
+            return seconds
+
+        try:
+            seconds = await asyncio.to_thread(convert)
+        except (OSError, ValueError) as exc:
+            log.warning("recording of %s not converted: %s", call.sip.call_id, exc)
+            return
+        await self._db(actions.do_attach_recording, call_id=call.record_id, path=str(rel), seconds=seconds)
+
+
+def _user_of(uri_or_header: str) -> str:
+    """The user part of a SIP URI or a From/To header value ('' if none)."""
+    text = uri_or_header
+    start = text.find("sip:")
+    if start < 0:
+        return ""
+    rest = text[start + 4:]
+    at = rest.find("@")
+    if at < 0:
+        return ""
+    return rest[:at].split(";")[0][:64]

@@ -1,0 +1,158 @@
+"""Voice test fixtures: Kamailio and rtpengine started on free 127.0.0.1 ports (one pair per
+test module and xdist worker), and an app whose call controller talks to them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from dasan.app import create_app
+from dasan.db.engine import session_scope
+from dasan.demo.seed import seed
+from dasan.orgs.models import User
+from dasan.routing.models import Presence
+from dasan.routing.presence import do_set_presence
+from dasan.voice import stack as voice_stack_module
+from dasan.voice.actions import do_issue_sip_credentials
+from dasan.voice.stack import Ports, Stack
+from tests.voice import sipp
+
+NEEDED = ("kamailio", "rtpengine", "sipp", "espeak-ng", "sox")
+
+
+def _require_tools() -> None:
+    missing = [t for t in NEEDED if shutil.which(t) is None]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"voice tests need {', '.join(missing)} (scripts/setup --tests installs them)")
+        pytest.skip(f"voice tests need {', '.join(missing)}: run scripts/setup --tests")
+
+
+def _rtp_range() -> tuple[int, int]:
+    """A media port range of this xdist worker's own, so parallel rtpengines never collide."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    n = int(worker[2:]) if worker[2:].isdigit() else 0
+    base = 20000 + (n % 16) * 2000 + secrets.randbelow(2) * 1000
+    return base, base + 999
+
+
+@pytest.fixture(scope="module")
+def voice_stack(tmp_path_factory) -> Iterator[Stack]:
+    _require_tools()
+    lo, hi = _rtp_range()
+    st = Stack(tmp_path_factory.mktemp("voice"), Ports(rtp_min=lo, rtp_max=hi), secrets.token_hex(8))
+    st.start(children=2, threads=2)
+    yield st
+    st.stop()
+
+
+@pytest.fixture(scope="module")
+def trunk_port() -> int:
+    """The port sipp's citizen phone calls from: the one trunk the test center trusts."""
+    return voice_stack_module.free_udp_port()
+
+
+@pytest.fixture
+def voice_settings(settings, voice_stack: Stack, trunk_port: int, tmp_path: Path):
+    p = voice_stack.ports
+    # sipp's citizen phone is the trunk: calls from 127.0.0.1:<its port> are the carrier's.
+    return settings.model_copy(update={
+        "voice_enabled": True, "voice_sip": f"127.0.0.1:{p.controller}", "voice_kamailio": f"127.0.0.1:{p.sip}",
+        "voice_kamailio_rpc_port": p.rpc, "voice_ng": f"127.0.0.1:{p.ng}", "voice_dtmf_port": p.dtmf,
+        "voice_recording_dir": voice_stack.recording_dir, "voice_trunks": f"127.0.0.1:{trunk_port}",
+        "voice_announce_every_s": 3.0, "offer_timeout_s": 15,
+    })
+
+
+class Center:
+    """The running app with voice, and helpers to put agents at their phones."""
+
+    def __init__(self, client: TestClient, app, stack: Stack, workdir: Path, trunk_port: int) -> None:
+        self.trunk_port = trunk_port
+        self.phones: list = []
+        self.client = client
+        self.app = app
+        self.stack = stack
+        self.workdir = workdir
+        self.factory = app.state.session_factory
+        self.target = f"127.0.0.1:{stack.ports.sip}"
+
+    def agent(self, username: str) -> tuple[int, str, str]:
+        """Issue `username` SIP credentials and push them to Kamailio: (user id, sip user, password)."""
+        with session_scope(self.factory) as s:
+            user = s.scalar(select(User).where(User.username == username))
+            assert user is not None
+            sip_user, password = do_issue_sip_credentials(session=s, user=user)
+            uid = user.id
+        self.app.state.voice.sync_kamailio()
+        return uid, sip_user, password
+
+    def available(self, user_id: int) -> None:
+        with session_scope(self.factory) as s:
+            do_set_presence(session=s, user=s.get_one(User, user_id), presence=Presence.AVAILABLE)
+
+    def wait_for(self, predicate, timeout_s: float = 20.0, what: str = "condition"):
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with session_scope(self.factory) as s:
+                value = predicate(s)
+            if value:
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}")
+
+
+    def phone(self, scenario: str, name: str, *, background: bool = False, citizen: bool = True,
+              port: int | None = None, **kw):
+        """Run a sipp phone: the citizen's (from the trunk port) or another (a free port)."""
+        port = port or (self.trunk_port if citizen else voice_stack_module.free_udp_port())
+        result = sipp.run(scenario, self.workdir, name, target=self.target, local_port=port,
+                          media_port=_media_port(), background=background, **kw)
+        if background:
+            self.phones.append(result)
+        return result
+
+    def agent_phone(self, username: str, name: str = "agent", calls: int = 1, **scenario) -> int:
+        """An agent at a scripted phone: credentials issued, phone registered, agent available.
+        Returns the agent's user id."""
+        uid, user, password = self.agent(username)
+        port = voice_stack_module.free_udp_port()
+        self.phone(sipp.agent_scenario(user=user, **scenario), name, background=True, citizen=False, port=port,
+                   calls=calls)
+        reg = self.phone(sipp.register_scenario(user=user, password=password, contact_port=port),
+                         f"{name}-register", citizen=False)
+        assert reg.returncode == 0, reg.stderr[-1500:]
+        self.available(uid)
+        return uid
+
+
+def _media_port() -> int:
+    """An even free UDP port with the next one free too (RTP and RTCP)."""
+    while True:
+        p = voice_stack_module.free_udp_port()
+        if p % 2 == 0 and p < 65000:
+            return p
+
+
+@pytest.fixture
+def center(voice_settings, voice_stack: Stack, trunk_port: int, tmp_path: Path) -> Iterator[Center]:
+    app = create_app(voice_settings)
+    with session_scope(app.state.session_factory) as s:
+        seed(session=s)
+    with TestClient(app) as client:
+        c = Center(client, app, voice_stack, tmp_path, trunk_port)
+        try:
+            yield c
+        finally:
+            for p in c.phones:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()

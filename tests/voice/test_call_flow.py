@@ -1,0 +1,59 @@
+"""A citizen calls the one number: menu, language, queue with spoken place in line, an agent's
+phone answers, both parties recorded; abandonment and callbacks."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from dasan.conversations.models import ConsultationRecord, Conversation, ConversationEvent, Resolution
+from dasan.voice.models import CallOutcome, VoiceCall
+from dasan.voice.recording import channel_levels
+from tests.voice import sipp
+
+
+def _call(s, number: str = "120") -> VoiceCall | None:
+    return s.scalar(select(VoiceCall).where(VoiceCall.to_number == number).order_by(VoiceCall.id.desc()))
+
+
+def test_english_caller_reaches_an_agent_and_both_are_recorded(center):
+    uid = center.agent_phone("agent-en1", answer_after_ms=300)
+    started = time.monotonic()
+    done = center.phone(sipp.caller_scenario([("pause", 1500), ("keys", "91"), ("pause", 6000), ("talk", None),
+                                              ("pause", 9000)]), "caller")
+    elapsed = time.monotonic() - started
+    with center.factory() as s:
+        row = _call(s)
+        state = (row.outcome, row.reason, row.menu_path, row.prompts_played) if row else None
+    assert done.returncode == 0, (state, done.stderr[-1500:])
+    center.phones[0].wait(timeout=30)
+    call = center.wait_for(lambda s: (c := _call(s)) is not None and c.recording_path and c, what="recording")
+    assert call.menu_path == "91"
+    assert call.lang == "en"
+    assert call.outcome == CallOutcome.COMPLETED
+    assert any(p.startswith("en:voice.queue.position") for p in call.prompts_played), call.prompts_played
+    with center.factory() as s:
+        conv = s.get_one(Conversation, call.conversation_id)
+        assert conv.channel == "voice" and conv.queue_code == "lang-en" and conv.agent_id == uid
+        kinds = [e.kind for e in s.scalars(select(ConversationEvent).where(
+            ConversationEvent.conversation_id == conv.id).order_by(ConversationEvent.id))]
+        assert kinds[:2] == ["queued", "menu"] and "offered" in kinds and "accepted" in kinds and "hangup" in kinds
+        assert conv.status == "wrapup"
+    seconds, left, right = channel_levels(center.stack.workdir.parent / "x" if False else
+                                          center.app.state.settings.data_dir / call.recording_path)
+    talk_s = (call.ended_at - call.connected_at).total_seconds()
+    assert abs(seconds - talk_s) <= 1.0, (seconds, talk_s)
+    assert left > 100 and right > 100, (left, right)
+    assert elapsed < 60
+
+
+def test_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned(center):
+    done = center.phone(sipp.caller_scenario([("pause", 1000), ("keys", "0"), ("pause", 4000)]), "caller")
+    assert done.returncode == 0, done.stderr[-2000:]
+    call = center.wait_for(lambda s: (c := _call(s)) is not None and c.ended_at and c, what="call end")
+    assert call.outcome == CallOutcome.ABANDONED
+    with center.factory() as s:
+        record = s.scalar(select(ConsultationRecord).where(ConsultationRecord.conversation_id == call.conversation_id))
+        assert record is not None and record.resolution == Resolution.ABANDONED and record.channel == "voice"
+        assert 2.0 <= record.wait_s <= 8.0
