@@ -14,11 +14,12 @@ from dasan.orgs import views as orgs
 from dasan.reports import views as reports
 from dasan.routing import views as routing
 from dasan.supervisor import views as supervisor
+from dasan.voice import views as voice
 from dasan.web import views as web
 
 ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, reports.router,
            routing.router, intake.router, sms.router, mms.router, webhook.router,
-           webchat.router, attachments.router, cases.router, open311.router)
+           webchat.router, attachments.router, cases.router, open311.router, voice.router)
 
 
 def mount(app: FastAPI) -> None:

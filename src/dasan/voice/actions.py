@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +35,8 @@ from dasan.routing.offers import do_request_callback
 from dasan.routing.presence import do_set_presence
 from dasan.routing.service import ROUTABLE_ROLES, wait_estimate
 from dasan.voice import menu as menus
-from dasan.voice.models import CallOutcome, SipAccount, VoiceCall, VoiceMenu, VoiceNumber
+from dasan.voice.models import CallOutcome, SipAccount, VoiceCall, VoiceMenu, VoiceNumber, VoicePrompt
+from dasan.voice.prompts import PromptError, to_prompt_audio
 from dasan.voice.service import dial_digits, queue_codes, sip_username
 from dasan.voice.stack import REALM
 
@@ -306,3 +309,48 @@ def do_install_default_menus(*, session: Session) -> int:
         do_set_number(session=session, number=number, menu_code=code, label=label, legacy_line_id=line_id)
         made += 1
     return made
+
+
+MAX_PROMPT_BYTES = 5 * 1024 * 1024
+
+
+def do_upload_prompt(*, session: Session, key: str, lang: str, audio: bytes, data_dir: Path,
+                     user: User | None) -> VoicePrompt:
+    """An admin's recording replaces the generated prompt `key` in `lang`: any audio sox reads,
+    converted to 8 kHz mono; a file that is not audio changes nothing."""
+    center = center_service.get(session)
+    if key not in prompt_keys() or key == "voice.menu.languages":
+        raise Invalid(f"unknown prompt '{key}'", code="bad_prompt")
+    if lang not in center.languages:
+        raise Invalid(f"the center does not serve language '{lang}'", code="bad_prompt")
+    if not audio:
+        raise Invalid("the recording is empty", code="bad_prompt")
+    if len(audio) > MAX_PROMPT_BYTES:
+        raise Invalid("a recording is at most 5 MB", code="bad_prompt")
+    rel = Path("voice") / "uploads" / lang / f"{key}-{secrets.token_hex(4)}.wav"
+    try:
+        seconds = to_prompt_audio(audio, data_dir / rel)
+    except PromptError as exc:
+        raise Invalid(str(exc), code="bad_prompt") from None
+    row = session.scalar(select(VoicePrompt).where(VoicePrompt.key == key, VoicePrompt.lang == lang))
+    if row is None:
+        row = VoicePrompt(key=key, lang=lang)
+        session.add(row)
+    row.path = str(rel)
+    row.duration_s = seconds
+    row.uploaded_at = clock.now()
+    row.uploaded_by_id = user.id if user else None
+    session.flush()
+    return row
+
+
+def do_purge_recordings(*, session: Session, data_dir: Path, retention_days: int) -> int:
+    """Delete recordings older than the retention period (the call record stays, without audio)."""
+    cutoff = clock.now() - timedelta(days=retention_days)
+    purged = 0
+    for call in session.scalars(select(VoiceCall).where(VoiceCall.recording_path != "",
+                                                        VoiceCall.started_at < cutoff)):
+        (data_dir / call.recording_path).unlink(missing_ok=True)
+        call.recording_path = ""
+        purged += 1
+    return purged

@@ -66,6 +66,7 @@ class VoiceConfig:
     recording_dir: Path  # where rtpengine writes pcaps
     data_dir: Path  # prompts and finished recordings
     trunks: tuple[str, ...] = ()  # "ip" or "ip:port" allowed to send calls to the center's numbers
+    retention_days: int = 365  # recordings older than this are deleted
     announce_every_s: float = 30.0  # place in line and expected wait, repeated
     ring_timeout_s: float = 20.0
     poll_s: float = 0.2
@@ -143,6 +144,7 @@ class VoiceController:
         await self._uas.start()
         await asyncio.to_thread(self.sync_kamailio)
         self._poller = asyncio.create_task(self._poll())
+        self._spawn(self._purge_periodically())
 
     async def stop(self) -> None:
         if self._poller:
@@ -202,6 +204,15 @@ class VoiceController:
         for trunk in self.config.trunks:
             rpc(port, "htable.seti", "trunks", trunk, 1)
 
+    async def _purge_periodically(self) -> None:
+        while True:
+            try:
+                await self._db(actions.do_purge_recordings, data_dir=self.config.data_dir,
+                               retention_days=self.config.retention_days)
+            except Exception:
+                log.exception("purging old recordings failed")
+            await asyncio.sleep(3600)
+
     # --- arrival -----------------------------------------------------------------------------
     async def _on_invite(self, sip: IncomingCall) -> None:
         call_id = sip.call_id
@@ -218,6 +229,7 @@ class VoiceController:
             return
 
         def begin(session: Session) -> tuple[int, service.Route | None, Center]:
+            self.prompts.overrides = {k: self.config.data_dir / p for k, p in service.prompt_overrides(session).items()}
             route = service.route_for(session=session, dialled=dialled)
             center = center_service.get(session)
             if route is None:

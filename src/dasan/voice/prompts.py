@@ -161,3 +161,24 @@ def hold_music(path: Path, seconds: float = 20.0) -> Path:
         out += v.to_bytes(2, "little", signed=True)
     write_wav(path, bytes(out))
     return path
+
+
+def to_prompt_audio(audio: bytes, out: Path) -> float:
+    """Convert an uploaded recording (WAV, MP3, FLAC … whatever sox reads) to the prompt format;
+    returns its duration. Raises `PromptError` for anything that is not audio."""
+    if shutil.which("sox") is None:
+        raise PromptError("sox is needed to convert recordings")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        src = Path(tmp) / "upload"
+        src.write_bytes(audio)
+        dst = Path(tmp) / "prompt.wav"
+        done = subprocess.run(["sox", str(src), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
+                               str(dst)], capture_output=True, timeout=60)
+        if done.returncode != 0 or not dst.exists():
+            raise PromptError("the file is not audio sox can read (WAV, FLAC, MP3 …)")
+        seconds = duration_s(dst)
+        if seconds < 0.2 or seconds > 300:
+            raise PromptError("a prompt lasts between 0.2 seconds and 5 minutes")
+        os.replace(dst, out)
+    return seconds

@@ -23,6 +23,7 @@ def voice_config(settings: Settings) -> VoiceConfig:
         data_dir=settings.data_dir,
         trunks=tuple(t.strip() for t in settings.voice_trunks.split(",") if t.strip()),
         announce_every_s=settings.voice_announce_every_s,
+        retention_days=settings.voice_recording_retention_days,
     )
 
 

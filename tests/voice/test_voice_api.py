@@ -1,0 +1,123 @@
+"""The voice admin API: menus and numbers, recorded prompts, softphone credentials, recordings
+played only by permitted roles and audited."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from sqlalchemy import select
+
+from dasan.security.models import AuditEntry
+from dasan.voice.actions import ha1
+from dasan.voice.models import VoiceCall, VoiceNumber, VoicePrompt
+from tests.conftest import login
+
+
+def _admin(client):
+    return {"X-CSRF-Token": login(client, "admin")}
+
+
+def test_the_demo_answers_its_number_and_every_legacy_line(client, seeded, factory):
+    h = _admin(client)
+    numbers = {n["number"]: n for n in client.get("/api/v1/voice/numbers", headers=h).json()}
+    assert numbers["120"]["menu_code"] == "main"
+    legacy = [n for n in numbers.values() if n["legacy_line_id"]]
+    assert legacy and all(n["menu_code"].startswith("line-") for n in legacy)
+    menus = {m["code"]: m for m in client.get("/api/v1/voice/menus", headers=h).json()}
+    main = menus["main"]["tree"]
+    assert main["nodes"]["main"]["options"]["9"] == {"go": "languages"}
+    assert [o["lang"] for _, o in sorted(main["nodes"]["languages"]["options"].items())] == \
+        ["en", "zh", "ja", "vi", "mn"]
+
+
+def test_a_menu_with_a_mistake_is_refused_whole(client, seeded, factory):
+    h = _admin(client)
+    before = client.get("/api/v1/voice/menus", headers=h).json()
+    bad = {"start": "main", "nodes": {"main": {"prompt": "voice.menu.main", "options": {"1": {"queue": "nowhere"}}}}}
+    r = client.put("/api/v1/voice/menus/main", json={"name": "x", "tree": bad}, headers=h)
+    assert r.status_code == 422 and r.json()["message"] == "node 'main', key 1: unknown queue 'nowhere'"
+    r = client.put("/api/v1/voice/menus/main", json={"name": "x", "tree": {
+        "start": "main", "nodes": {"main": {"prompt": "voice.no_such_prompt"}}}}, headers=h)
+    assert r.status_code == 422 and r.json()["message"] == "node 'main': unknown prompt 'voice.no_such_prompt'"
+    assert client.get("/api/v1/voice/menus", headers=h).json() == before
+
+
+def test_an_admin_changes_a_menu_and_points_a_number_at_it(client, seeded, factory):
+    h = _admin(client)
+    tree = {"start": "main", "nodes": {"main": {"prompt": "voice.menu.main", "timeout_s": 4, "retries": 1,
+                                                "options": {"1": {"queue": "lang-en"}, "8": {"info": "voice.info.hours"}}}}}
+    r = client.put("/api/v1/voice/menus/night", json={"name": "Night", "tree": tree}, headers=h)
+    assert r.status_code == 200, r.text
+    r = client.put("/api/v1/voice/numbers/02-120-0000", json={"menu_code": "night", "label": "night line"}, headers=h)
+    assert r.status_code == 200 and r.json()["number"] == "021200000"
+    r = client.put("/api/v1/voice/numbers/abc", json={"menu_code": "night"}, headers=h)
+    assert r.status_code == 422 and r.json()["message"] == "a dialled number needs digits (with + * #), up to 40"
+    r = client.put("/api/v1/voice/numbers/1234", json={"menu_code": "missing"}, headers=h)
+    assert r.status_code == 422 and r.json()["message"] == "unknown menu 'missing'"
+    with factory() as s:
+        assert s.scalar(select(VoiceNumber).where(VoiceNumber.number == "1234")) is None
+        assert s.scalar(select(AuditEntry).where(AuditEntry.action == "voice.menu.save")) is not None
+
+
+def test_only_admins_edit_menus(client, seeded):
+    h = {"X-CSRF-Token": login(client, "supervisor1")}
+    assert client.get("/api/v1/voice/menus", headers=h).status_code == 403
+
+
+@pytest.mark.skipif(shutil.which("sox") is None, reason="sox converts uploaded prompts (scripts/setup --tests)")
+def test_an_uploaded_recording_replaces_a_prompt_and_garbage_is_refused(client, seeded, factory, tmp_path):
+    h = _admin(client)
+    src = tmp_path / "welcome.flac"
+    subprocess.run(["sox", "-n", "-r", "44100", "-c", "2", str(src), "synth", "1.5", "sine", "440"], check=True)
+    r = client.put("/api/v1/voice/prompts/en/voice.welcome", content=src.read_bytes(), headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["duration_s"] == pytest.approx(1.5, abs=0.05)
+    r = client.put("/api/v1/voice/prompts/en/voice.welcome", content=b"not audio at all", headers=h)
+    assert r.status_code == 422 and r.json()["message"] == "the file is not audio sox can read (WAV, FLAC, MP3 …)"
+    r = client.put("/api/v1/voice/prompts/fr/voice.welcome", content=src.read_bytes(), headers=h)
+    assert r.status_code == 422 and r.json()["message"] == "the center does not serve language 'fr'"
+    r = client.put("/api/v1/voice/prompts/en/voice.nothing", content=src.read_bytes(), headers=h)
+    assert r.status_code == 422 and r.json()["message"] == "unknown prompt 'voice.nothing'"
+    with factory() as s:
+        prompts = list(s.scalars(select(VoicePrompt)))
+        assert len(prompts) == 1 and prompts[0].duration_s == pytest.approx(1.5, abs=0.05)
+
+
+def test_an_agent_gets_softphone_credentials_and_only_the_hash_is_kept(client, seeded, factory):
+    h = {"X-CSRF-Token": login(client, "agent1")}
+    first = client.post("/api/v1/voice/softphone", headers=h).json()
+    second = client.post("/api/v1/voice/softphone", headers=h).json()
+    assert first["username"] == second["username"] and first["password"] != second["password"]
+    assert second["ha1"] == ha1(second["username"], second["password"])
+    from dasan.voice.models import SipAccount
+    with factory() as s:
+        account = s.scalar(select(SipAccount))
+        assert account.ha1 == second["ha1"] and second["password"] not in str(account.__dict__)
+    h = {"X-CSRF-Token": login(client, "analyst1")}
+    assert client.post("/api/v1/voice/softphone", headers=h).status_code == 403
+
+
+def test_recordings_are_played_by_permitted_roles_only_and_every_play_is_audited(client, seeded, factory, settings):
+    from dasan.orgs.models import User
+    with factory() as s:
+        agent1 = s.scalar(select(User).where(User.username == "agent1"))
+        rec = settings.data_dir / "voice" / "recordings" / "1.wav"
+        rec.parent.mkdir(parents=True, exist_ok=True)
+        rec.write_bytes(b"RIFF....WAVEfmt ")
+        s.add(VoiceCall(sip_call_id="c1", from_number="+821012345678", to_number="120", agent_id=agent1.id,
+                        recording_path="voice/recordings/1.wav", recording_s=3.0))
+        s.commit()
+        call_id = s.scalar(select(VoiceCall.id))
+    h = {"X-CSRF-Token": login(client, "agent2")}
+    assert client.get(f"/api/v1/voice/calls/{call_id}/recording", headers=h).status_code == 403
+    for user in ("agent1", "supervisor1"):
+        h = {"X-CSRF-Token": login(client, user)}
+        r = client.get(f"/api/v1/voice/calls/{call_id}/recording", headers=h)
+        assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
+    h = {"X-CSRF-Token": login(client, "analyst1")}
+    assert client.get(f"/api/v1/voice/calls/{call_id}/recording", headers=h).status_code == 403
+    with factory() as s:
+        plays = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "voice.recording.play")))
+        assert len(plays) == 2 and {p.subject_id for p in plays} == {call_id}
