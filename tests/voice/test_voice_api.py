@@ -46,8 +46,9 @@ def test_a_menu_with_a_mistake_is_refused_whole(client, seeded, factory):
 
 def test_an_admin_changes_a_menu_and_points_a_number_at_it(client, seeded, factory):
     h = _admin(client)
+    options = {"1": {"queue": "lang-en"}, "8": {"info": "voice.info.hours"}}
     tree = {"start": "main", "nodes": {"main": {"prompt": "voice.menu.main", "timeout_s": 4, "retries": 1,
-                                                "options": {"1": {"queue": "lang-en"}, "8": {"info": "voice.info.hours"}}}}}
+                                                "options": options}}}
     r = client.put("/api/v1/voice/menus/night", json={"name": "Night", "tree": tree}, headers=h)
     assert r.status_code == 200, r.text
     r = client.put("/api/v1/voice/numbers/02-120-0000", json={"menu_code": "night", "label": "night line"}, headers=h)

@@ -104,7 +104,8 @@ def test_to_data_round_trips(options):
      "node 'a', key 1: give exactly one of go, queue, info, hangup"),
     ({"start": "a", "nodes": {"a": {"prompt": "p", "options": {"1": {"queue": "nope"}}}}},
      "node 'a', key 1: unknown queue 'nope'"),
-    ({"start": "a", "nodes": {"a": {"prompt": "p", "timeout_s": 0}}}, "node 'a': timeout_s must be between 1 and 60 seconds"),
+    ({"start": "a", "nodes": {"a": {"prompt": "p", "timeout_s": 0}}},
+     "node 'a': timeout_s must be between 1 and 60 seconds"),
     ({"start": "a", "nodes": {"a": {"prompt": "p", "options": {"1": {"lang": "fr", "queue": "general"}}}}},
      "node 'a', key 1: the center does not serve language 'fr'"),
 ])
