@@ -126,7 +126,7 @@ class Center:
         uid, user, password = self.agent(username)
         port = voice_stack_module.free_udp_port()
         self.phone(sipp.agent_scenario(user=user, **scenario), name, background=True, citizen=False, port=port,
-                   calls=calls)
+                   calls=calls, extra=["-trace_msg", "-message_file", str(self.workdir / f"{name}.msg.log")])
         reg = self.phone(sipp.register_scenario(user=user, password=password, contact_port=port),
                          f"{name}-register", citizen=False)
         assert reg.returncode == 0, reg.stderr[-1500:]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from dasan.conversations.models import ConsultationRecord, Conversation, ConversationEvent, Resolution
 from dasan.voice.models import CallOutcome, VoiceCall
 from dasan.voice.recording import channel_levels
+from tests.conftest import login
 from tests.voice import sipp
 
 
@@ -57,3 +58,22 @@ def test_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned(center):
         record = s.scalar(select(ConsultationRecord).where(ConsultationRecord.conversation_id == call.conversation_id))
         assert record is not None and record.resolution == Resolution.ABANDONED and record.channel == "voice"
         assert 2.0 <= record.wait_s <= 8.0
+
+
+def test_a_legacy_department_line_gets_its_menu_and_the_agent_sees_number_and_department(center):
+    uid = center.agent_phone("agent1", answer_after_ms=200, hang_up_after_ms=1500, talk=False)
+    done = center.phone(sipp.caller_scenario([("pause", 1500), ("keys", "1")], hang_up=False, wait_bye_ms=60000),
+                        "legacy", service="0221332300")
+    assert done.returncode == 0, done.stderr[-1500:]
+    call = center.wait_for(lambda s: (c := _call(s, "0221332300")) is not None and c.ended_at and c, what="call end")
+    assert call.prompts_played[:2] == ["ko:voice.welcome", "ko:voice.menu.department"]
+    assert call.outcome == CallOutcome.COMPLETED and call.agent_id == uid
+    with center.factory() as s:
+        conv = s.get_one(Conversation, call.conversation_id)
+        assert conv.dialled_number == "02-2133-2300" and conv.department_id is not None
+    csrf = login(center.client, "agent1")
+    got = center.client.get(f"/api/v1/conversations/{call.conversation_id}", headers={"X-CSRF-Token": csrf})
+    assert got.status_code == 200, got.text
+    assert got.json()["dialled_number"] == "02-2133-2300" and got.json()["department_name"] == "버스정책과"
+    # the agent's phone was told too, in the INVITE
+    assert "X-Dasan-Dialled: 0221332300" in (center.workdir / "agent.msg.log").read_text()

@@ -60,7 +60,7 @@ def prompt_overrides(session: Session) -> dict[tuple[str, str], str]:
 
 def sip_accounts(session: Session) -> dict[str, str]:
     """username → HA1, for Kamailio."""
-    return dict(session.execute(select(SipAccount.username, SipAccount.ha1)).tuples().all())
+    return {username: ha1 for username, ha1 in session.execute(select(SipAccount.username, SipAccount.ha1))}
 
 
 def sip_username(user_id: int) -> str:
