@@ -27,7 +27,7 @@ from dasan.routing.engine import Contact, Router
 from dasan.routing.models import AgentStatus, Presence, Queue
 from dasan.routing.offers import do_make_offers
 from dasan.routing.presence import do_free_agent, do_set_presence
-from dasan.routing.service import ROUTABLE_ROLES, agent_loads, available_agents, queue_specs
+from dasan.routing.service import ROUTABLE_ROLES, agent_loads, available_agents, contact_load, queue_specs
 
 OFFER_CHANNELS = ("webchat",)  # channels whose client can show and take the offers
 
@@ -104,8 +104,8 @@ def do_dispatch_round(*, session: Session, offer_timeout_s: float, limit: int = 
         ))
         if moved != 1:
             continue
-        loads[agent.id] = loads.get(agent.id, 0) + 1
         conv = session.get_one(Conversation, contact.id)
+        loads[agent.id] = loads.get(agent.id, 0) + contact_load(conv.channel)
         session.refresh(conv)
         do_record_event(session=session, conv=conv, kind="offered", data={"agent_id": agent.id})
         notify_conversation(session, conv)

@@ -21,12 +21,8 @@ ROUTABLE_ROLES = (Role.AGENT.value, Role.SUPERVISOR.value)
 
 
 def agent_load(session: Session, user_id: int) -> int:
-    """Contacts offered to or held by an agent."""
-    offered = select(func.count()).where(
-        Conversation.offered_to_id == user_id, Conversation.status == ConvStatus.OFFERED
-    )
-    active = select(func.count()).where(Conversation.agent_id == user_id, Conversation.status == ConvStatus.ACTIVE)
-    return int(session.scalar(offered) or 0) + int(session.scalar(active) or 0)
+    """Contacts offered to or held by an agent (a call counts as a full load)."""
+    return agent_loads(session, [user_id]).get(user_id, 0)
 
 
 def available_agents(session: Session) -> list[Agent]:
@@ -53,14 +49,25 @@ def available_agents(session: Session) -> list[Agent]:
     ]
 
 
+# A call fills its agent: one call per agent (chats the agent already holds go on), so a voice
+# contact weighs more than any chat capacity.
+VOICE_LOAD = 100
+
+
+def contact_load(channel: str) -> int:
+    """How much of an agent's capacity a contact on `channel` takes."""
+    return VOICE_LOAD if channel == "voice" else 1
+
+
 def agent_loads(session: Session, ids: list[int]) -> dict[int, int]:
     loads: dict[int, int] = {}
     for col, status in ((Conversation.offered_to_id, ConvStatus.OFFERED), (Conversation.agent_id, ConvStatus.ACTIVE)):
-        for uid, n in session.execute(
-            select(col, func.count()).where(col.in_(ids), Conversation.status == status).group_by(col)
+        for uid, channel, n in session.execute(
+            select(col, Conversation.channel, func.count()).where(col.in_(ids), Conversation.status == status)
+            .group_by(col, Conversation.channel)
         ):
             if uid is not None:
-                loads[uid] = loads.get(uid, 0) + n
+                loads[uid] = loads.get(uid, 0) + n * contact_load(channel)
     return loads
 
 
