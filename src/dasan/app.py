@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                           recover_after_s=settings.outbox_recover_after_s)
     # After a commit that queued a contact or freed an agent, a dispatch round; after one that
     # queued outbound messages, the outbox worker. Actions name what they changed (core.commit).
-    voice = voice_controller(settings, factory)
+    voice = voice_controller(settings, factory, make_sessionmaker(read_engine))
     commit.install(factory, {commit.ROUTING: dispatcher.kick, commit.OUTBOX: outbox.kick,
                              commit.VOICE: voice.kick if voice is not None else (lambda: None)})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import secrets
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -67,15 +68,55 @@ def cmd_demo(args) -> int:
         created = seed(session=session, profile=args.profile)
     engine.dispose()
     port = args.port or settings.port
+    stack = None
+    if not args.no_serve and not args.no_voice:
+        settings, stack = _demo_voice(settings)
     print("demo data seeded" if created else "demo data already present")
     print(f"\nDasan demo — http://127.0.0.1:{port}/   (citizen chat: http://127.0.0.1:{port}/chat)")
     print("Demo logins (username / password / role):")
     for user, password, role in demo_logins(args.profile):
         print(f"  {user:20s} {password:18s} {role}")
+    if stack is not None:
+        print(f"\nVoice: the center answers {DEMO_NUMBER} on sip:127.0.0.1:{stack.ports.sip}. "
+              "Call it from the demo trunk:")
+        print(f"  sipp -sn uac -s {DEMO_NUMBER} -p {DEMO_TRUNK_PORT} -d 30000 -m 1 127.0.0.1:{stack.ports.sip}")
+        print("  (the call waits in the general queue; agents' phones register with the credentials from "
+              "POST /api/v1/voice/softphone)")
     sys.stdout.flush()
-    if not args.no_serve:
-        _serve(settings, settings.host, port)
+    try:
+        if not args.no_serve:
+            _serve(settings, settings.host, port)
+    finally:
+        if stack is not None:
+            stack.stop()
     return 0
+
+
+DEMO_NUMBER = "120"
+DEMO_TRUNK_PORT = 5070  # the demo trusts calls from 127.0.0.1:5070 as its carrier
+
+
+def _demo_voice(settings: Settings):
+    """Start Kamailio and rtpengine for the demo when they are installed (the settings' ports)."""
+    from dasan.voice import stack as voice_stack  # heavy: starts processes
+
+    if not voice_stack.installed() or settings.voice_enabled:
+        return settings, None
+    def port_of(address: str) -> int:
+        return int(address.rpartition(":")[2])
+
+    ports = voice_stack.Ports(sip=port_of(settings.voice_kamailio), controller=port_of(settings.voice_sip),
+                              ng=port_of(settings.voice_ng), dtmf=settings.voice_dtmf_port,
+                              rpc=settings.voice_kamailio_rpc_port, rtp_min=30000, rtp_max=30999)
+    workdir = settings.data_dir / "voice" / "stack"
+    try:
+        stack = voice_stack.Stack(workdir, ports, secrets.token_hex(8)).start(children=2, threads=1)
+    except RuntimeError as exc:
+        print(f"voice is off: {exc}", file=sys.stderr)
+        return settings, None
+    settings = settings.model_copy(update={"voice_enabled": True, "voice_recording_dir": stack.recording_dir,
+                                           "voice_trunks": f"127.0.0.1:{DEMO_TRUNK_PORT}"})
+    return settings, stack
 
 
 def cmd_users_create(args) -> int:
@@ -388,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_serve)
 
     d = sub.add_parser("demo", help="seed demo data (idempotent) and serve")
+    d.add_argument("--no-voice", action="store_true", help="do not start Kamailio and rtpengine for voice")
     d.add_argument("--no-serve", action="store_true")
     d.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
                    help="which demo center (demo/profiles.py)")

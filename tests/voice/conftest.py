@@ -120,17 +120,20 @@ class Center:
             self.phones.append(result)
         return result
 
-    def agent_phone(self, username: str, name: str = "agent", calls: int = 1, **scenario) -> int:
+    def agent_phone(self, username: str, name: str = "agent", calls: int = 1, *, echo: bool = False,
+                    available: bool = True, **scenario) -> int:
         """An agent at a scripted phone: credentials issued, phone registered, agent available.
         Returns the agent's user id."""
         uid, user, password = self.agent(username)
         port = voice_stack_module.free_udp_port()
         self.phone(sipp.agent_scenario(user=user, **scenario), name, background=True, citizen=False, port=port,
-                   calls=calls, extra=["-trace_msg", "-message_file", str(self.workdir / f"{name}.msg.log")])
+                   calls=calls, extra=["-trace_msg", "-message_file", str(self.workdir / f"{name}.msg.log")]
+                   + (["-rtp_echo"] if echo else []))
         reg = self.phone(sipp.register_scenario(user=user, password=password, contact_port=port),
                          f"{name}-register", citizen=False)
         assert reg.returncode == 0, reg.stderr[-1500:]
-        self.available(uid)
+        if available:
+            self.available(uid)
         return uid
 
 

@@ -96,6 +96,8 @@ def caller_scenario(steps: list[tuple[str, object]], *, caller: str = "010123456
             body.append(f'<pause milliseconds="{int(value)}"/>\n')  # type: ignore[call-overload]
         elif kind == "talk":
             body.append(f'<nop><action><exec play_pcap_audio="{AUDIO}"/></action></nop>\n')
+        elif kind == "stream":  # an A-law WAV looped for the rest of the call, as a phone always sends
+            body.append(f'<nop><action><exec rtp_stream="{value},-1,8"/></action></nop>\n')
         else:
             raise ValueError(kind)
     body.append(_BYE.format(caller=caller) if hang_up else _WAIT_BYE.format(timeout_ms=wait_bye_ms))

@@ -3,8 +3,11 @@ phone answers, both parties recorded; abandonment and callbacks."""
 
 from __future__ import annotations
 
+import subprocess
 import time
+import wave
 
+import numpy as np
 from sqlalchemy import select
 
 from dasan.conversations.models import ConsultationRecord, Conversation, ConversationEvent, Resolution
@@ -77,3 +80,46 @@ def test_a_legacy_department_line_gets_its_menu_and_the_agent_sees_number_and_de
     assert got.json()["dialled_number"] == "02-2133-2300" and got.json()["department_name"] == "버스정책과"
     # the agent's phone was told too, in the INVITE
     assert "X-Dasan-Dialled: 0221332300" in (center.workdir / "agent.msg.log").read_text()
+
+
+def test_an_abandoned_call_is_on_the_wallboard_within_two_seconds(center):
+    csrf = login(center.client, "supervisor1")
+    snap = center.client.get("/api/v1/supervisor/snapshot", headers={"X-CSRF-Token": csrf}).json()
+    before = snap["queues"]["general"]["today"]["abandoned"] if isinstance(snap["queues"], dict) else \
+        next(q for q in snap["queues"] if q["code"] == "general")["today"]["abandoned"]
+    done = center.phone(sipp.caller_scenario([("pause", 1000), ("keys", "0"), ("pause", 2500)]), "abandon")
+    hung_up = time.monotonic()
+    assert done.returncode == 0, done.stderr[-1500:]
+    while True:
+        snap = center.client.get("/api/v1/supervisor/snapshot", headers={"X-CSRF-Token": csrf}).json()
+        queues = snap["queues"] if isinstance(snap["queues"], list) else list(snap["queues"].values())
+        general = next(q for q in queues if q["code"] == "general")
+        if general["today"]["abandoned"] == before + 1:
+            break
+        assert time.monotonic() - hung_up < 2.0, "the abandonment is not on the wallboard after 2 s"
+        time.sleep(0.1)
+    assert general["waiting"] == 0
+
+
+def test_an_agent_answering_mid_announcement_hears_the_caller_at_once(center):
+    """The caller is in the middle of the place-in-line announcement when the agent answers: the
+    prompt is cut and the caller's audio reaches the agent within 300 ms of the answer."""
+    tone = center.workdir / "tone.wav"
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-e", "a-law", str(tone), "synth", "2", "sine", "440",
+                    "vol", "0.5"], check=True)
+    uid = center.agent_phone("agent-en1", echo=True, available=False, answer_after_ms=1, hang_up_after_ms=3000,
+                             talk=False)
+    caller = center.phone(sipp.caller_scenario([("stream", tone), ("pause", 1000), ("keys", "0")], hang_up=False,
+                                               wait_bye_ms=60000), "caller", background=True)
+    queued = center.wait_for(lambda s: (c := _call(s)) is not None and c.queued_at and c, what="queued")
+    time.sleep(2.0)  # the announcement (place, wait, callback offer: ~10 s) is playing
+    center.available(uid)
+    assert caller.wait(timeout=60) == 0
+    call = center.wait_for(lambda s: (c := _call(s)) is not None and c.recording_path and c, what="recording")
+    assert (call.connected_at - queued.queued_at).total_seconds() < 8.0  # well within the announcement
+    assert any(p.endswith("voice.queue.comfort") for p in call.prompts_played)
+    with wave.open(str(center.app.state.settings.data_dir / call.recording_path)) as w:
+        frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, 2)
+    heard = np.flatnonzero(np.abs(frames[:, 1]) > 500)  # the agent's side: the caller's tone, echoed
+    assert heard.size, "the agent never heard the caller"
+    assert heard[0] / 8000 <= 0.3, f"first audio at the agent {heard[0] / 8000:.3f} s after the answer"

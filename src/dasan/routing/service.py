@@ -82,15 +82,17 @@ def queue_specs(session: Session) -> dict[str, QueueSpec]:
     }
 
 
-def queue_wait(*, session: Session, queue_code: str, position: int) -> dict:
+def queue_wait(*, session: Session, queue_code: str, position: int, channel: str | None = None) -> dict:
     """The expected wait for the contact at `position` in a queue, from live state: the contacts the
-    agents who can take this queue may hold at once (logged in: available or wrapping up) and the
-    mean handle time of the queue's last 100 records (all queues' when it has fewer than 10)."""
+    agents who can take this queue may hold at once (logged in: available or wrapping up; one
+    each for calls) and the mean handle time of the queue's last 100 records of the channel
+    (all queues' when it has fewer than 10)."""
     queue = session.scalar(select(Queue).where(Queue.code == queue_code))
     if queue is None:
         raise NotFound(f"unknown queue '{queue_code}'")
+    per_agent = func.count(AgentStatus.user_id) if channel == "voice" else func.sum(AgentStatus.max_chats)
     serving = (
-        select(func.coalesce(func.sum(AgentStatus.max_chats), 0))
+        select(func.coalesce(per_agent, 0))
         .join(User, User.id == AgentStatus.user_id)
         .where(AgentStatus.presence.in_([Presence.AVAILABLE, Presence.ACW]), User.active.is_(True),
                User.role.in_(ROUTABLE_ROLES))
@@ -103,6 +105,8 @@ def queue_wait(*, session: Session, queue_code: str, position: int) -> dict:
 
     def mean_handle(restrict: bool) -> tuple[float | None, int]:
         q = select(ConsultationRecord.handle_s).where(ConsultationRecord.handle_s > 0)
+        if channel is not None:
+            q = q.where(ConsultationRecord.channel == channel)
         if restrict:
             q = q.join(Conversation, Conversation.id == ConsultationRecord.conversation_id).where(
                 Conversation.queue_code == queue_code)
@@ -129,7 +133,8 @@ def wait_estimate(*, session: Session, conv: Conversation, position: int) -> flo
     """The expected wait told to the citizen at `position` in their queue (labelled an estimate);
     None when nobody can serve it (or its queue was removed)."""
     try:
-        return queue_wait(session=session, queue_code=conv.queue_code, position=position)["expected_wait_s"]
+        return queue_wait(session=session, queue_code=conv.queue_code, position=position,
+                          channel="voice" if conv.channel == "voice" else None)["expected_wait_s"]
     except NotFound:
         return None
 

@@ -106,14 +106,6 @@ def do_enqueue_call(*, session: Session, call_id: int, queue_code: str, lang: st
     return Queued(conversation_id=conv.id, position=position, wait_s=wait, can_call_back=e164 is not None)
 
 
-def queue_status(*, session: Session, conversation_id: int) -> tuple[str, int | None, int, float | None]:
-    """(status, offered_to, position, expected wait) of a waiting call's contact."""
-    conv = session.get_one(Conversation, conversation_id)
-    position = conv_service.queue_position(session=session, conv=conv)
-    wait = wait_estimate(session=session, conv=conv, position=position) if position else None
-    return conv.status, conv.offered_to_id, position, wait
-
-
 def do_call_back_later(*, session: Session, call_id: int) -> bool:
     """"1" in the queue: call back at this number when it is the caller's turn (keeps the place)."""
     call = session.get_one(VoiceCall, call_id)
@@ -126,11 +118,6 @@ def do_call_back_later(*, session: Session, call_id: int) -> bool:
         return False
     call.outcome = CallOutcome.CALLBACK
     return True
-
-
-def do_ringing(*, session: Session, conversation_id: int, agent_id: int) -> None:
-    conv = session.get_one(Conversation, conversation_id)
-    do_record_event(session=session, conv=conv, kind="ringing", data={"agent_id": agent_id})
 
 
 def do_connected(*, session: Session, call_id: int, agent_id: int) -> bool:

@@ -44,6 +44,7 @@ from dasan.voice.stack import REALM, rpc
 
 log = logging.getLogger(__name__)
 LANGUAGES_PROMPT = "voice.menu.languages"  # made of each language's own "press N"
+OVERRIDES_FRESH_S = 5.0  # an admin's new recording is used within this many seconds
 
 # The SDP the controller gives rtpengine for the side of a call no agent holds yet: media is
 # sent to the discard port (nobody listens; rtpengine plays prompts to the caller meanwhile).
@@ -105,8 +106,11 @@ class Call:
 class VoiceController:
     """One per center; runs in the app's event loop (or its own process: `dasan voice`)."""
 
-    def __init__(self, factory: sessionmaker[Session], config: VoiceConfig) -> None:
+    def __init__(self, factory: sessionmaker[Session], config: VoiceConfig, *,
+                 read_factory: sessionmaker[Session] | None = None) -> None:
         self.factory = factory
+        # Reads that may wait (the poll of waiting calls, announcements) take no writer's lock.
+        self.read_factory = read_factory or factory
         self.config = config
         self.ng = NgClient(config.ng)
         self.calls: dict[str, Call] = {}  # by the caller's Call-ID
@@ -121,6 +125,7 @@ class VoiceController:
         self._poller: asyncio.Task[None] | None = None
         self._kick = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._overrides_read = -OVERRIDES_FRESH_S
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -187,10 +192,12 @@ class VoiceController:
 
         task.add_done_callback(done)
 
-    def _db(self, fn: Any, **kw: Any) -> Any:
-        """Run one action in its own transaction (in a worker thread)."""
+    def _db(self, fn: Any, *, read: bool = False, **kw: Any) -> Any:
+        """Run one action in its own transaction (in a worker thread); `read` for reads only."""
+        factory = self.read_factory if read else self.factory
+
         def run() -> Any:
-            with session_scope(self.factory) as s:
+            with session_scope(factory) as s:
                 return fn(session=s, **kw)
         return asyncio.to_thread(run)
 
@@ -229,7 +236,10 @@ class VoiceController:
             return
 
         def begin(session: Session) -> tuple[int, service.Route | None, Center]:
-            self.prompts.overrides = {k: self.config.data_dir / p for k, p in service.prompt_overrides(session).items()}
+            if time.monotonic() - self._overrides_read > OVERRIDES_FRESH_S:  # admins' recordings
+                self.prompts.overrides = {k: self.config.data_dir / p
+                                          for k, p in service.prompt_overrides(session).items()}
+                self._overrides_read = time.monotonic()
             route = service.route_for(session=session, dialled=dialled)
             center = center_service.get(session)
             if route is None:
@@ -408,7 +418,8 @@ class VoiceController:
                 await asyncio.sleep(self.config.announce_every_s)
                 if call.phase != "queue" or call.conversation_id is None:
                     return
-                status, _, pos, wait = await self._db(actions.queue_status, conversation_id=call.conversation_id)
+                status, _, pos, wait = await self._db(service.queue_status, read=True,
+                                                      conversation_id=call.conversation_id)
                 if status not in (ConvStatus.QUEUED, ConvStatus.OFFERED):
                     return
                 says = self._announcement(call, max(pos, 1), wait)
@@ -455,7 +466,7 @@ class VoiceController:
                     self._spawn(self._hang_up(call, by="center", reason="closed by staff"))
 
     def _statuses(self, ids: list[int]) -> list[tuple[int, str, int | None]]:
-        with session_scope(self.factory) as s:
+        with session_scope(self.read_factory) as s:
             return [tuple(r) for r in s.execute(  # type: ignore[misc]
                 select(Conversation.id, Conversation.status, Conversation.offered_to_id)
                 .where(Conversation.id.in_(ids)))]
@@ -477,7 +488,6 @@ class VoiceController:
         self.agent_legs[leg.call_id] = call
         leg.on_answer = lambda out: self._spawn(self._agent_answered(call, out))
         leg.on_rejected = lambda out, code, reason: self._spawn(self._agent_refused(call, out, code, reason))
-        await self._db(actions.do_ringing, conversation_id=call.conversation_id, agent_id=agent_id)
 
     async def _agent_answered(self, call: Call, leg: OutgoingCall) -> None:
         if call.phase != "ringing" or call.agent_leg is not leg or leg.sdp_answer is None:

@@ -27,8 +27,9 @@ def voice_config(settings: Settings) -> VoiceConfig:
     )
 
 
-def voice_controller(settings: Settings, factory: sessionmaker[Session]) -> VoiceController | None:
+def voice_controller(settings: Settings, factory: sessionmaker[Session],
+                     read_factory: sessionmaker[Session] | None = None) -> VoiceController | None:
     """The controller this process runs, or None when voice is off."""
     if not settings.voice_enabled:
         return None
-    return VoiceController(factory, voice_config(settings))
+    return VoiceController(factory, voice_config(settings), read_factory=read_factory)

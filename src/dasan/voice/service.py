@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dasan.conversations import service as conv_service
+from dasan.conversations.models import Conversation
 from dasan.orgs.models import Department, LegacyLine
 from dasan.routing.models import Queue
+from dasan.routing.service import wait_estimate
 from dasan.voice import menu as menus
 from dasan.voice.models import SipAccount, VoiceCall, VoiceMenu, VoiceNumber, VoicePrompt
 
@@ -83,3 +86,11 @@ def get_call(*, session: Session, sip_call_id: str) -> VoiceCall | None:
 def calls_of(*, session: Session, conversation_id: int) -> list[VoiceCall]:
     return list(session.scalars(select(VoiceCall).where(VoiceCall.conversation_id == conversation_id)
                                 .order_by(VoiceCall.id)))
+
+
+def queue_status(*, session: Session, conversation_id: int) -> tuple[str, int | None, int, float | None]:
+    """(status, offered_to, position, expected wait) of a waiting call's contact."""
+    conv = session.get_one(Conversation, conversation_id)
+    position = conv_service.queue_position(session=session, conv=conv)
+    wait = wait_estimate(session=session, conv=conv, position=position) if position else None
+    return conv.status, conv.offered_to_id, position, wait
