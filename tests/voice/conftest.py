@@ -60,14 +60,21 @@ def trunk_port() -> int:
     return voice_stack_module.free_udp_port()
 
 
+@pytest.fixture(scope="module")
+def outbound_port() -> int:
+    """Where the center's outbound calls go: the carrier, played by a sipp answering as citizens."""
+    return voice_stack_module.free_udp_port()
+
+
 @pytest.fixture
-def voice_settings(settings, voice_stack: Stack, trunk_port: int, tmp_path: Path):
+def voice_settings(settings, voice_stack: Stack, trunk_port: int, outbound_port: int, tmp_path: Path):
     p = voice_stack.ports
     # sipp's citizen phone is the trunk: calls from 127.0.0.1:<its port> are the carrier's.
     return settings.model_copy(update={
         "voice_enabled": True, "voice_sip": f"127.0.0.1:{p.controller}", "voice_kamailio": f"127.0.0.1:{p.sip}",
         "voice_kamailio_rpc_port": p.rpc, "voice_ng": f"127.0.0.1:{p.ng}", "voice_dtmf_port": p.dtmf,
         "voice_recording_dir": voice_stack.recording_dir, "voice_trunks": f"127.0.0.1:{trunk_port}",
+        "voice_outbound": f"127.0.0.1:{outbound_port}",
         "voice_announce_every_s": 3.0, "offer_timeout_s": 15,
     })
 
@@ -146,12 +153,14 @@ def _media_port() -> int:
 
 
 @pytest.fixture
-def center(voice_settings, voice_stack: Stack, trunk_port: int, tmp_path: Path) -> Iterator[Center]:
+def center(voice_settings, voice_stack: Stack, trunk_port: int, outbound_port: int,
+           tmp_path: Path) -> Iterator[Center]:
     app = create_app(voice_settings)
     with session_scope(app.state.session_factory) as s:
         seed(session=s)
     with TestClient(app) as client:
         c = Center(client, app, voice_stack, tmp_path, trunk_port)
+        c.outbound_port = outbound_port
         try:
             yield c
         finally:

@@ -206,6 +206,70 @@ Content-Length: 0
     return '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="agent">\n' + one + "</scenario>\n"
 
 
+def agent_dial_scenario(*, user: str, password: str, talk_ms: int = 3000) -> str:
+    """An agent's phone dialling a citizen ([service] is the number): INVITE, digest challenge
+    (407), INVITE with credentials, answer, talk, hang up."""
+    invite = """<send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{user}@dasan>;tag=[pid]dial[call_number]
+To: <sip:[service]@dasan>
+Call-ID: [call_id]
+CSeq: {cseq} INVITE
+Contact: <sip:{user}@[local_ip]:[local_port]>
+{auth}Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=agent 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+]]></send>
+"""
+    ack = """<send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{user}@dasan>;tag=[pid]dial[call_number]
+To: <sip:[service]@dasan>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+"""
+    return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="agent-dial">\n'
+            + invite.format(user=user, cseq=1, auth="")
+            + '<recv response="100" optional="true"/>\n<recv response="407" auth="true"/>\n'
+            + ack.format(user=user)
+            + invite.format(user=user, cseq=2, auth=f"[authentication username={user} password={password}]\n")
+            + '<recv response="100" optional="true"/>\n<recv response="180" optional="true"/>\n'
+            + '<recv response="200" rrs="true"/>\n'
+            + ack.replace("ACK sip:[service]@[remote_ip]:[remote_port]", "ACK [next_url]")
+                 .replace("Call-ID: [call_id]", "[routes]\nCall-ID: [call_id]").replace("CSeq: 1 ACK", "CSeq: 2 ACK")
+                 .format(user=user)
+            + f'<nop><action><exec play_pcap_audio="{AUDIO}"/></action></nop>\n<pause milliseconds="{talk_ms}"/>\n'
+            + """<send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[routes]
+From: <sip:{user}@dasan>;tag=[pid]dial[call_number]
+To: <sip:[service]@dasan>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 3 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="200"/>
+</scenario>
+""".replace("{user}", user))
+
+
 def run(scenario: str, workdir: Path, name: str, *, target: str, service: str = "120", local_port: int,
         media_port: int, calls: int = 1, rate: float | None = None, timeout_s: int = 90,
         background: bool = False, extra: list[str] | None = None) -> subprocess.Popen | subprocess.CompletedProcess:

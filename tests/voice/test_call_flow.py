@@ -123,3 +123,60 @@ def test_an_agent_answering_mid_announcement_hears_the_caller_at_once(center):
     heard = np.flatnonzero(np.abs(frames[:, 1]) > 500)  # the agent's side: the caller's tone, echoed
     assert heard.size, "the agent never heard the caller"
     assert heard[0] / 8000 <= 0.3, f"first audio at the agent {heard[0] / 8000:.3f} s after the answer"
+
+
+def test_a_callback_keeps_the_place_and_the_agent_reaches_the_citizen(center):
+    """"1" in the queue, the caller hangs up; at its turn the agent's phone rings, answers, and the
+    center dials the citizen at the caller-ID number; both are recorded."""
+    citizen = center.phone(sipp.agent_scenario(user="citizen", answer_after_ms=500, talk=True), "citizen",
+                           background=True, citizen=False, port=center.outbound_port,
+                           extra=["-trace_msg", "-message_file", str(center.workdir / "citizen.msg.log")])
+    caller = center.phone(sipp.caller_scenario([("pause", 1000), ("keys", "0"), ("pause", 1500), ("keys", "1")],
+                                               hang_up=False, wait_bye_ms=40000), "caller")
+    assert caller.returncode == 0, caller.stderr[-1500:]  # the center said goodbye after taking the callback
+    inbound = center.wait_for(lambda s: (c := _call(s)) is not None and c.ended_at and c, what="inbound end")
+    assert inbound.outcome == CallOutcome.CALLBACK
+    assert "ko:voice.queue.callback_taken" in inbound.prompts_played
+    with center.factory() as s:
+        conv = s.get_one(Conversation, inbound.conversation_id)
+        assert conv.status == "queued" and conv.callback_number  # keeps its place
+    uid = center.agent_phone("agent1", answer_after_ms=300, hang_up_after_ms=6000, talk=True)
+    assert citizen.wait(timeout=60) == 0
+    out = center.wait_for(lambda s: s.scalar(select(VoiceCall).where(VoiceCall.direction == "out",
+                                                                      VoiceCall.recording_path != "")),
+                          what="the callback's recording")
+    assert out.conversation_id == inbound.conversation_id and out.agent_id == uid
+    assert out.to_number == "+821012345678" and out.outcome == CallOutcome.COMPLETED
+    assert "INVITE sip:01012345678@" in (center.workdir / "citizen.msg.log").read_text()  # dialled nationally
+    seconds, left, right = channel_levels(center.app.state.settings.data_dir / out.recording_path)
+    assert left > 100 and right > 100 and seconds > 3
+    with center.factory() as s:
+        assert s.get_one(Conversation, inbound.conversation_id).status == "wrapup"
+
+
+def test_an_agent_dials_a_citizen_from_the_softphone(center):
+    uid, user, password = center.agent("agent2")
+    citizen = center.phone(sipp.agent_scenario(user="citizen", answer_after_ms=300, talk=True), "citizen",
+                           background=True, citizen=False, port=center.outbound_port)
+    done = center.phone(sipp.agent_dial_scenario(user=user, password=password, talk_ms=4000), "dial",
+                        citizen=False, service="010-9876-5432")
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert citizen.wait(timeout=30) == 0
+    out = center.wait_for(lambda s: s.scalar(select(VoiceCall).where(VoiceCall.direction == "out",
+                                                                      VoiceCall.recording_path != "")),
+                          what="the outbound call's recording")
+    assert out.agent_id == uid and out.to_number == "+821098765432" and out.outcome == CallOutcome.COMPLETED
+    with center.factory() as s:
+        conv = s.get_one(Conversation, out.conversation_id)
+        assert conv.channel == "voice" and conv.agent_id == uid and conv.status == "wrapup"
+    _, left, right = channel_levels(center.app.state.settings.data_dir / out.recording_path)
+    assert left > 100 and right > 100
+
+
+def test_dialling_out_needs_the_agents_credentials(center):
+    _, user, _ = center.agent("agent2")
+    done = center.phone(sipp.agent_dial_scenario(user=user, password="wrong-password"), "dial-wrong",
+                        citizen=False, service="01098765432", timeout_s=8)
+    assert done.returncode != 0
+    with center.factory() as s:
+        assert s.scalar(select(VoiceCall).where(VoiceCall.direction == "out")) is None

@@ -185,12 +185,10 @@ def do_end_call(*, session: Session, call_id: int, by: str, prompts: list[str], 
             call.outcome = CallOutcome.COMPLETED
         elif call.outcome == CallOutcome.CONNECTED:
             call.outcome = CallOutcome.COMPLETED
-    elif outcome is not None:
-        call.outcome = outcome
-    elif call.outcome == CallOutcome.RINGING:
+    elif call.outcome == CallOutcome.RINGING and outcome is None:
         call.outcome = CallOutcome.ABANDONED
         call.reason = call.reason or "hung up in the menu"
-    if outcome is not None and conv is None:
+    if outcome is not None:  # the controller knows better (information given, a callback nobody took …)
         call.outcome = outcome
     return call
 
@@ -341,3 +339,58 @@ def do_purge_recordings(*, session: Session, data_dir: Path, retention_days: int
         call.recording_path = ""
         purged += 1
     return purged
+
+
+def do_begin_callback(*, session: Session, conversation_id: int, sip_call_id: str) -> str | None:
+    """The record of a callback being dialled for a contact whose caller asked for one; returns
+    the number to dial (the gateway's form), None when the contact has no number any more."""
+    conv = session.get_one(Conversation, conversation_id)
+    if not conv.callback_number:
+        return None
+    center = center_service.get(session)
+    e164 = phone_rules.try_normalize(conv.callback_number, center.country)
+    if e164 is None:
+        return None
+    call = do_begin_call(session=session, sip_call_id=sip_call_id, from_number=center.number,
+                         to_number=e164, direction="out")
+    call.conversation_id = conv.id
+    call.lang = conv.lang
+    call.queued_at = conv.queued_at
+    return phone_rules.for_dialling(e164, center.country)
+
+
+def do_begin_agent_call(*, session: Session, sip_call_id: str, agent_id: int, number: str) -> tuple[int, int, str]:
+    """An agent dials a citizen from the softphone: an outbound contact of channel `voice`, theirs
+    from the start, recognised by phone like any other. Returns (call record id, conversation id,
+    the number as the gateway dials it)."""
+    agent = session.get(User, agent_id)
+    if agent is None or agent.role not in ROUTABLE_ROLES or not agent.active:
+        raise Invalid("only active agents call out", code="not_an_agent")
+    center = center_service.get(session)
+    e164 = phone_rules.try_normalize(number, center.country)
+    if e164 is None:
+        raise Invalid(f"'{number}' is not a phone number", code="bad_phone")
+    citizen = do_get_or_create_citizen(session=session, kind="phone", value=e164)
+    conv = do_start_conversation(session=session, citizen=citizen, channel=CHANNEL, queue_code=GENERAL_QUEUE)
+    now = clock.now()
+    conv.status = ConvStatus.ACTIVE
+    conv.agent_id = agent.id
+    conv.answered_at = now
+    conv.wait_s = 0.0
+    do_record_event(session=session, conv=conv, kind="dialled", actor_id=agent.id, data={"number": e164})
+    call = do_begin_call(session=session, sip_call_id=sip_call_id, from_number=center.number, to_number=e164,
+                         direction="out")
+    call.conversation_id = conv.id
+    call.agent_id = agent.id
+    return call.id, conv.id, phone_rules.for_dialling(e164, center.country)
+
+
+def do_outbound_answered(*, session: Session, call_id: int, agent_id: int | None) -> None:
+    """The citizen picked up an outbound call."""
+    call = session.get_one(VoiceCall, call_id)
+    call.connected_at = clock.now()
+    call.agent_id = agent_id or call.agent_id
+    call.outcome = CallOutcome.CONNECTED
+    if call.conversation_id is not None:
+        conv = session.get_one(Conversation, call.conversation_id)
+        do_record_event(session=session, conv=conv, kind="citizen_answered", data={"call": call.sip_call_id})

@@ -19,12 +19,14 @@ import contextlib
 import functools
 import json
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiosipua import IncomingCall, SipRequest, SipUAC, SipUAS, parse_sdp, serialize_sdp
+from aiosipua.dialog import DialogState
 from aiosipua.outgoing_call import OutgoingCall
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -68,6 +70,7 @@ class VoiceConfig:
     data_dir: Path  # prompts and finished recordings
     trunks: tuple[str, ...] = ()  # "ip" or "ip:port" allowed to send calls to the center's numbers
     retention_days: int = 365  # recordings older than this are deleted
+    outbound: tuple[str, int] | None = None  # the carrier's SBC for calls the center places
     announce_every_s: float = 30.0  # place in line and expected wait, repeated
     ring_timeout_s: float = 20.0
     poll_s: float = 0.2
@@ -103,6 +106,30 @@ class Call:
     ended_epoch: float = 0.0
 
 
+@dataclass
+class Outbound:
+    """A call the center places: a callback (the agent's phone rings first, then the citizen is
+    dialled) or an agent dialling a citizen from the softphone. One rtpengine call joins the two
+    legs; the citizen's side is the one offered first (`citizen_tag`)."""
+
+    kind: str  # callback | dial
+    rtp_id: str  # the rtpengine call (and the call record's id)
+    citizen_tag: str
+    agent_tag: str
+    agent_id: int
+    conversation_id: int
+    record_id: int = 0
+    number: str = ""  # as the carrier dials it
+    agent_in: IncomingCall | None = None  # the agent's own INVITE (dial)
+    agent_out: OutgoingCall | None = None  # our INVITE to the agent (callback)
+    agent_sdp: str = ""
+    citizen: OutgoingCall | None = None
+    relay_for_citizen: tuple[str, int] = ("", 0)
+    phase: str = "starting"  # starting | ringing-agent | dialling | connected | ended
+    connected_epoch: float = 0.0
+    ended_epoch: float = 0.0
+
+
 class VoiceController:
     """One per center; runs in the app's event loop (or its own process: `dasan voice`)."""
 
@@ -115,6 +142,8 @@ class VoiceController:
         self.ng = NgClient(config.ng)
         self.calls: dict[str, Call] = {}  # by the caller's Call-ID
         self.agent_legs: dict[str, Call] = {}  # by the agent leg's Call-ID
+        self.outbound: dict[str, Outbound] = {}  # by the Call-ID of either of its legs
+        self.callbacks: dict[int, Outbound] = {}  # by conversation id, while being dialled or talked
         self.prompts = PromptLibrary(config.data_dir / "voice" / "prompts")
         self.music = hold_music(config.data_dir / "voice" / "prompts" / "hold-music.wav")
         self._transport: DasanUdpTransport | None = None
@@ -145,7 +174,7 @@ class VoiceController:
         self._uas = SipUAS(self._transport, uac=self._uac, user_agent="Dasan")
         self._uas.on_invite = lambda c: self._spawn(self._on_invite(c))
         self._uas.on_bye = lambda c, r: self._spawn(self._on_bye(c, r))
-        self._uas.on_cancel = lambda request, addr: None
+        self._uas.on_cancel = lambda request, addr: self._spawn(self._on_cancel(request))
         await self._uas.start()
         await asyncio.to_thread(self.sync_kamailio)
         self._poller = asyncio.create_task(self._poll())
@@ -228,8 +257,9 @@ class VoiceController:
         invite = sip.invite
         dialled = _user_of(str(invite.uri))
         caller = invite.from_addr.uri.user or "" if invite.from_addr is not None else ""
-        if invite.headers.get("X-Dasan-Agent"):
-            await self._refuse(sip, dialled, caller, 501, "Not Implemented", "agent calls out: not yet handled here")
+        agent_header = invite.headers.get_first("X-Dasan-Agent")
+        if agent_header:  # Kamailio authenticated an agent's phone calling out (and set this header)
+            await self._agent_dials(sip, agent_header, dialled)
             return
         if sip.sdp_offer is None or sip.sdp_offer.audio is None:
             await self._refuse(sip, dialled, caller, 488, "Not Acceptable Here", "no audio offered")
@@ -446,6 +476,16 @@ class VoiceController:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=self.config.poll_s)
             self._kick.clear()
+            if self.config.outbound is not None:
+                try:
+                    due = await asyncio.to_thread(self._callbacks_due)
+                except Exception:
+                    log.exception("voice poll failed")
+                    due = []
+                for conv_id, agent_id in due:
+                    if conv_id not in self.callbacks and not any(c.conversation_id == conv_id
+                                                                 for c in self.calls.values()):
+                        self._spawn(self._start_callback(conv_id, agent_id))
             watching = {c.conversation_id: c for c in self.calls.values()
                         if c.phase in ("queue", "ringing") and c.conversation_id is not None}
             if not watching:
@@ -464,6 +504,15 @@ class VoiceController:
                     self._spawn(self._stop_ringing(call))
                 elif status == ConvStatus.CLOSED and call.phase == "queue":
                     self._spawn(self._hang_up(call, by="center", reason="closed by staff"))
+
+    def _callbacks_due(self) -> list[tuple[int, int]]:
+        """Callback contacts offered to an agent: (conversation, agent) — the call to place."""
+        with session_scope(self.read_factory) as s:
+            rows = s.execute(
+                select(Conversation.id, Conversation.offered_to_id)
+                .where(Conversation.channel == "voice", Conversation.status == ConvStatus.OFFERED,
+                       Conversation.callback_number.is_not(None), Conversation.offered_to_id.is_not(None)))
+            return [(int(i), int(a)) for i, a in rows if a is not None]
 
     def _statuses(self, ids: list[int]) -> list[tuple[int, str, int | None]]:
         with session_scope(self.read_factory) as s:
@@ -547,7 +596,11 @@ class VoiceController:
     # --- the end -----------------------------------------------------------------------------
     async def _on_bye(self, sip: IncomingCall, request: SipRequest) -> None:
         cid = sip.call_id
-        if cid in self.calls:
+        if cid in self.outbound:
+            ob = self.outbound[cid]
+            citizen_side = ob.citizen is not None and ob.citizen.call_id == cid
+            await self._end_outbound(ob, by="citizen" if citizen_side else "agent", gone=cid)
+        elif cid in self.calls:
             await self._hang_up(self.calls[cid], by="caller", reason="", caller_gone=True)
         elif cid in self.agent_legs:
             call = self.agent_legs.pop(cid)
@@ -607,6 +660,232 @@ class VoiceController:
             log.warning("recording of %s not converted: %s", call.sip.call_id, exc)
             return
         await self._db(actions.do_attach_recording, call_id=call.record_id, path=str(rel), seconds=seconds)
+
+    # --- calls the center places ---------------------------------------------------------------
+    def _new_outbound(self, kind: str, agent_id: int, conversation_id: int) -> Outbound:
+        return Outbound(kind=kind, rtp_id=f"{kind}-{secrets.token_hex(8)}", citizen_tag=secrets.token_hex(6),
+                        agent_tag=secrets.token_hex(6), agent_id=agent_id, conversation_id=conversation_id)
+
+    def _dial_citizen(self, ob: Outbound, sdp: str, center_number: str) -> None:
+        assert self._uac is not None and self.config.outbound is not None
+        host, port = self.config.outbound
+        leg = self._uac.send_invite(f"sip:{center_number or 'dasan'}@{REALM}", f"sip:{ob.number}@{host}:{port}",
+                                    self.config.outbound, parse_sdp(sdp),
+                                    extra_headers={"X-Dasan-Conversation": str(ob.conversation_id)})
+        ob.citizen = leg
+        ob.phase = "dialling"
+        self.outbound[leg.call_id] = ob
+        leg.on_answer = lambda out: self._spawn(self._citizen_answered(ob, out))
+        leg.on_rejected = lambda out, code, reason: self._spawn(self._citizen_refused(ob, code, reason))
+
+    async def _start_callback(self, conv_id: int, agent_id: int) -> None:
+        """A callback's turn came: ring the agent, then (once they answer) dial the citizen."""
+        assert self._uac is not None
+        ob = self._new_outbound("callback", agent_id, conv_id)
+        self.callbacks[conv_id] = ob
+        try:
+            number = await self._db(actions.do_begin_callback, conversation_id=conv_id, sip_call_id=ob.rtp_id)
+            if number is None:
+                self.callbacks.pop(conv_id, None)
+                return
+            ob.number = number
+            offered = await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, sdp=PARKED_SDP,
+                                            flags=["trust-address"], replace=["origin", "session-connection"])
+        except (NgError, Exception) as exc:
+            log.error("callback %s not started: %s", conv_id, exc)
+            self.callbacks.pop(conv_id, None)
+            return
+        ob.phase = "ringing-agent"
+        leg = self._uac.send_invite(
+            f"sip:{number}@{REALM}", f"sip:{service.sip_username(agent_id)}@{REALM}", self.config.kamailio,
+            parse_sdp(offered["sdp"].decode()),
+            extra_headers={"X-Dasan-Conversation": str(conv_id), "X-Dasan-Callback": number})
+        ob.agent_out = leg
+        self.outbound[leg.call_id] = ob
+        leg.on_answer = lambda out: self._spawn(self._callback_agent_answered(ob, out))
+        leg.on_rejected = lambda out, code, reason: self._spawn(self._callback_agent_refused(ob, code))
+
+    async def _callback_agent_answered(self, ob: Outbound, leg: OutgoingCall) -> None:
+        if ob.phase != "ringing-agent" or leg.sdp_answer is None:
+            return
+        ob.agent_sdp = serialize_sdp(leg.sdp_answer)
+        try:
+            answered = await self.ng.command("answer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, to_tag=ob.agent_tag,
+                                             sdp=ob.agent_sdp, flags=["trust-address"])
+        except NgError as exc:
+            log.error("callback %s: %s", ob.rtp_id, exc)
+            await self._end_outbound(ob, by="center", reason=f"media relay: {exc}"[:200])
+            return
+        toward_citizen = answered["sdp"].decode()
+        relay = parse_sdp(toward_citizen).rtp_address or ("", 0)
+        ob.relay_for_citizen = (relay[0], relay[1])
+        ok = await self._db(actions.do_connected, call_id=ob.record_id or await self._record_id(ob),
+                            agent_id=ob.agent_id)
+        if not ok:
+            await self._end_outbound(ob, by="center", reason="the offer was withdrawn")
+            return
+        center_number = await self._db(lambda session: center_service.get(session).number, read=True)
+        self._dial_citizen(ob, toward_citizen, center_number)
+
+    async def _record_id(self, ob: Outbound) -> int:
+        def find(session: Session) -> int:
+            row = service.get_call(session=session, sip_call_id=ob.rtp_id)
+            return row.id if row else 0
+        ob.record_id = await self._db(find, read=True)
+        return ob.record_id
+
+    async def _callback_agent_refused(self, ob: Outbound, code: int) -> None:
+        if ob.agent_out is not None:
+            self.outbound.pop(ob.agent_out.call_id, None)
+        ob.phase = "ended"
+        self.callbacks.pop(ob.conversation_id, None)
+        with contextlib.suppress(NgError):
+            await self.ng.command("delete", call_id=ob.rtp_id, from_tag=ob.citizen_tag)
+        why = {404: "no_softphone", 480: "no_answer", 408: "no_answer", 487: "no_answer"}.get(code, "declined")
+        await self._db(actions.do_agent_missed, conversation_id=ob.conversation_id, agent_id=ob.agent_id, reason=why)
+        record_id = ob.record_id or await self._record_id(ob)
+        if record_id:
+            await self._db(actions.do_end_call, call_id=record_id, by="agent", prompts=[], menu_path="",
+                           outcome=CallOutcome.FAILED, reason=f"the agent's phone did not answer ({code})")
+        self.kick()
+
+    async def _agent_dials(self, sip: IncomingCall, agent_user: str, number: str) -> None:
+        """An agent's softphone calls a citizen: the contact is the agent's from the start."""
+        agent_id = service.user_of_sip(agent_user)
+        if agent_id is None:
+            sip.reject(403, "Forbidden")
+            return
+        if self.config.outbound is None:
+            await self._refuse(sip, number, agent_user, 503, "Service Unavailable", "no outbound trunk configured")
+            return
+        if sip.sdp_offer is None:
+            await self._refuse(sip, number, agent_user, 488, "Not Acceptable Here", "no audio offered")
+            return
+        try:
+            record_id, conv_id, dial = await self._db(actions.do_begin_agent_call, sip_call_id=sip.call_id,
+                                                      agent_id=agent_id, number=number)
+        except Exception as exc:  # Invalid: not a number, not an agent
+            await self._refuse(sip, number, agent_user, 484, "Address Incomplete", str(exc)[:200])
+            return
+        ob = self._new_outbound("dial", agent_id, conv_id)
+        ob.rtp_id, ob.agent_tag, ob.record_id, ob.number = sip.call_id, sip.dialog.remote_tag, record_id, dial
+        ob.agent_in = sip
+        ob.agent_sdp = sip.invite.text
+        self.outbound[sip.call_id] = ob
+        try:
+            # The agent's offer: rtpengine's other side faces the citizen.
+            offered = await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.agent_tag, sdp=ob.agent_sdp,
+                                            flags=["trust-address"], replace=["origin", "session-connection"])
+        except NgError as exc:
+            sip.reject(503, "Service Unavailable")
+            await self._end_outbound(ob, by="center", reason=f"media relay: {exc}"[:200])
+            return
+        toward_citizen = offered["sdp"].decode()
+        relay = parse_sdp(toward_citizen).rtp_address or ("", 0)
+        ob.relay_for_citizen = (relay[0], relay[1])
+        sip.ringing()
+        center_number = await self._db(lambda session: center_service.get(session).number, read=True)
+        self._dial_citizen(ob, toward_citizen, center_number)
+
+    async def _citizen_answered(self, ob: Outbound, leg: OutgoingCall) -> None:
+        if ob.phase != "dialling" or leg.sdp_answer is None:
+            if ob.phase == "ended":
+                leg.hangup(self._uac)  # type: ignore[arg-type]
+            return
+        citizen_sdp = serialize_sdp(leg.sdp_answer)
+        try:
+            if ob.kind == "dial":
+                assert ob.agent_in is not None
+                answered = await self.ng.command("answer", call_id=ob.rtp_id, from_tag=ob.agent_tag,
+                                                 to_tag=ob.citizen_tag, sdp=citizen_sdp, flags=["trust-address"])
+                ob.agent_in.accept(parse_sdp(answered["sdp"].decode()))
+            else:
+                # The citizen's side was the (parked) offer: offer again with the citizen's real
+                # address, and answer with the agent's phone as before.
+                await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, sdp=citizen_sdp,
+                                      flags=["trust-address"], replace=["origin", "session-connection"])
+                await self.ng.command("answer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, to_tag=ob.agent_tag,
+                                      sdp=ob.agent_sdp, flags=["trust-address"])
+            await self.ng.command("start recording", call_id=ob.rtp_id)
+        except NgError as exc:
+            log.error("could not connect %s: %s", ob.rtp_id, exc)
+        ob.phase = "connected"
+        ob.connected_epoch = time.time()
+        await self._db(actions.do_outbound_answered, call_id=ob.record_id or await self._record_id(ob),
+                       agent_id=ob.agent_id)
+
+    async def _citizen_refused(self, ob: Outbound, code: int, reason: str) -> None:
+        if ob.citizen is not None:
+            self.outbound.pop(ob.citizen.call_id, None)
+            ob.citizen = None
+        if ob.kind == "dial" and ob.agent_in is not None and ob.phase == "dialling":
+            ob.agent_in.reject(code if 400 <= code < 700 else 480, reason or "Unavailable")
+            ob.agent_in = None
+        await self._end_outbound(ob, by="citizen", reason=f"the citizen did not answer ({code} {reason})"[:200],
+                                 outcome=CallOutcome.FAILED)
+
+    async def _on_cancel(self, request: SipRequest) -> None:
+        ob = self.outbound.get(request.call_id or "")
+        if ob is not None and ob.kind == "dial" and ob.phase in ("starting", "dialling"):
+            ob.agent_in = None  # aiosipua answered the CANCEL and ended the agent's INVITE
+            await self._end_outbound(ob, by="agent", reason="the agent hung up before the answer",
+                                     outcome=CallOutcome.FAILED)
+
+    async def _end_outbound(self, ob: Outbound, *, by: str, reason: str = "", gone: str = "",
+                            outcome: CallOutcome | None = None) -> None:
+        if ob.phase == "ended":
+            return
+        was = ob.phase
+        ob.phase = "ended"
+        ob.ended_epoch = time.time()
+        uac = self._uac
+        assert uac is not None
+        for leg in (ob.citizen, ob.agent_out):
+            if leg is None or leg.call_id == gone:
+                continue
+            if leg.dialog.state == DialogState.EARLY:
+                leg.cancel(uac)
+            else:
+                leg.hangup(uac)
+        if ob.agent_in is not None and ob.agent_in.call_id != gone:
+            with contextlib.suppress(Exception):
+                if was == "connected":
+                    ob.agent_in.hangup()
+                else:
+                    ob.agent_in.reject(487, "Request Terminated")
+        for key in [k for k, v in self.outbound.items() if v is ob]:
+            self.outbound.pop(key, None)
+        self.callbacks.pop(ob.conversation_id, None)
+        with contextlib.suppress(NgError):
+            await self.ng.command("delete", call_id=ob.rtp_id, from_tag=ob.citizen_tag if ob.kind == "callback"
+                                  else ob.agent_tag)
+        record_id = ob.record_id or await self._record_id(ob)
+        if record_id:
+            await self._db(actions.do_end_call, call_id=record_id, by=by, prompts=[], menu_path="",
+                           outcome=outcome, reason=reason)
+        if was == "connected":
+            self._spawn(self._keep_outbound_recording(ob, record_id))
+
+    async def _keep_outbound_recording(self, ob: Outbound, record_id: int) -> None:
+        await asyncio.sleep(0.3)
+        pcap = await asyncio.to_thread(rec.find_pcap, self.config.recording_dir, ob.rtp_id)
+        if pcap is None:
+            log.warning("no recording found for %s", ob.rtp_id)
+            return
+        rel = Path("voice") / "recordings" / f"{record_id}.wav"
+
+        def convert() -> float:
+            seconds = rec.to_stereo_wav(rec.read_pcap(pcap), ob.relay_for_citizen, self.config.data_dir / rel,
+                                        span=(ob.connected_epoch, ob.ended_epoch))
+            pcap.unlink(missing_ok=True)
+            return seconds
+
+        try:
+            seconds = await asyncio.to_thread(convert)
+        except (OSError, ValueError) as exc:
+            log.warning("recording of %s not converted: %s", ob.rtp_id, exc)
+            return
+        await self._db(actions.do_attach_recording, call_id=record_id, path=str(rel), seconds=seconds)
 
 
 def _user_of(uri_or_header: str) -> str:

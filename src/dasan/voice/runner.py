@@ -24,6 +24,7 @@ def voice_config(settings: Settings) -> VoiceConfig:
         trunks=tuple(t.strip() for t in settings.voice_trunks.split(",") if t.strip()),
         announce_every_s=settings.voice_announce_every_s,
         retention_days=settings.voice_recording_retention_days,
+        outbound=_addr(settings.voice_outbound) if settings.voice_outbound else None,
     )
 
 
