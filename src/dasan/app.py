@@ -178,6 +178,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=422,
         )
 
+    # The agents' softphones talk to Janus's websocket (another origin) when voice is on.
+    connect_src = "'self'" + (f" {settings.voice_janus_ws}" if settings.voice_enabled and settings.voice_janus_ws
+                              else "")
+
     @app.middleware("http")
     async def _security_headers(request: Request, call_next):
         response = await call_next(request)
@@ -188,7 +192,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response.headers.setdefault(
                 "Content-Security-Policy",
                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                "connect-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'none'",
+                f"connect-src {connect_src}; frame-ancestors 'self'; object-src 'none'; base-uri 'none'",
             )
         return response
 

@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     voice_recording_dir: Path | None = None  # rtpengine's recording-dir; default <data_dir>/voice/rtpengine
     voice_trunks: str = ""  # comma-separated "ip" or "ip:port" of carriers' SBCs allowed to send calls
     voice_outbound: str = ""  # "ip:port" of the carrier's SBC that takes the center's outbound calls
+    voice_janus_ws: str = ""  # Janus's websocket URL as agents' browsers reach it: the softphone (ws:// or wss://)
     voice_announce_every_s: float = 30.0
     voice_recording_retention_days: int = 365
 

@@ -48,8 +48,12 @@ def _rtp_range() -> tuple[int, int]:
 def voice_stack(tmp_path_factory) -> Iterator[Stack]:
     _require_tools()
     lo, hi = _rtp_range()
-    st = Stack(tmp_path_factory.mktemp("voice"), Ports(rtp_min=lo, rtp_max=hi), secrets.token_hex(8))
-    st.start(children=2, threads=2)
+    # rtpengine's media ports, then Janus's (browsers' media, and its SIP plugin's side)
+    st = Stack(tmp_path_factory.mktemp("voice"), Ports(rtp_min=lo, rtp_max=lo + 599), secrets.token_hex(8))
+    janus = voice_stack_module.janus_installed()
+    if not janus and os.environ.get("CI"):
+        pytest.fail("the softphone tests need Janus (scripts/setup --tests installs it)")
+    st.start(children=2, threads=2, janus=janus, janus_rtp=(lo + 600, hi))
     yield st
     st.stop()
 
@@ -75,6 +79,7 @@ def voice_settings(settings, voice_stack: Stack, trunk_port: int, outbound_port:
         "voice_kamailio_rpc_port": p.rpc, "voice_ng": f"127.0.0.1:{p.ng}", "voice_dtmf_port": p.dtmf,
         "voice_recording_dir": voice_stack.recording_dir, "voice_trunks": f"127.0.0.1:{trunk_port}",
         "voice_outbound": f"127.0.0.1:{outbound_port}",
+        "voice_janus_ws": f"ws://127.0.0.1:{p.janus_ws}" if voice_stack_module.janus_installed() else "",
         "voice_announce_every_s": 3.0, "offer_timeout_s": 15,
     })
 

@@ -23,7 +23,7 @@ from dasan.conversations.schemas import (
     WrapUp,
 )
 from dasan.conversations.service import message_data
-from dasan.core.errors import NotFound
+from dasan.core.errors import Conflict, NotFound
 from dasan.orgs.models import Department, User
 from dasan.outbox.actions import delivery_of
 from dasan.routing import dispatch
@@ -112,8 +112,13 @@ def post_message(
 
 
 @router.post("/conversations/{conversation_id}/accept", response_model=ConversationRead)
-def accept(conversation_id: int, session: SessionDep, me: StaffDep):
-    """Accept the contact offered to me."""
+def accept(conversation_id: int, request: Request, session: SessionDep, me: StaffDep):
+    """Accept the contact offered to me. A call, when this center takes calls, is accepted by
+    answering it on the phone (the phone is ringing; accepting here would leave it ringing)."""
+    if getattr(request.app.state, "voice", None) is not None:
+        conv = session.get(Conversation, conversation_id)
+        if conv is not None and conv.channel == "voice":
+            raise Conflict("answer this call on your phone", code="answer_on_phone")
     conv = dispatch.do_accept(session=session, user=me.user, conversation_id=conversation_id)
     return _read(session, conv)
 

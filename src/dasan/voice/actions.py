@@ -166,7 +166,8 @@ def do_end_call(*, session: Session, call_id: int, by: str, prompts: list[str], 
         call.reason = reason[:200]
     conv = session.get(Conversation, call.conversation_id) if call.conversation_id else None
     if conv is not None:
-        do_record_event(session=session, conv=conv, kind="hangup", data={"by": by, "call": call.sip_call_id})
+        do_record_event(session=session, conv=conv, kind="hangup",
+                        data={"by": by, "call": call.sip_call_id, "prompts": call.prompts_played[-20:]})
         if conv.status in (ConvStatus.QUEUED, ConvStatus.OFFERED):
             if conv.callback_number is not None:
                 call.outcome = CallOutcome.CALLBACK

@@ -86,6 +86,7 @@ class Call:
     caller_sdp: str  # the caller's offer (re-sent to rtpengine when the other side changes)
     toward_agent_sdp: str  # rtpengine's side facing the agent (the offer an agent's phone gets)
     relay_for_caller: tuple[str, int]  # rtpengine's address the caller sends to
+    caller: str  # the caller-ID number as the trunk gave it
     route: service.Route
     lang: str
     center: Center
@@ -299,7 +300,7 @@ class VoiceController:
         answer_sdp = parse_sdp(answered["sdp"].decode())
         relay = answer_sdp.rtp_address or ("127.0.0.1", 0)
         call = Call(sip=sip, record_id=record_id, from_tag=from_tag, caller_sdp=invite.text,
-                    toward_agent_sdp=offered["sdp"].decode(), relay_for_caller=(relay[0], relay[1]),
+                    toward_agent_sdp=offered["sdp"].decode(), relay_for_caller=(relay[0], relay[1]), caller=caller,
                     route=route, lang=center.default_lang, center=center)
         self.calls[call_id] = call
         sip.accept(answer_sdp)
@@ -526,7 +527,7 @@ class VoiceController:
         call.phase = "ringing"
         call.agent_id = agent_id
         username = service.sip_username(agent_id)
-        caller = _user_of(str(call.sip.invite.from_addr.uri) if call.sip.invite.from_addr else "") or "anonymous"
+        caller = call.caller or "anonymous"
         leg = self._uac.send_invite(
             f"sip:{caller}@{REALM}", f"sip:{username}@{REALM}", self.config.kamailio,
             parse_sdp(call.toward_agent_sdp),

@@ -38,6 +38,11 @@ def installed() -> bool:
     return shutil.which("kamailio") is not None and shutil.which("rtpengine") is not None
 
 
+def janus_installed() -> bool:
+    """True when Janus (with its SIP plugin) is on this machine."""
+    return shutil.which("janus") is not None and Path(janus_libs(), "plugins", "libjanus_sip.so").exists()
+
+
 @dataclass
 class Ports:
     sip: int = field(default_factory=free_udp_port)  # Kamailio
@@ -45,6 +50,7 @@ class Ports:
     ng: int = field(default_factory=free_udp_port)  # rtpengine control
     dtmf: int = field(default_factory=free_udp_port)  # rtpengine → Dasan DTMF events
     rpc: int = field(default_factory=free_udp_port)  # Kamailio JSON-RPC
+    janus_ws: int = field(default_factory=free_udp_port)  # Janus's websocket API (browsers' softphones)
     rtp_min: int = 30000
     rtp_max: int = 39999
 
@@ -202,6 +208,83 @@ request_route {{
 """
 
 
+JANUS_LIBS = "/usr/lib/x86_64-linux-gnu/janus"
+JANUS_PLUGINS_OFF = ("libjanus_audiobridge.so,libjanus_duktape.so,libjanus_echotest.so,libjanus_lua.so,"
+                     "libjanus_nosip.so,libjanus_recordplay.so,libjanus_streaming.so,libjanus_textroom.so,"
+                     "libjanus_videocall.so,libjanus_videoroom.so,libjanus_voicemail.so")
+JANUS_TRANSPORTS_OFF = "libjanus_http.so,libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so"
+
+
+def janus_libs() -> str:
+    for p in ("/usr/lib/x86_64-linux-gnu/janus", "/usr/lib/aarch64-linux-gnu/janus", "/usr/lib/janus",
+              "/opt/janus/lib/janus"):
+        if Path(p, "plugins", "libjanus_sip.so").exists():
+            return p
+    return JANUS_LIBS
+
+
+def janus_configs(ports: Ports, *, folder: Path, admin_secret: str, rtp: tuple[int, int],
+                  ip: str = "127.0.0.1") -> dict[str, str]:
+    """Janus's configuration files: only the SIP plugin (agents' softphones) and the websocket
+    transport, on `ip`; the admin API off; ICE on the given interface only."""
+    libs = janus_libs()
+    return {
+        "janus.jcfg": f"""general: {{
+    configs_folder = "{folder}"
+    plugins_folder = "{libs}/plugins"
+    transports_folder = "{libs}/transports"
+    events_folder = "{libs}/events"
+    loggers_folder = "{libs}/loggers"
+    debug_level = 3
+    admin_secret = "{admin_secret}"
+    log_to_stdout = true
+}}
+certificates: {{}}
+media: {{
+    rtp_port_range = "{rtp[0]}-{rtp[1]}"
+}}
+nat: {{
+    ice_enforce_list = "{ip}"
+    ignore_mdns = true
+}}
+plugins: {{
+    disable = "{JANUS_PLUGINS_OFF}"
+}}
+transports: {{
+    disable = "{JANUS_TRANSPORTS_OFF}"
+}}
+loggers: {{
+    disable = "libjanus_jsonlog.so"
+}}
+events: {{
+    broadcast = false
+}}
+""",
+        "janus.transport.websockets.jcfg": f"""general: {{
+    json = "compact"
+    ws = true
+    ws_port = {ports.janus_ws}
+    ws_ip = "{ip}"
+    wss = false
+}}
+admin: {{
+    admin_ws = false
+}}
+""",
+        "janus.plugin.sip.jcfg": f"""general: {{
+    local_ip = "{ip}"
+    sdp_ip = "{ip}"
+    local_media_ip = "{ip}"
+    keepalive_interval = 60
+    behind_nat = false
+    register_ttl = 600
+    rtp_port_range = "{rtp[0] + (rtp[1] - rtp[0]) // 2 + 1}-{rtp[1]}"
+    events = false
+}}
+""",
+    }
+
+
 def kamailio_mpath() -> str:
     for p in ("/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/aarch64-linux-gnu/kamailio/modules",
               "/usr/lib/kamailio/modules", "/usr/local/lib64/kamailio/modules"):
@@ -259,7 +342,8 @@ class Stack:
     def recording_dir(self) -> Path:
         return self.workdir / "recordings"
 
-    def start(self, *, children: int = 4, threads: int = 2, pike_density: int = 40) -> Stack:
+    def start(self, *, children: int = 4, threads: int = 2, pike_density: int = 40, janus: bool = False,
+              janus_rtp: tuple[int, int] = (50000, 50999)) -> Stack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.recording_dir.mkdir(exist_ok=True)
         kcfg = self.workdir / "kamailio.cfg"
@@ -275,16 +359,26 @@ class Stack:
             ["kamailio", "-f", str(kcfg), "-DD", "-E", "-P", str(self.workdir / "kamailio.pid"),
              "-Y", str(self.workdir), "-m", "64", "-M", "8"],
             stdout=klog, stderr=subprocess.STDOUT, start_new_session=True))
-        self._wait_ready()
+        if janus:
+            folder = self.workdir / "janus"
+            folder.mkdir(exist_ok=True)
+            for name, text in janus_configs(self.ports, folder=folder, admin_secret=self.secret, rtp=janus_rtp).items():
+                (folder / name).write_text(text)
+            jlog = (self.workdir / "janus.log").open("ab")
+            self.procs.append(subprocess.Popen(
+                ["janus", f"--config={folder / 'janus.jcfg'}", f"--configs-folder={folder}"],
+                stdout=jlog, stderr=subprocess.STDOUT, start_new_session=True))
+        self._wait_ready(janus=janus)
         return self
 
-    def _wait_ready(self, timeout_s: float = 15.0) -> None:
+    def _wait_ready(self, timeout_s: float = 15.0, janus: bool = False) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             for p in self.procs:
                 if p.poll() is not None:
                     raise RuntimeError(f"{p.args[0]!r} exited: see {self.workdir}")  # type: ignore[index]
-            if _sip_options_ok(self.ports.sip) and rpc(self.ports.rpc, "core.version") is not None:
+            if _sip_options_ok(self.ports.sip) and rpc(self.ports.rpc, "core.version") is not None \
+                    and (not janus or _tcp_open(self.ports.janus_ws)):
                 return
             time.sleep(0.1)
         raise RuntimeError(f"the voice stack did not start within {timeout_s}s: see {self.workdir}")
@@ -321,6 +415,12 @@ def _sip_options_ok(port: int) -> bool:
         except OSError:
             return False
     return data.startswith(b"SIP/2.0 200")
+
+
+def _tcp_open(port: int) -> bool:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def rpc(port: int, method: str, *params: object, timeout_s: float = 1.0) -> object | None:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import anyio
 from fastapi import APIRouter, Depends, Form, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
@@ -23,7 +23,7 @@ from dasan.cases.models import Case
 from dasan.center.core import Center
 from dasan.center.deps import CenterDep
 from dasan.core import clock, phone
-from dasan.core.errors import DasanError
+from dasan.core.errors import DasanError, NotFound
 from dasan.db.engine import session_scope
 from dasan.events.bus import Connection
 from dasan.i18n import catalogue
@@ -43,6 +43,7 @@ from dasan.security.deps import (
     principal_from_request,
 )
 from dasan.security.service import authenticate, new_token
+from dasan.voice.stack import REALM
 from dasan.web.i18n import UI_LANGS, citizen_lang, language_name, strings_for, translator, ui_lang
 
 router = APIRouter(include_in_schema=False)
@@ -150,9 +151,17 @@ STAFF_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+def softphone_context(settings) -> dict | None:
+    """What the agent page's softphone needs: Janus's websocket and the SIP edge (voice on)."""
+    if not settings.voice_enabled or not settings.voice_janus_ws:
+        return None
+    return {"janus": settings.voice_janus_ws, "proxy": f"sip:{settings.voice_kamailio}", "realm": REALM}
+
+
 def _staff_page(template: str, roles: tuple[str, ...]):
     def page(request: Request, center: CenterDep, me: Principal) -> Response:
-        return _render(request, template, me, center)
+        extra = {"softphone": softphone_context(request.app.state.settings)} if template == "agent.html" else {}
+        return _render(request, template, me, center, **extra)
 
     page.__name__ = template.removesuffix(".html") + "_page"
     # The page's own policy (annotations are strings in this module; this one is built here).
@@ -162,6 +171,17 @@ def _staff_page(template: str, roles: tuple[str, ...]):
 
 for _path, (_template, _roles) in STAFF_PAGES.items():
     router.add_api_route(_path, _staff_page(_template, _roles), methods=["GET"])
+
+
+JANUS_JS = Path("/usr/share/javascript/janus-gateway/janus.js")  # Debian's libjs-janus-gateway
+
+
+@router.get("/vendor/janus.js", dependencies=[Depends(Public())])
+def janus_js() -> Response:
+    """Janus's JavaScript library, from the Debian package that matches the Janus server."""
+    if not JANUS_JS.exists():
+        raise NotFound("janus.js is not installed here (Debian package libjs-janus-gateway)")
+    return FileResponse(JANUS_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/cases/lookup", dependencies=[Depends(Public())])

@@ -42,6 +42,11 @@ function renderLists() {
 }
 
 async function accept(id) {
+  const c = state.conversations.find((x) => x.id === id);
+  if (c && c.channel === "voice" && window.dasanSoftphone && window.dasanSoftphone.answer) {
+    window.dasanSoftphone.answer();  // a call is taken by answering the ringing phone
+    return;
+  }
   try { await api("POST", `/api/v1/conversations/${id}/accept`); } catch (e) { alert(e.message); }
   await refresh();
   await openConversation(id);

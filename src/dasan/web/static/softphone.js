@@ -1,0 +1,163 @@
+// The agent's softphone: a WebRTC phone through Janus's SIP plugin, registered with the center's
+// SIP edge (Kamailio) with SIP credentials Dasan issues to the logged-in agent. It rings for the
+// calls the routing engine offers this agent; answer, hold, mute, keypad, hang up, dial out.
+import { S, api, el } from "./common.js";
+
+const box = document.getElementById("softphone");
+const $ = (id) => document.getElementById(id);
+const phone = { state: "offline", handle: null, caller: null };
+window.dasanSoftphone = phone; // read by the browser tests (state, RTP counters)
+
+function browserDetails() {
+  // janus.js asks only which browser this is (instead of shipping webrtc-adapter for that).
+  const ua = navigator.userAgent;
+  const v = (re) => parseInt((ua.match(re) || [0, "0"])[1], 10);
+  if (/firefox\//i.test(ua)) return { browser: "firefox", version: v(/firefox\/(\d+)/i) };
+  if (/safari\//i.test(ua) && !/chrom(e|ium)\//i.test(ua)) return { browser: "safari", version: v(/version\/(\d+)/i) };
+  return { browser: "chrome", version: v(/chrom(?:e|ium)\/(\d+)/i) };
+}
+
+function show(state, detail) {
+  phone.state = state;
+  box.dataset.state = state;
+  $("sp-status").textContent = (S["sp_" + state] || state) + (detail ? ` · ${detail}` : "");
+  const inCall = state === "in_call" || state === "on_hold";
+  $("sp-answer").hidden = state !== "ringing";
+  $("sp-hangup").hidden = !(inCall || state === "ringing" || state === "calling");
+  $("sp-mute").hidden = !inCall;
+  $("sp-hold").hidden = !inCall;
+  $("sp-keypad").hidden = !inCall;
+  $("sp-dial-form").hidden = state !== "ready";
+  if (!inCall && state !== "ringing") $("sp-caller").replaceChildren();
+}
+
+function showCaller(result) {
+  const h = result.headers || {};
+  const caller = (result.username || "").replace(/^sip:/, "").split("@")[0];
+  phone.caller = { number: caller, dialled: h["X-Dasan-Dialled"] || "", menu: h["X-Dasan-Menu"] || "",
+                   conversation: h["X-Dasan-Conversation"] || "", callback: h["X-Dasan-Callback"] || "" };
+  const c = phone.caller;
+  $("sp-caller").replaceChildren(
+    el("strong", {}, c.number || S.sp_unknown_caller || "?"),
+    c.dialled ? el("span", {}, ` · ${S.sp_dialled || "dialled"} ${c.dialled}`) : "",
+    c.menu ? el("span", {}, ` · ${S.sp_menu || "menu"} ${c.menu}`) : "",
+    c.callback ? el("span", {}, ` · ${S.sp_callback || "callback"}`) : "");
+  if (c.conversation) window.dispatchEvent(new CustomEvent("dasan:call", { detail: c }));
+}
+
+function onMessage(msg, jsep) {
+  const result = msg.result || {};
+  if (msg.error) { show(phone.state === "registering" ? "offline" : phone.state, msg.error); return; }
+  switch (result.event) {
+    case "registered": show("ready"); break;
+    case "registration_failed": show("offline", result.reason || ""); break;
+    case "incomingcall": phone.jsep = jsep; showCaller(result); show("ringing"); break;
+    case "calling": show("calling"); break;
+    case "accepted": if (jsep) phone.handle.handleRemoteJsep({ jsep }); show("in_call"); break;
+    case "updatingcall":
+      if (jsep) phone.handle.createAnswer({ jsep, tracks: [{ type: "audio", capture: true, recv: true }],
+        success: (j) => phone.handle.send({ message: { request: "update" }, jsep: j }) });
+      break;
+    case "holding": show("on_hold"); break;
+    case "resuming": show("in_call"); break;
+    case "hangup": phone.handle.hangup(); show("ready", result.reason || ""); break;
+    default: break;
+  }
+}
+
+function answer() {
+  phone.handle.createAnswer({
+    jsep: phone.jsep, tracks: [{ type: "audio", capture: true, recv: true }],
+    success: (jsep) => { phone.handle.send({ message: { request: "accept" }, jsep }); show("in_call"); },
+    error: (e) => show("ready", String(e)),
+  });
+}
+
+phone.answer = () => { if (phone.state === "ringing") answer(); };
+
+function hangup() {
+  if (phone.state === "ringing") phone.handle.send({ message: { request: "decline" } });
+  else phone.handle.send({ message: { request: "hangup" } });
+}
+
+function dial(number) {
+  phone.handle.createOffer({
+    tracks: [{ type: "audio", capture: true, recv: true }],
+    success: (jsep) => {
+      phone.handle.send({ message: { request: "call", uri: `sip:${number}@${box.dataset.realm}` }, jsep });
+      show("calling", number);
+    },
+    error: (e) => show("ready", String(e)),
+  });
+}
+
+phone.stats = async () => {
+  // RTP both ways, as the browser counts it.
+  const pc = phone.handle && phone.handle.webrtcStuff && phone.handle.webrtcStuff.pc;
+  const out = { packetsReceived: 0, packetsSent: 0 };
+  if (!pc) return out;
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === "inbound-rtp" && r.kind === "audio") out.packetsReceived += r.packetsReceived || 0;
+    if (r.type === "outbound-rtp" && r.kind === "audio") out.packetsSent += r.packetsSent || 0;
+  });
+  return out;
+};
+
+async function start() {
+  if (!box || !window.Janus) return;
+  box.hidden = false;
+  show("registering");
+  const cred = await api("POST", "/api/v1/voice/softphone");
+  if (!cred) { show("offline"); return; }
+  window.Janus.init({
+    debug: false,
+    dependencies: window.Janus.useDefaultDependencies({ adapter: { browserDetails: browserDetails() } }),
+    callback: () => {
+      const janus = new window.Janus({
+        server: box.dataset.janus,
+        success: () => janus.attach({
+          plugin: "janus.plugin.sip",
+          success: (handle) => {
+            phone.handle = handle;
+            handle.send({ message: {
+              request: "register", username: `sip:${cred.username}@${cred.realm}`, authuser: cred.username,
+              ha1_secret: cred.ha1, proxy: box.dataset.proxy, incoming_header_prefixes: ["X-Dasan"],
+            } });
+          },
+          onmessage: onMessage,
+          onremotetrack: (track, mid, on) => {
+            if (track.kind === "audio" && on) $("sp-audio").srcObject = new MediaStream([track]);
+          },
+          oncleanup: () => { if (phone.state !== "offline") show("ready"); },
+          error: (e) => show("offline", String(e)),
+        }),
+        error: (e) => show("offline", String(e)),
+        destroyed: () => show("offline"),
+      });
+    },
+  });
+}
+
+$("sp-answer").addEventListener("click", answer);
+$("sp-hangup").addEventListener("click", hangup);
+$("sp-mute").addEventListener("click", () => {
+  const muted = phone.handle.isAudioMuted();
+  if (muted) phone.handle.unmuteAudio(); else phone.handle.muteAudio();
+  $("sp-mute").textContent = muted ? S.sp_mute : S.sp_unmute;
+  $("sp-mute").setAttribute("aria-pressed", String(!muted));
+});
+$("sp-hold").addEventListener("click", () => {
+  phone.handle.send({ message: { request: phone.state === "on_hold" ? "unhold" : "hold" } });
+});
+$("sp-keypad").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const tones = $("sp-tones").value.replace(/[^0-9*#]/g, "");
+  if (tones) phone.handle.dtmf({ dtmf: { tones } });
+  $("sp-tones").value = "";
+});
+$("sp-dial-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const number = $("sp-number").value.replace(/[^0-9+]/g, "");
+  if (number) dial(number);
+});
+start();
