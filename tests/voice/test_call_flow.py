@@ -180,3 +180,26 @@ def test_dialling_out_needs_the_agents_credentials(center):
     assert done.returncode != 0
     with center.factory() as s:
         assert s.scalar(select(VoiceCall).where(VoiceCall.direction == "out")) is None
+
+
+def test_blind_transfer_to_another_queue_reaches_the_next_agent(center):
+    first = center.agent_phone("agent1", name="first", talk=False)  # talks until the center hangs up
+    done = center.phone(sipp.caller_scenario([("pause", 1000), ("keys", "0"), ("talk", None)], hang_up=False,
+                                             wait_bye_ms=60000), "caller", background=True)
+    call = center.wait_for(lambda s: (c := _call(s)) is not None and c.connected_at and c, what="first answer")
+    assert call.agent_id == first
+    second = center.agent_phone("agent-en1", name="second", answer_after_ms=300, hang_up_after_ms=2000, talk=True)
+    csrf = login(center.client, "agent1")
+    r = center.client.post(f"/api/v1/conversations/{call.conversation_id}/transfer",
+                           json={"to_queue": "lang-en", "note": "English speaker"}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200, r.text
+    assert center.phones[0].wait(timeout=30) == 0  # the first agent's phone was hung up by the center
+    assert done.wait(timeout=60) == 0  # the second agent hung up: the caller got the BYE
+    call = center.wait_for(lambda s: (c := _call(s)) is not None and c.recording_path and c, what="recording")
+    assert call.outcome == CallOutcome.COMPLETED
+    with center.factory() as s:
+        conv = s.get_one(Conversation, call.conversation_id)
+        assert conv.agent_id == second and conv.queue_code == "lang-en" and conv.status == "wrapup"
+        kinds = [e.kind for e in s.scalars(select(ConversationEvent).where(
+            ConversationEvent.conversation_id == conv.id).order_by(ConversationEvent.id))]
+    assert kinds.index("transferred") < len(kinds) - 1 - kinds[::-1].index("accepted")

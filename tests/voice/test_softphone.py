@@ -14,7 +14,7 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
 from dasan.app import create_app
-from dasan.conversations.models import ConsultationRecord, Conversation
+from dasan.conversations.models import ConsultationRecord, Conversation, ConversationEvent
 from dasan.db.engine import session_scope
 from dasan.demo.seed import seed
 from dasan.orgs.models import User
@@ -97,6 +97,10 @@ def test_an_english_caller_is_answered_in_the_browser_and_recorded(live, voice_s
         time.sleep(4)
         stats = page.evaluate("() => window.dasanSoftphone.stats()")
         assert stats["packetsReceived"] > 50 and stats["packetsSent"] > 50, stats
+        page.click("#sp-hold")  # the caller hears hold music meanwhile
+        expect(page.locator("#softphone[data-state=on_hold]")).to_be_attached(timeout=10000)
+        page.click("#sp-hold")
+        expect(page.locator("#softphone[data-state=in_call]")).to_be_attached(timeout=10000)
         page.click("#sp-hangup")
         expect(page.locator("#softphone[data-state=ready]")).to_be_attached(timeout=10000)
         hung_up = time.monotonic()
@@ -122,6 +126,12 @@ def test_an_english_caller_is_answered_in_the_browser_and_recorded(live, voice_s
     assert "en:voice.queue.position" in call.prompts_played  # place in line and wait, in English
     assert call.outcome == CallOutcome.COMPLETED and conv.channel == "voice" and conv.queue_code == "lang-en"
     assert record.channel == "voice" and record.agent_id == uid
+    with session_scope(factory) as s:
+        kinds = [e.kind for e in s.scalars(select(ConversationEvent).where(
+            ConversationEvent.conversation_id == conv.id).order_by(ConversationEvent.id))]
+    assert kinds.index("menu") < kinds.index("offered") < kinds.index("accepted") < kinds.index("hold") \
+        < kinds.index("resume") < kinds.index("hangup"), kinds
+    assert call.hold_count == 1
     # wait and handle times within 1 s of what the scenario did
     wait_s = (call.connected_at - call.queued_at).total_seconds()
     assert abs(record.wait_s - wait_s) <= 1.0

@@ -194,6 +194,17 @@ def do_end_call(*, session: Session, call_id: int, by: str, prompts: list[str], 
     return call
 
 
+def do_hold(*, session: Session, call_id: int, held: bool) -> None:
+    """The agent put the call on hold (the caller hears music) or resumed it."""
+    call = session.get_one(VoiceCall, call_id)
+    if held:
+        call.hold_count += 1
+    if call.conversation_id is not None:
+        conv = session.get_one(Conversation, call.conversation_id)
+        do_record_event(session=session, conv=conv, kind="hold" if held else "resume",
+                        actor_id=call.agent_id)
+
+
 def do_attach_recording(*, session: Session, call_id: int, path: str, seconds: float) -> None:
     call = session.get_one(VoiceCall, call_id)
     call.recording_path = path

@@ -105,6 +105,8 @@ class Call:
     answered_at: float = 0.0
     connected_epoch: float = 0.0  # wall clock (as pcap timestamps are) when the agent answered
     ended_epoch: float = 0.0
+    held: bool = False
+    recorded: bool = False  # rtpengine is recording (from the first agent's answer to the hang-up)
 
 
 @dataclass
@@ -175,6 +177,7 @@ class VoiceController:
         self._uas = SipUAS(self._transport, uac=self._uac, user_agent="Dasan")
         self._uas.on_invite = lambda c: self._spawn(self._on_invite(c))
         self._uas.on_bye = lambda c, r: self._spawn(self._on_bye(c, r))
+        self._uas.on_reinvite = lambda c: self._spawn(self._on_reinvite(c))
         self._uas.on_cancel = lambda request, addr: self._spawn(self._on_cancel(request))
         await self._uas.start()
         await asyncio.to_thread(self.sync_kamailio)
@@ -488,7 +491,7 @@ class VoiceController:
                                                                  for c in self.calls.values()):
                         self._spawn(self._start_callback(conv_id, agent_id))
             watching = {c.conversation_id: c for c in self.calls.values()
-                        if c.phase in ("queue", "ringing") and c.conversation_id is not None}
+                        if c.phase in ("queue", "ringing", "connected") and c.conversation_id is not None}
             if not watching:
                 continue
             try:
@@ -505,6 +508,10 @@ class VoiceController:
                     self._spawn(self._stop_ringing(call))
                 elif status == ConvStatus.CLOSED and call.phase == "queue":
                     self._spawn(self._hang_up(call, by="center", reason="closed by staff"))
+                elif call.phase == "connected" and status in (ConvStatus.QUEUED, ConvStatus.OFFERED) \
+                        and call.agent_id is not None and offered_to != call.agent_id:
+                    call.phase = "transferring"
+                    self._spawn(self._transferred(call))
 
     def _callbacks_due(self) -> list[tuple[int, int]]:
         """Callback contacts offered to an agent: (conversation, agent) — the call to place."""
@@ -545,7 +552,7 @@ class VoiceController:
                 leg.hangup(self._uac)  # type: ignore[arg-type]
             return
         call.phase = "connected"
-        call.connected_epoch = time.time()
+        call.connected_epoch = call.connected_epoch or time.time()
         if call.announcer:
             call.announcer.cancel()
         cid = call.sip.call_id
@@ -560,7 +567,9 @@ class VoiceController:
                                   flags=["trust-address"], replace=["origin", "session-connection"])
             await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
                                   sdp=serialize_sdp(leg.sdp_answer), flags=["trust-address"])
-            await self.ng.command("start recording", call_id=cid)
+            if not call.recorded:
+                await self.ng.command("start recording", call_id=cid)
+                call.recorded = True
         except NgError as exc:
             log.error("could not bridge %s: %s", cid, exc)
         ok = await self._db(actions.do_connected, call_id=call.record_id, agent_id=call.agent_id)
@@ -593,6 +602,66 @@ class VoiceController:
         call.agent_id = None
         if call.phase == "ringing":
             call.phase = "queue"
+
+    # --- hold, and the citizen's phone re-negotiating -------------------------------------------
+    async def _on_reinvite(self, sip: IncomingCall) -> None:
+        cid = sip.call_id
+        text = sip.invite.text
+        if cid in self.agent_legs:
+            # The agent's phone puts the call on hold (sendonly / inactive) or resumes: the caller
+            # hears hold music from rtpengine meanwhile; the media paths stay as they are.
+            call = self.agent_legs[cid]
+            direction = _direction(text)
+            reply = {"sendonly": "recvonly", "inactive": "inactive", "recvonly": "sendonly"}.get(direction, "sendrecv")
+            sip.accept(parse_sdp(_with_direction(call.toward_agent_sdp, reply)))
+            held = direction in ("sendonly", "inactive")
+            if held != call.held and call.phase == "connected":
+                call.held = held
+                with contextlib.suppress(NgError):
+                    if held:
+                        await self.ng.command("play media", call_id=call.sip.call_id, from_tag=call.from_tag,
+                                              file=str(self.music), repeat_times=1000)
+                    else:
+                        await self.ng.command("stop media", call_id=call.sip.call_id, from_tag=call.from_tag)
+                await self._db(actions.do_hold, call_id=call.record_id, held=held)
+        elif cid in self.calls:
+            call = self.calls[cid]
+            other = serialize_sdp(call.agent_leg.sdp_answer) if call.phase == "connected" and call.agent_leg \
+                and call.agent_leg.sdp_answer else PARKED_SDP
+            try:
+                await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=text,
+                                      flags=["trust-address"], replace=["origin", "session-connection"])
+                answered = await self.ng.command("answer", call_id=cid, from_tag=call.from_tag,
+                                                 to_tag=call.sip.dialog.local_tag, sdp=other, flags=["trust-address"])
+            except NgError:
+                sip.reject(488, "Not Acceptable Here")
+                return
+            call.caller_sdp = text
+            sip.accept(parse_sdp(answered["sdp"].decode()))
+        else:
+            sip.reject(488, "Not Acceptable Here")
+
+    async def _transferred(self, call: Call) -> None:
+        """The agent handed the call to a queue or another agent (blind transfer): the agent's
+        phone is released, the caller goes back to waiting — announcements, then the next agent."""
+        leg = call.agent_leg
+        if leg is not None and self._uac is not None:
+            leg.hangup(self._uac)
+            self.agent_legs.pop(leg.call_id, None)
+        call.agent_leg = None
+        call.agent_id = None
+        call.held = False
+        cid = call.sip.call_id
+        with contextlib.suppress(NgError):
+            await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=call.caller_sdp,
+                                  flags=["trust-address"], replace=["origin", "session-connection"])
+            await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
+                                  sdp=PARKED_SDP, flags=["trust-address"])
+        call.phase = "queue"
+        assert call.conversation_id is not None
+        _, _, pos, wait = await self._db(service.queue_status, read=True, conversation_id=call.conversation_id)
+        self._announce_soon(call, [], max(pos, 1), wait)
+        self.kick()
 
     # --- the end -----------------------------------------------------------------------------
     async def _on_bye(self, sip: IncomingCall, request: SipRequest) -> None:
@@ -635,7 +704,7 @@ class VoiceController:
             await self.ng.command("delete", call_id=cid, from_tag=call.from_tag)
         record = await self._db(actions.do_end_call, call_id=call.record_id, by=by, prompts=call.prompts,
                                 menu_path="".join(call.path), outcome=outcome, reason=reason)
-        if was == "connected":
+        if call.recorded:
             self._spawn(self._keep_recording(call))
         del record
 
@@ -887,6 +956,21 @@ class VoiceController:
             log.warning("recording of %s not converted: %s", ob.rtp_id, exc)
             return
         await self._db(actions.do_attach_recording, call_id=record_id, path=str(rel), seconds=seconds)
+
+
+def _direction(sdp: str) -> str:
+    """The audio direction an SDP asks for (sendrecv when it says nothing)."""
+    for line in sdp.splitlines():
+        if line.strip() in ("a=sendonly", "a=recvonly", "a=inactive", "a=sendrecv"):
+            return line.strip()[2:]
+    return "sendrecv"
+
+
+def _with_direction(sdp: str, direction: str) -> str:
+    """The same SDP with its direction attributes replaced by `direction`."""
+    lines = [line for line in sdp.replace("\r\n", "\n").split("\n")
+             if line.strip() not in ("a=sendonly", "a=recvonly", "a=inactive", "a=sendrecv") and line.strip()]
+    return "\r\n".join([*lines, f"a={direction}"]) + "\r\n"
 
 
 def _user_of(uri_or_header: str) -> str:
