@@ -7,6 +7,7 @@ import json
 import re
 import secrets
 import sys
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -116,7 +117,20 @@ def _demo_voice(settings: Settings):
         return settings, None
     settings = settings.model_copy(update={"voice_enabled": True, "voice_recording_dir": stack.recording_dir,
                                            "voice_trunks": f"127.0.0.1:{DEMO_TRUNK_PORT}"})
+    # The default prompts in every language, made once (offline) while the server starts.
+    threading.Thread(target=_warm_prompts, args=(settings,), daemon=True).start()
     return settings, stack
+
+
+def _warm_prompts(settings: Settings) -> None:
+    from dasan.center import service as center_service
+    from dasan.voice import prompts  # heavy: runs espeak-ng and sox
+
+    if not prompts.available():
+        return
+    library = prompts.PromptLibrary(settings.data_dir / "voice" / "prompts")
+    keys = [k for k in prompts.catalogue_keys() if k != "voice.menu.department"]
+    library.warm(center_service.from_settings(settings), keys)
 
 
 def cmd_users_create(args) -> int:
@@ -411,6 +425,58 @@ def cmd_sim_scenario(args) -> int:
     return 0
 
 
+def cmd_voice_prompts(args) -> int:
+    from dasan.center import service as center_service
+    from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+    from dasan.voice import prompts  # heavy: runs espeak-ng and sox
+
+    settings = _settings()
+    if not prompts.available():
+        print("error: espeak-ng and sox are needed to make the prompts", file=sys.stderr)
+        return 2
+    engine = make_engine(settings)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            center = center_service.get(session)
+    except Exception:  # no database yet: the center the settings describe
+        center_service.use_settings(settings)
+        center = center_service.from_settings(settings)
+    finally:
+        engine.dispose()
+    library = prompts.PromptLibrary(settings.data_dir / "voice" / "prompts")
+    keys = [k for k in prompts.catalogue_keys() if k != "voice.menu.department"]
+    n = library.warm(center, keys)
+    print(f"{n} prompt pieces ready in {', '.join(center.languages)} under {library.root}")
+    return 0
+
+
+def cmd_voice_config(args) -> int:
+    from dasan.voice import stack  # heavy: the telephony configurations
+
+    settings = _settings()
+
+    def port_of(address: str) -> int:
+        return int(address.rpartition(":")[2])
+
+    ports = stack.Ports(sip=port_of(settings.voice_kamailio), controller=port_of(settings.voice_sip),
+                        ng=port_of(settings.voice_ng), dtmf=settings.voice_dtmf_port,
+                        rpc=settings.voice_kamailio_rpc_port, janus_ws=args.janus_port,
+                        rtp_min=args.rtp_min, rtp_max=args.rtp_max)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "kamailio.cfg").write_text(stack.kamailio_config(ports, secret=secrets.token_hex(16),
+                                                            ip=args.ip))
+    (out / "rtpengine.conf").write_text(stack.rtpengine_config(
+        ports, recording_dir=settings.voice_recording_dir or settings.data_dir / "voice" / "rtpengine", ip=args.ip))
+    janus = out / "janus"
+    janus.mkdir(exist_ok=True)
+    for name, text in stack.janus_configs(ports, folder=janus, admin_secret=secrets.token_hex(16),
+                                          rtp=(args.rtp_max + 1, args.rtp_max + 2000), ip=args.ip).items():
+        (janus / name).write_text(text)
+    print(f"Kamailio, rtpengine and Janus configurations written to {out}")
+    return 0
+
+
 def cmd_lang_eval(args) -> int:
     from dasan.bot.eval_lang import evaluate
 
@@ -553,6 +619,17 @@ def build_parser() -> argparse.ArgumentParser:
     wp.add_argument("--actuals", type=_existing, help="calls CSV with what happened, for the plot")
     wp.add_argument("--json", action="store_true")
     wp.set_defaults(func=cmd_wfm_plan)
+
+    voice = sub.add_parser("voice", help="telephone calls").add_subparsers(dest="voice_command", required=True)
+    vp = voice.add_parser("prompts", help="make the default voice prompts (espeak-ng, offline) for the center")
+    vp.set_defaults(func=cmd_voice_prompts)
+    vc = voice.add_parser("config", help="write Kamailio, rtpengine and Janus configurations for the settings")
+    vc.add_argument("--out", default="voice-config")
+    vc.add_argument("--ip", default="127.0.0.1", help="the address they listen on")
+    vc.add_argument("--rtp-min", type=int, default=30000)
+    vc.add_argument("--rtp-max", type=int, default=39999)
+    vc.add_argument("--janus-port", type=int, default=8188)
+    vc.set_defaults(func=cmd_voice_config)
 
     lang = sub.add_parser("lang", help="language identification").add_subparsers(dest="lang_command", required=True)
     le = lang.add_parser("eval", help="accuracy on labelled samples (JSONL text, lang)")

@@ -47,6 +47,11 @@ class Say:
         return cls(key, tuple(sorted(params.items())), lang)
 
 
+def catalogue_keys() -> list[str]:
+    """The voice messages of the catalogue (every prompt a menu or the queue may say)."""
+    return sorted(k for k in catalogue.keys("citizen") if k.startswith("voice."))
+
+
 def available() -> bool:
     """True when the offline speech tools are installed."""
     return shutil.which("espeak-ng") is not None and shutil.which("sox") is not None
@@ -80,8 +85,10 @@ class PromptLibrary:
         with tempfile.TemporaryDirectory(dir=self.root) as tmp:
             raw = Path(tmp) / "raw.wav"
             out = Path(tmp) / "out.wav"
-            subprocess.run(["espeak-ng", "-v", voice, "-s", "155", "-w", str(raw), text],
-                           check=True, capture_output=True, timeout=60)
+            # The text on stdin: a message may begin with "-" (Mongolian suffixes), which a
+            # command-line argument would read as an option.
+            subprocess.run(["espeak-ng", "-v", voice, "-s", "155", "-w", str(raw), "--stdin"],
+                           input=text.encode(), check=True, capture_output=True, timeout=60)
             subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
                             str(out), "norm", "-3"], check=True, capture_output=True, timeout=60)
             os.replace(out, path)
