@@ -43,6 +43,7 @@ from dasan.security.deps import (
     principal_from_request,
 )
 from dasan.security.service import authenticate, new_token
+from dasan.voice.actions import prompt_keys
 from dasan.voice.stack import REALM
 from dasan.web.i18n import UI_LANGS, citizen_lang, language_name, strings_for, translator, ui_lang
 
@@ -148,6 +149,7 @@ STAFF_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "/reports": ("reports.html", ("supervisor", "admin", "analyst")),
     "/kb": ("kb.html", ("official", "supervisor", "admin")),
     "/cases": ("cases.html", ("official", "supervisor", "admin")),
+    "/admin/voice": ("voice_admin.html", ("admin",)),
 }
 
 
@@ -160,7 +162,11 @@ def softphone_context(settings) -> dict | None:
 
 def _staff_page(template: str, roles: tuple[str, ...]):
     def page(request: Request, center: CenterDep, me: Principal) -> Response:
-        extra = {"softphone": softphone_context(request.app.state.settings)} if template == "agent.html" else {}
+        extra: dict = {}
+        if template == "agent.html":
+            extra["softphone"] = softphone_context(request.app.state.settings)
+        elif template == "voice_admin.html":
+            extra["prompt_keys"] = [k for k in prompt_keys() if k != "voice.menu.languages"]
         return _render(request, template, me, center, **extra)
 
     page.__name__ = template.removesuffix(".html") + "_page"
