@@ -134,3 +134,16 @@ def test_a_flood_from_one_source_is_cut_off(center):
     assert 20 <= answered < 100, answered
     # the legitimate trunk is untouched
     assert _request(center.stack.ports.sip, "OPTIONS", "sip:127.0.0.1")[0].startswith("SIP/2.0 200")
+
+
+def test_a_deactivated_agent_can_no_longer_register(center):
+    from dasan.db.engine import session_scope
+    from dasan.orgs.models import User
+
+    uid, user, password = center.agent("agent3")
+    with session_scope(center.factory) as s:
+        s.get_one(User, uid).active = False
+    center.app.state.voice.sync_kamailio()
+    done = center.phone(sipp.register_scenario(user=user, password=password, contact_port=5999), "deactivated",
+                        citizen=False, timeout_s=8)
+    assert done.returncode != 0 and "403" in (center.workdir / "deactivated.errors.log").read_text()

@@ -235,14 +235,26 @@ class VoiceController:
         return asyncio.to_thread(run)
 
     def sync_kamailio(self) -> None:
-        """Give Kamailio the agents' credentials and the trunks (at start and after changes)."""
+        """Give Kamailio the agents' credentials and the trunks (at start and after changes);
+        credentials no longer issued (a deactivated agent's) are removed."""
         with session_scope(self.factory) as s:
             accounts = service.sip_accounts(s)
         port = self.config.kamailio_rpc
-        for username, ha1 in accounts.items():
-            rpc(port, "htable.sets", "creds", username, ha1)
-        for trunk in self.config.trunks:
-            rpc(port, "htable.seti", "trunks", trunk, 1)
+        try:
+            if rpc(port, "core.version") is None:
+                log.warning("Kamailio does not answer on its RPC port %s: credentials not pushed", port)
+                return
+            for username, ha1 in accounts.items():
+                rpc(port, "htable.sets", "creds", username, ha1)
+            dump = rpc(port, "htable.dump", "creds")
+            for slot in dump if isinstance(dump, list) else []:
+                for item in slot.get("slot", []):
+                    if item.get("name") not in accounts:
+                        rpc(port, "htable.delete", "creds", item["name"])
+            for trunk in self.config.trunks:
+                rpc(port, "htable.seti", "trunks", trunk, 1)
+        except (RuntimeError, OSError, ValueError) as exc:
+            log.warning("could not update Kamailio: %s", exc)
 
     async def _purge_periodically(self) -> None:
         while True:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from dasan.conversations import service as conv_service
 from dasan.conversations.models import Conversation
-from dasan.orgs.models import Department, LegacyLine
+from dasan.orgs.models import Department, LegacyLine, User
 from dasan.routing.models import Queue
 from dasan.routing.service import wait_estimate
 from dasan.voice import menu as menus
@@ -62,8 +62,10 @@ def prompt_overrides(session: Session) -> dict[tuple[str, str], str]:
 
 
 def sip_accounts(session: Session) -> dict[str, str]:
-    """username → HA1, for Kamailio."""
-    return {username: ha1 for username, ha1 in session.execute(select(SipAccount.username, SipAccount.ha1))}
+    """username → HA1 of active users, for Kamailio."""
+    rows = session.execute(select(SipAccount.username, SipAccount.ha1).join(User, User.id == SipAccount.user_id)
+                           .where(User.active.is_(True)))
+    return {username: ha1 for username, ha1 in rows}
 
 
 def sip_username(user_id: int) -> str:
