@@ -80,6 +80,10 @@ def test_a_legacy_department_line_gets_its_menu_and_the_agent_sees_number_and_de
     assert got.json()["dialled_number"] == "02-2133-2300" and got.json()["department_name"] == "버스정책과"
     # the agent's phone was told too, in the INVITE
     assert "X-Dasan-Dialled: 0221332300" in (center.workdir / "agent.msg.log").read_text()
+    csrf = login(center.client, "supervisor1")
+    totals = center.client.get("/api/v1/reports/intervals?queue=general",
+                               headers={"X-CSRF-Token": csrf}).json()["totals"]
+    assert totals["offered"] == 1 and totals["answered"] == 1 and totals["answered_in_t"] == 1  # 15-s answer
 
 
 def test_an_abandoned_call_is_on_the_wallboard_within_two_seconds(center):
@@ -99,6 +103,10 @@ def test_an_abandoned_call_is_on_the_wallboard_within_two_seconds(center):
         assert time.monotonic() - hung_up < 2.0, "the abandonment is not on the wallboard after 2 s"
         time.sleep(0.1)
     assert general["waiting"] == 0
+    # and in the interval report, from the call's own times
+    report = center.client.get("/api/v1/reports/intervals?queue=general", headers={"X-CSRF-Token": csrf}).json()
+    assert report["totals"]["offered"] == 1 and report["totals"]["abandoned"] == 1
+    assert report["totals"]["answered"] == 0
 
 
 def test_an_agent_answering_mid_announcement_hears_the_caller_at_once(center):
