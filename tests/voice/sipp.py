@@ -143,7 +143,7 @@ Content-Length: 0
 
 
 def agent_scenario(*, answer_after_ms: int = 0, hang_up_after_ms: int | None = None, talk: bool = True,
-                   user: str = "agent") -> str:
+                   user: str = "agent", stream: Path | None = None) -> str:
     """A scripted agent's phone (sipp in server mode): ring `answer_after_ms`, answer, talk; with
     `hang_up_after_ms` the agent hangs up, else it waits for the caller's BYE."""
     one = f"""<recv request="INVITE" rrs="true"/>
@@ -183,7 +183,9 @@ a=rtpmap:8 PCMA/8000
 ]]></send>
 <recv request="ACK"/>
 """
-    if talk:
+    if stream is not None:  # talks all along (an A-law WAV looped)
+        one += f'<nop><action><exec rtp_stream="{stream},-1,8"/></action></nop>\n'
+    elif talk:
         one += f'<nop><action><exec play_pcap_audio="{AUDIO}"/></action></nop>\n'
     if hang_up_after_ms is not None:
         one += f"""<pause milliseconds="{hang_up_after_ms}"/>
@@ -206,7 +208,7 @@ Content-Length: 0
     return '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="agent">\n' + one + "</scenario>\n"
 
 
-def agent_dial_scenario(*, user: str, password: str, talk_ms: int = 3000) -> str:
+def agent_dial_scenario(*, user: str, password: str, talk_ms: int = 3000, stream: Path | None = None) -> str:
     """An agent's phone dialling a citizen ([service] is the number): INVITE, digest challenge
     (407), INVITE with credentials, answer, talk, hang up."""
     invite = """<send retrans="500"><![CDATA[
@@ -252,7 +254,9 @@ Content-Length: 0
             + ack.replace("ACK sip:[service]@[remote_ip]:[remote_port]", "ACK [next_url]")
                  .replace("Call-ID: [call_id]", "[routes]\nCall-ID: [call_id]").replace("CSeq: 1 ACK", "CSeq: 2 ACK")
                  .format(user=user)
-            + f'<nop><action><exec play_pcap_audio="{AUDIO}"/></action></nop>\n<pause milliseconds="{talk_ms}"/>\n'
+            + (f'<nop><action><exec rtp_stream="{stream},-1,8"/></action></nop>\n' if stream else
+               f'<nop><action><exec play_pcap_audio="{AUDIO}"/></action></nop>\n')
+            + f'<pause milliseconds="{talk_ms}"/>\n'
             + """<send retrans="500"><![CDATA[
 BYE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]

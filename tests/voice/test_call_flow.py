@@ -17,6 +17,15 @@ from tests.conftest import login
 from tests.voice import sipp
 
 
+def _tone(workdir):
+    """A tone as an A-law WAV, for phones that talk all along (sipp's rtp_stream)."""
+    tone = workdir / "tone.wav"
+    if not tone.exists():
+        subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-e", "a-law", str(tone), "synth", "2", "sine", "440",
+                        "vol", "0.5"], check=True)
+    return tone
+
+
 def _call(s, number: str = "120") -> VoiceCall | None:
     return s.scalar(select(VoiceCall).where(VoiceCall.to_number == number).order_by(VoiceCall.id.desc()))
 
@@ -112,9 +121,7 @@ def test_an_abandoned_call_is_on_the_wallboard_within_two_seconds(center):
 def test_an_agent_answering_mid_announcement_hears_the_caller_at_once(center):
     """The caller is in the middle of the place-in-line announcement when the agent answers: the
     prompt is cut and the caller's audio reaches the agent within 300 ms of the answer."""
-    tone = center.workdir / "tone.wav"
-    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-e", "a-law", str(tone), "synth", "2", "sine", "440",
-                    "vol", "0.5"], check=True)
+    tone = _tone(center.workdir)
     uid = center.agent_phone("agent-en1", echo=True, available=False, answer_after_ms=1, hang_up_after_ms=3000,
                              talk=False)
     caller = center.phone(sipp.caller_scenario([("stream", tone), ("pause", 1000), ("keys", "0")], hang_up=False,
@@ -136,7 +143,8 @@ def test_an_agent_answering_mid_announcement_hears_the_caller_at_once(center):
 def test_a_callback_keeps_the_place_and_the_agent_reaches_the_citizen(center):
     """"1" in the queue, the caller hangs up; at its turn the agent's phone rings, answers, and the
     center dials the citizen at the caller-ID number; both are recorded."""
-    citizen = center.phone(sipp.agent_scenario(user="citizen", answer_after_ms=500, talk=True), "citizen",
+    tone = _tone(center.workdir)
+    citizen = center.phone(sipp.agent_scenario(user="citizen", answer_after_ms=500, stream=tone), "citizen",
                            background=True, citizen=False, port=center.outbound_port,
                            extra=["-trace_msg", "-message_file", str(center.workdir / "citizen.msg.log")])
     caller = center.phone(sipp.caller_scenario([("pause", 1000), ("keys", "0"), ("pause", 1500), ("keys", "1")],
@@ -148,7 +156,7 @@ def test_a_callback_keeps_the_place_and_the_agent_reaches_the_citizen(center):
     with center.factory() as s:
         conv = s.get_one(Conversation, inbound.conversation_id)
         assert conv.status == "queued" and conv.callback_number  # keeps its place
-    uid = center.agent_phone("agent1", answer_after_ms=300, hang_up_after_ms=6000, talk=True)
+    uid = center.agent_phone("agent1", answer_after_ms=300, hang_up_after_ms=16000, stream=tone)
     assert citizen.wait(timeout=60) == 0
     out = center.wait_for(lambda s: s.scalar(select(VoiceCall).where(VoiceCall.direction == "out",
                                                                       VoiceCall.recording_path != "")),
@@ -159,14 +167,19 @@ def test_a_callback_keeps_the_place_and_the_agent_reaches_the_citizen(center):
     seconds, left, right = channel_levels(center.app.state.settings.data_dir / out.recording_path)
     assert left > 100 and right > 100 and seconds > 3
     with center.factory() as s:
+        events = [e.kind for e in s.scalars(select(ConversationEvent).where(
+            ConversationEvent.conversation_id == inbound.conversation_id))]
+    assert "citizen_answered" in events
+    with center.factory() as s:
         assert s.get_one(Conversation, inbound.conversation_id).status == "wrapup"
 
 
 def test_an_agent_dials_a_citizen_from_the_softphone(center):
     uid, user, password = center.agent("agent2")
-    citizen = center.phone(sipp.agent_scenario(user="citizen", answer_after_ms=300, talk=True), "citizen",
-                           background=True, citizen=False, port=center.outbound_port)
-    done = center.phone(sipp.agent_dial_scenario(user=user, password=password, talk_ms=4000), "dial",
+    citizen = center.phone(sipp.agent_scenario(user="citizen", answer_after_ms=300, stream=_tone(center.workdir)),
+                           "citizen", background=True, citizen=False, port=center.outbound_port)
+    done = center.phone(sipp.agent_dial_scenario(user=user, password=password, talk_ms=12000,
+                                                 stream=_tone(center.workdir)), "dial",
                         citizen=False, service="010-9876-5432")
     assert done.returncode == 0, done.stderr[-1500:]
     assert citizen.wait(timeout=30) == 0

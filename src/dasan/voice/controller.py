@@ -888,13 +888,31 @@ class VoiceController:
                                       flags=["trust-address"], replace=["origin", "session-connection"])
                 await self.ng.command("answer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, to_tag=ob.agent_tag,
                                       sdp=ob.agent_sdp, flags=["trust-address"])
-            await self.ng.command("start recording", call_id=ob.rtp_id)
         except NgError as exc:
             log.error("could not connect %s: %s", ob.rtp_id, exc)
         ob.phase = "connected"
+        # The citizen is told who calls and that the call is recorded, then recording starts.
+        await self._notify_citizen(ob)
+        with contextlib.suppress(NgError):
+            await self.ng.command("start recording", call_id=ob.rtp_id)
         ob.connected_epoch = time.time()
         await self._db(actions.do_outbound_answered, call_id=ob.record_id or await self._record_id(ob),
                        agent_id=ob.agent_id)
+
+    async def _notify_citizen(self, ob: Outbound) -> None:
+        def lang_and_center(session: Session) -> tuple[str, Center]:
+            center = center_service.get(session)
+            conv = session.get(Conversation, ob.conversation_id)
+            return (conv.lang if conv is not None else center.default_lang), center
+
+        lang, center = await self._db(lang_and_center, read=True)
+        path = await asyncio.to_thread(self.prompts.sequence, [Say.of("voice.welcome")], lang, center)
+        try:
+            reply = await self.ng.command("play media", call_id=ob.rtp_id, from_tag=ob.citizen_tag, file=str(path))
+        except NgError as exc:
+            log.warning("no recording notice on %s: %s", ob.rtp_id, exc)
+            return
+        await asyncio.sleep(float(reply.get("duration", 0)) / 1000.0)
 
     async def _citizen_refused(self, ob: Outbound, code: int, reason: str) -> None:
         if ob.citizen is not None:
