@@ -107,10 +107,19 @@ def test_dtmf_garbage_and_silence_end_with_an_agent_queue_and_a_record(center):
 
 
 def test_control_ports_listen_on_loopback_only(center):
-    listening = subprocess.run(["ss", "-H", "-lun"], capture_output=True, text=True).stdout
+    """rtpengine's control port, Kamailio's RPC, the SIP ports and Janus's websocket are bound to
+    127.0.0.1; Janus's admin API and HTTP transport are not loaded at all."""
+    udp = subprocess.run(["ss", "-H", "-lun"], capture_output=True, text=True).stdout
     for port in (center.stack.ports.ng, center.stack.ports.rpc, center.stack.ports.sip, center.stack.ports.controller):
-        lines = [line for line in listening.splitlines() if f":{port} " in line]
+        lines = [line for line in udp.splitlines() if f":{port} " in line]
         assert lines and all("127.0.0.1:" in line for line in lines), (port, lines)
+    janus_log = center.stack.workdir / "janus.log"
+    if janus_log.exists():
+        tcp = subprocess.run(["ss", "-H", "-ltnp"], capture_output=True, text=True).stdout
+        janus = [line for line in tcp.splitlines() if '"janus"' in line]
+        assert janus and all("127.0.0.1:" in line for line in janus), janus
+        assert not any(f":{p} " in line for line in janus for p in (7088, 7188, 8088, 8089)), janus  # admin, http
+        assert "libjanus_http.so' has been disabled" in janus_log.read_text()  # no HTTP (nor its admin API)
 
 
 def test_a_flood_from_one_source_is_cut_off(center):
