@@ -42,13 +42,10 @@ from dasan.conversations.models import Conversation, ConvStatus, Resolution
 from dasan.db.engine import make_engine, make_sessionmaker, session_scope
 from dasan.orgs.models import User
 from dasan.routing.models import AgentStatus, Presence, Queue
+from dasan.voice import sipp  # the same scripted phones the tests use
 from dasan.voice.actions import do_issue_sip_credentials, do_save_menu, do_set_number, ha1
 from dasan.voice.models import CallOutcome, VoiceCall
 from dasan.voice.stack import Ports, Stack, free_udp_port, rpc
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests.voice import sipp  # noqa: E402  (the same phones the tests use)
 
 CLK = os.sysconf("SC_CLK_TCK")
 B_NUMBER = "1299"

@@ -6,6 +6,8 @@ import argparse
 import json
 import re
 import secrets
+import shutil
+import signal
 import sys
 import threading
 from datetime import datetime, timedelta
@@ -80,10 +82,13 @@ def cmd_demo(args) -> int:
     if stack is not None:
         print(f"\nVoice: the center answers {DEMO_NUMBER} on sip:127.0.0.1:{stack.ports.sip}. "
               "Call it from the demo trunk:")
-        print(f"  sipp -sn uac -s {DEMO_NUMBER} -p {DEMO_TRUNK_PORT} -d 30000 -m 1 127.0.0.1:{stack.ports.sip}")
-        print("  (the call waits in the general queue; agents' phones register with the credentials from "
-              "POST /api/v1/voice/softphone)")
+        print("  .venv/bin/dasan voice call --keys 91     (9 then 1: English; no keys: the general line)")
+        print("  then log in as agent-en1 (or agent1), set yourself available and answer in the desktop's phone")
     sys.stdout.flush()
+    if stack is not None:
+        # uvicorn re-raises the signal that stopped it once it has shut down: make SIGTERM an
+        # exit this process sees, so Kamailio, rtpengine and Janus are stopped with it.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         if not args.no_serve:
             _serve(settings, settings.host, port)
@@ -95,6 +100,7 @@ def cmd_demo(args) -> int:
 
 DEMO_NUMBER = "120"
 DEMO_TRUNK_PORT = 5070  # the demo trusts calls from 127.0.0.1:5070 as its carrier
+DEMO_JANUS_PORT = 8188  # Janus's websocket, for the agents' softphones
 
 
 def _demo_voice(settings: Settings):
@@ -103,20 +109,19 @@ def _demo_voice(settings: Settings):
 
     if not voice_stack.installed() or settings.voice_enabled:
         return settings, None
-    def port_of(address: str) -> int:
-        return int(address.rpartition(":")[2])
-
-    ports = voice_stack.Ports(sip=port_of(settings.voice_kamailio), controller=port_of(settings.voice_sip),
-                              ng=port_of(settings.voice_ng), dtmf=settings.voice_dtmf_port,
-                              rpc=settings.voice_kamailio_rpc_port, rtp_min=30000, rtp_max=30999)
+    ports = voice_stack.ports_of(settings, janus_ws=DEMO_JANUS_PORT, rtp=(30000, 30999))
     workdir = settings.data_dir / "voice" / "stack"
+    janus = voice_stack.janus_installed()  # the agents' softphone in the browser
     try:
-        stack = voice_stack.Stack(workdir, ports, secrets.token_hex(8)).start(children=2, threads=1)
+        stack = voice_stack.Stack(workdir, ports, secrets.token_hex(8)).start(
+            children=2, threads=1, janus=janus, janus_rtp=(31000, 31999))
     except RuntimeError as exc:
         print(f"voice is off: {exc}", file=sys.stderr)
         return settings, None
-    settings = settings.model_copy(update={"voice_enabled": True, "voice_recording_dir": stack.recording_dir,
-                                           "voice_trunks": f"127.0.0.1:{DEMO_TRUNK_PORT}"})
+    settings = settings.model_copy(update={
+        "voice_enabled": True, "voice_recording_dir": stack.recording_dir,
+        "voice_trunks": f"127.0.0.1:{DEMO_TRUNK_PORT}",
+        "voice_janus_ws": f"ws://127.0.0.1:{DEMO_JANUS_PORT}" if janus else ""})
     # The default prompts in every language, made once (offline) while the server starts.
     threading.Thread(target=_warm_prompts, args=(settings,), daemon=True).start()
     return settings, stack
@@ -450,18 +455,33 @@ def cmd_voice_prompts(args) -> int:
     return 0
 
 
+def cmd_voice_call(args) -> int:
+    import tempfile
+
+    from dasan.voice import sipp  # heavy: runs sipp
+
+    settings = _settings()
+    if not shutil.which("sipp"):
+        print("error: sipp is needed (Debian package sip-tester)", file=sys.stderr)
+        return 2
+    steps: list[tuple[str, object]] = [("pause", 1500)]
+    if args.keys:
+        steps.append(("keys", args.keys))
+    steps += [("talk", None), ("pause", int(args.stay_s * 1000))]
+    with tempfile.TemporaryDirectory() as tmp:
+        done = sipp.run(sipp.caller_scenario(steps, caller=args.caller), Path(tmp), "call",
+                        target=settings.voice_kamailio, service=args.number or "120", local_port=args.from_port,
+                        media_port=args.media_port, timeout_s=int(args.stay_s) + 60)
+    print("the call ended normally" if done.returncode == 0 else f"the call failed (sipp {done.returncode})")
+    return 0 if done.returncode == 0 else 1
+
+
 def cmd_voice_config(args) -> int:
     from dasan.voice import stack  # heavy: the telephony configurations
 
     settings = _settings()
 
-    def port_of(address: str) -> int:
-        return int(address.rpartition(":")[2])
-
-    ports = stack.Ports(sip=port_of(settings.voice_kamailio), controller=port_of(settings.voice_sip),
-                        ng=port_of(settings.voice_ng), dtmf=settings.voice_dtmf_port,
-                        rpc=settings.voice_kamailio_rpc_port, janus_ws=args.janus_port,
-                        rtp_min=args.rtp_min, rtp_max=args.rtp_max)
+    ports = stack.ports_of(settings, janus_ws=args.janus_port, rtp=(args.rtp_min, args.rtp_max))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "kamailio.cfg").write_text(stack.kamailio_config(ports, secret=secrets.token_hex(16),
@@ -623,6 +643,14 @@ def build_parser() -> argparse.ArgumentParser:
     voice = sub.add_parser("voice", help="telephone calls").add_subparsers(dest="voice_command", required=True)
     vp = voice.add_parser("prompts", help="make the default voice prompts (espeak-ng, offline) for the center")
     vp.set_defaults(func=cmd_voice_prompts)
+    vcall = voice.add_parser("call", help="call the center from the demo's trunk (a scripted citizen's phone, sipp)")
+    vcall.add_argument("--number", default="120", help="the number dialled (120, or a department's old number)")
+    vcall.add_argument("--keys", default="", help="keys to press in the menu, e.g. 91 for English")
+    vcall.add_argument("--stay-s", type=float, default=30.0, help="seconds to stay on the line")
+    vcall.add_argument("--caller", default="01012345678", help="the caller-ID number")
+    vcall.add_argument("--from-port", type=int, default=DEMO_TRUNK_PORT, help="the trunk's port the center trusts")
+    vcall.add_argument("--media-port", type=int, default=16000)
+    vcall.set_defaults(func=cmd_voice_call)
     vc = voice.add_parser("config", help="write Kamailio, rtpengine and Janus configurations for the settings")
     vc.add_argument("--out", default="voice-config")
     vc.add_argument("--ip", default="127.0.0.1", help="the address they listen on")

@@ -20,10 +20,10 @@ from dasan.demo.seed import seed
 from dasan.orgs.models import User
 from dasan.routing.models import Presence
 from dasan.routing.presence import do_set_presence
+from dasan.voice import sipp
 from dasan.voice import stack as voice_stack_module
 from dasan.voice.actions import do_issue_sip_credentials
 from dasan.voice.stack import Ports, Stack
-from tests.voice import sipp
 
 NEEDED = ("kamailio", "rtpengine", "sipp", "espeak-ng", "sox")
 

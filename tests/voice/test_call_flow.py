@@ -11,10 +11,10 @@ import numpy as np
 from sqlalchemy import select
 
 from dasan.conversations.models import ConsultationRecord, Conversation, ConversationEvent, Resolution
+from dasan.voice import sipp
 from dasan.voice.models import CallOutcome, VoiceCall
 from dasan.voice.recording import channel_levels
 from tests.conftest import login
-from tests.voice import sipp
 
 
 def _tone(workdir):

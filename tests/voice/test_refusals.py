@@ -10,10 +10,10 @@ import uuid
 
 from sqlalchemy import select
 
+from dasan.voice import sipp
 from dasan.voice.actions import do_save_menu
 from dasan.voice.models import CallOutcome, VoiceCall
 from dasan.voice.stack import rpc
-from tests.voice import sipp
 
 
 def _request(target_port: int, method: str, ruri: str, *, src: tuple[str, int] = ("127.0.0.1", 0),
@@ -156,3 +156,28 @@ def test_a_deactivated_agent_can_no_longer_register(center):
     done = center.phone(sipp.register_scenario(user=user, password=password, contact_port=5999), "deactivated",
                         citizen=False, timeout_s=8)
     assert done.returncode != 0 and "403" in (center.workdir / "deactivated.errors.log").read_text()
+
+
+def test_a_phone_that_vanishes_without_a_bye_ends_with_a_record(center):
+    """The media relay drops a call whose phone stopped sending; the controller ends it."""
+    import asyncio
+
+    from dasan.voice.ng import NgClient
+
+    caller = center.phone(sipp.caller_scenario([("pause", 1000), ("keys", "0")], hang_up=False, wait_bye_ms=60000),
+                          "vanishing", background=True)
+    call = center.wait_for(lambda s: (c := s.scalar(select(VoiceCall).order_by(VoiceCall.id.desc())))
+                           and c.queued_at and c, what="queued")
+    caller.kill()  # the phone is gone; no BYE
+    caller.wait()
+
+    async def drop() -> None:  # what rtpengine's timeout does after a minute of silence
+        ng = NgClient(("127.0.0.1", center.stack.ports.ng))
+        await ng.start()
+        await ng.command("delete", call_id=call.sip_call_id)
+        await ng.stop()
+
+    asyncio.run(drop())
+    ended = center.wait_for(lambda s: (c := s.get(VoiceCall, call.id)) is not None and c.ended_at and c,
+                            timeout_s=30, what="the reaper")
+    assert ended.outcome == CallOutcome.ABANDONED and ended.reason == "the caller's media stopped"

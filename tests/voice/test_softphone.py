@@ -19,11 +19,11 @@ from dasan.db.engine import session_scope
 from dasan.demo.seed import seed
 from dasan.orgs.models import User
 from dasan.routing.models import AgentStatus, Presence
+from dasan.voice import sipp
 from dasan.voice import stack as voice_stack_module
 from dasan.voice.models import CallOutcome, VoiceCall
 from dasan.voice.recording import channel_levels
 from tests.browser.conftest import CHROMIUM, FLAGS
-from tests.voice import sipp
 
 WEBRTC_FLAGS = FLAGS + ["--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
                         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]

@@ -47,6 +47,7 @@ from dasan.voice.stack import REALM, rpc
 log = logging.getLogger(__name__)
 LANGUAGES_PROMPT = "voice.menu.languages"  # made of each language's own "press N"
 OVERRIDES_FRESH_S = 5.0  # an admin's new recording is used within this many seconds
+REAP_EVERY_S = 15.0  # how often calls are checked against rtpengine's (vanished phones)
 
 # The SDP the controller gives rtpengine for the side of a call no agent holds yet: media is
 # sent to the discard port (nobody listens; rtpengine plays prompts to the caller meanwhile).
@@ -485,13 +486,30 @@ class VoiceController:
         duration = await self._play(call, [Say.of("voice.queue.callback_taken"), Say.of("voice.goodbye")])
         self._set_timer(call, duration + 0.3, lambda c: self._hang_up(c, by="center", reason="callback requested"))
 
+    async def _reap(self) -> None:
+        """Calls whose media rtpengine dropped (no packets for its timeout: a phone that vanished
+        without a BYE) are ended with a record, not kept waiting for ever."""
+        for call in list(self.calls.values()):
+            if call.phase == "ended":
+                continue
+            try:
+                await self.ng.command("query", call_id=call.sip.call_id)
+            except NgError as exc:
+                if "Unknown call-id" in str(exc):
+                    await self._hang_up(call, by="network", reason="the caller's media stopped",
+                                        caller_gone=True)
+
     async def _poll(self) -> None:
         """Watch the contacts of waiting calls: an offer to an agent rings the agent's phone; an
         offer that went back to the queue (expired) stops the ringing."""
+        next_reap = time.monotonic() + REAP_EVERY_S
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=self.config.poll_s)
             self._kick.clear()
+            if time.monotonic() >= next_reap:
+                next_reap = time.monotonic() + REAP_EVERY_S
+                self._spawn(self._reap())
             if self.config.outbound is not None:
                 try:
                     due = await asyncio.to_thread(self._callbacks_due)
@@ -717,31 +735,31 @@ class VoiceController:
         record = await self._db(actions.do_end_call, call_id=call.record_id, by=by, prompts=call.prompts,
                                 menu_path="".join(call.path), outcome=outcome, reason=reason)
         if call.recorded:
-            self._spawn(self._keep_recording(call))
+            self._spawn(self._keep_recording(cid, call.record_id, call.relay_for_caller,
+                                             (call.connected_epoch, call.ended_epoch)))
         del record
 
-    async def _keep_recording(self, call: Call) -> None:
-        """Turn rtpengine's pcap of the call into the stereo WAV kept with the record."""
+    async def _keep_recording(self, rtp_id: str, record_id: int, citizen_side: tuple[str, int],
+                              span: tuple[float, float]) -> None:
+        """Turn rtpengine's pcap of a call into the stereo WAV kept with its record."""
         await asyncio.sleep(0.3)  # rtpengine closes the pcap when the call is deleted
-        pcap = await asyncio.to_thread(rec.find_pcap, self.config.recording_dir, call.sip.call_id)
+        pcap = await asyncio.to_thread(rec.find_pcap, self.config.recording_dir, rtp_id)
         if pcap is None:
-            log.warning("no recording found for %s", call.sip.call_id)
+            log.warning("no recording found for %s", rtp_id)
             return
-        rel = Path("voice") / "recordings" / f"{call.record_id}.wav"
-        out = self.config.data_dir / rel
+        rel = Path("voice") / "recordings" / f"{record_id}.wav"
 
         def convert() -> float:
-            seconds = rec.to_stereo_wav(rec.read_pcap(pcap), call.relay_for_caller, out,
-                                        span=(call.connected_epoch, call.ended_epoch))
+            seconds = rec.to_stereo_wav(rec.read_pcap(pcap), citizen_side, self.config.data_dir / rel, span=span)
             pcap.unlink(missing_ok=True)
             return seconds
 
         try:
             seconds = await asyncio.to_thread(convert)
         except (OSError, ValueError) as exc:
-            log.warning("recording of %s not converted: %s", call.sip.call_id, exc)
+            log.warning("recording of %s not converted: %s", rtp_id, exc)
             return
-        await self._db(actions.do_attach_recording, call_id=call.record_id, path=str(rel), seconds=seconds)
+        await self._db(actions.do_attach_recording, call_id=record_id, path=str(rel), seconds=seconds)
 
     # --- calls the center places ---------------------------------------------------------------
     def _new_outbound(self, kind: str, agent_id: int, conversation_id: int) -> Outbound:
@@ -963,29 +981,9 @@ class VoiceController:
         if record_id:
             await self._db(actions.do_end_call, call_id=record_id, by=by, prompts=[], menu_path="",
                            outcome=outcome, reason=reason)
-        if was == "connected":
-            self._spawn(self._keep_outbound_recording(ob, record_id))
-
-    async def _keep_outbound_recording(self, ob: Outbound, record_id: int) -> None:
-        await asyncio.sleep(0.3)
-        pcap = await asyncio.to_thread(rec.find_pcap, self.config.recording_dir, ob.rtp_id)
-        if pcap is None:
-            log.warning("no recording found for %s", ob.rtp_id)
-            return
-        rel = Path("voice") / "recordings" / f"{record_id}.wav"
-
-        def convert() -> float:
-            seconds = rec.to_stereo_wav(rec.read_pcap(pcap), ob.relay_for_citizen, self.config.data_dir / rel,
-                                        span=(ob.connected_epoch, ob.ended_epoch))
-            pcap.unlink(missing_ok=True)
-            return seconds
-
-        try:
-            seconds = await asyncio.to_thread(convert)
-        except (OSError, ValueError) as exc:
-            log.warning("recording of %s not converted: %s", ob.rtp_id, exc)
-            return
-        await self._db(actions.do_attach_recording, call_id=record_id, path=str(rel), seconds=seconds)
+        if was == "connected" and record_id:
+            self._spawn(self._keep_recording(ob.rtp_id, record_id, ob.relay_for_citizen,
+                                             (ob.connected_epoch, ob.ended_epoch)))
 
 
 def _direction(sdp: str) -> str:

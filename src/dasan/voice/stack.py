@@ -285,6 +285,16 @@ admin: {{
     }
 
 
+def ports_of(settings, *, janus_ws: int = 8188, rtp: tuple[int, int] = (30000, 39999)) -> Ports:
+    """The ports the settings name (Kamailio, the controller, rtpengine, DTMF events, RPC)."""
+    def port(address: str) -> int:
+        return int(address.rpartition(":")[2])
+
+    return Ports(sip=port(settings.voice_kamailio), controller=port(settings.voice_sip), ng=port(settings.voice_ng),
+                 dtmf=settings.voice_dtmf_port, rpc=settings.voice_kamailio_rpc_port, janus_ws=janus_ws,
+                 rtp_min=rtp[0], rtp_max=rtp[1])
+
+
 def kamailio_mpath() -> str:
     for p in ("/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/aarch64-linux-gnu/kamailio/modules",
               "/usr/lib/kamailio/modules", "/usr/local/lib64/kamailio/modules"):

@@ -1,4 +1,5 @@
-"""sipp as the citizen's phone and as scripted agents' phones, for the voice tests and benchmark."""
+"""Scripted phones (sipp scenarios): the citizen calling, agents answering and dialling — for the
+demo (`dasan voice call`), the tests and the benchmark."""
 
 from __future__ import annotations
 
