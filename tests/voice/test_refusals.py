@@ -181,3 +181,25 @@ def test_a_phone_that_vanishes_without_a_bye_ends_with_a_record(center):
     ended = center.wait_for(lambda s: (c := s.get(VoiceCall, call.id)) is not None and c.ended_at and c,
                             timeout_s=30, what="the reaper")
     assert ended.outcome == CallOutcome.ABANDONED and ended.reason == "the caller's media stopped"
+
+
+def test_calls_held_before_a_restart_are_ended_when_the_controller_starts(center):
+    from dasan.conversations.models import Conversation
+    from dasan.db.engine import session_scope
+    from dasan.voice.actions import do_begin_call, do_enqueue_call
+
+    with session_scope(center.factory) as s:
+        call = do_begin_call(session=s, sip_call_id="before-restart", from_number="01055556666", to_number="120")
+        queued = do_enqueue_call(session=s, call_id=call.id, queue_code="general", lang="ko", menu_path="0")
+    voice = center.app.state.voice
+
+    async def restart() -> None:
+        await voice.stop()
+        await voice.start()
+
+    center.client.portal.call(restart)  # in the app's own event loop
+    with center.factory() as s:
+        row = s.get_one(VoiceCall, call.id)
+        assert row.ended_at is not None and row.outcome == CallOutcome.ABANDONED
+        assert row.reason == "the call controller restarted"
+        assert s.get_one(Conversation, queued.conversation_id).status == "closed"

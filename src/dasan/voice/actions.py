@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -406,3 +406,15 @@ def do_outbound_answered(*, session: Session, call_id: int, agent_id: int | None
     if call.conversation_id is not None:
         conv = session.get_one(Conversation, call.conversation_id)
         do_record_event(session=session, conv=conv, kind="citizen_answered", data={"call": call.sip_call_id})
+
+
+def do_end_stale_calls(*, session: Session, before: datetime) -> int:
+    """At the controller's start: calls it held before a restart are gone (their phones were
+    hung up or dropped by the relay) — end their records, so their contacts are not offered to
+    agents as calls nobody holds. One controller per center."""
+    stale = list(session.scalars(select(VoiceCall).where(VoiceCall.ended_at.is_(None),
+                                                         VoiceCall.started_at < before)))
+    for call in stale:
+        do_end_call(session=session, call_id=call.id, by="center", prompts=list(call.prompts_played or []),
+                    menu_path=call.menu_path, reason="the call controller restarted")
+    return len(stale)

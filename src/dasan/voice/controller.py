@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dasan.center import service as center_service
 from dasan.center.core import Center
 from dasan.conversations.models import Conversation, ConvStatus
+from dasan.core import clock
 from dasan.db.engine import session_scope
 from dasan.voice import actions, menu, service
 from dasan.voice import recording as rec
@@ -180,6 +181,9 @@ class VoiceController:
         self._uas.on_bye = lambda c, r: self._spawn(self._on_bye(c, r))
         self._uas.on_reinvite = lambda c: self._spawn(self._on_reinvite(c))
         self._uas.on_cancel = lambda request, addr: self._spawn(self._on_cancel(request))
+        ended = await self._db(actions.do_end_stale_calls, before=clock.now())
+        if ended:
+            log.warning("%d calls held before a restart were ended", ended)
         await self._uas.start()
         await asyncio.to_thread(self.sync_kamailio)
         self._poller = asyncio.create_task(self._poll())
