@@ -224,3 +224,18 @@ def test_blind_transfer_to_another_queue_reaches_the_next_agent(center):
         kinds = [e.kind for e in s.scalars(select(ConversationEvent).where(
             ConversationEvent.conversation_id == conv.id).order_by(ConversationEvent.id))]
     assert kinds.index("transferred") < len(kinds) - 1 - kinds[::-1].index("accepted")
+
+
+def test_a_caller_without_caller_id_keys_in_the_callback_number(center):
+    done = center.phone(sipp.caller_scenario([("pause", 1000), ("keys", "0"), ("pause", 1500), ("keys", "1"),
+                                              ("pause", 7000), ("keys", "01023456789#")],
+                                             caller="anonymous", hang_up=False, wait_bye_ms=40000), "keyed")
+    assert done.returncode == 0, done.stderr[-1500:]  # the center said goodbye after taking the number
+    call = center.wait_for(lambda s: (c := _call(s)) is not None and c.ended_at and c, what="call end")
+    assert call.outcome == CallOutcome.CALLBACK
+    assert "ko:voice.queue.callback_enter_number" in call.prompts_played
+    with center.factory() as s:
+        conv = s.get_one(Conversation, call.conversation_id)
+        # (sipp replays one recording per key: the same key twice in a row would carry the same
+        # RTP timestamp, which a relay rightly takes for one press — hence no repeated digits)
+        assert conv.callback_number == "010-2345-6789" and conv.status == "queued"

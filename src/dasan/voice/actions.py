@@ -106,14 +106,17 @@ def do_enqueue_call(*, session: Session, call_id: int, queue_code: str, lang: st
     return Queued(conversation_id=conv.id, position=position, wait_s=wait, can_call_back=e164 is not None)
 
 
-def do_call_back_later(*, session: Session, call_id: int) -> bool:
-    """"1" in the queue: call back at this number when it is the caller's turn (keeps the place)."""
+def do_call_back_later(*, session: Session, call_id: int, number: str | None = None) -> bool:
+    """"1" in the queue: call back when it is the caller's turn (keeps the place), at the
+    caller-ID number or the one keyed in. False when that is not a phone number."""
     call = session.get_one(VoiceCall, call_id)
     if call.conversation_id is None:
         return False
     conv = session.get_one(Conversation, call.conversation_id)
+    if "callback" not in (conv.offers_made or ""):
+        conv.offers_made = ",".join(sorted({o for o in (conv.offers_made or "").split(",") if o} | {"callback"}))
     try:
-        do_request_callback(session=session, conv=conv, phone=call.from_number)
+        do_request_callback(session=session, conv=conv, phone=number or call.from_number)
     except (Conflict, Invalid):
         return False
     call.outcome = CallOutcome.CALLBACK

@@ -48,6 +48,7 @@ from dasan.voice.stack import REALM, rpc
 log = logging.getLogger(__name__)
 LANGUAGES_PROMPT = "voice.menu.languages"  # made of each language's own "press N"
 OVERRIDES_FRESH_S = 5.0  # an admin's new recording is used within this many seconds
+KEYING_TIMEOUT_S = 10.0  # a caller keying in a callback number: silence this long ends it
 REAP_EVERY_S = 15.0  # how often calls are checked against rtpengine's (vanished phones)
 
 # The SDP the controller gives rtpengine for the side of a call no agent holds yet: media is
@@ -108,6 +109,7 @@ class Call:
     connected_epoch: float = 0.0  # wall clock (as pcap timestamps are) when the agent answered
     ended_epoch: float = 0.0
     held: bool = False
+    keyed: str | None = None  # digits of a callback number being keyed in (None: not keying)
     recorded: bool = False  # rtpengine is recording (from the first agent's answer to the hang-up)
 
 
@@ -425,6 +427,8 @@ class VoiceController:
             call.path.append(key)
             call.state, effects = menu.press(call.route.menu, call.state, key)
             await self._run(call, effects)
+        elif call.phase == "queue" and call.keyed is not None:
+            await self._key_number(call, key)
         elif call.phase == "queue" and key == "1" and not call.callback_taken:
             await self._take_callback(call)
 
@@ -448,8 +452,8 @@ class VoiceController:
             says.append(Say.of("voice.queue.wait_soon"))
         else:
             says.append(Say.of("voice.queue.wait_minutes", n=minutes))
-        if call.can_call_back and not call.callback_taken:
-            says.append(Say.of("voice.queue.comfort"))
+        if not call.callback_taken:
+            says.append(Say.of("voice.queue.comfort"))  # "1" for a callback (a number keyed in without caller ID)
         return says
 
     def _announce_soon(self, call: Call, first: list[Say], position: int, wait_s: float | None) -> None:
@@ -477,11 +481,16 @@ class VoiceController:
 
         call.announcer = asyncio.ensure_future(loop())
 
-    async def _take_callback(self, call: Call) -> None:
-        if not call.can_call_back:
-            await self._play(call, [Say.of("voice.queue.callback_no_number")])
+    async def _take_callback(self, call: Call, number: str | None = None) -> None:
+        if not call.can_call_back and number is None:
+            # No caller ID: the caller keys in the number, then # (the announcements pause).
+            call.keyed = ""
+            if call.announcer:
+                call.announcer.cancel()
+            duration = await self._play(call, [Say.of("voice.queue.callback_enter_number")])
+            self._set_timer(call, duration + KEYING_TIMEOUT_S, self._keying_timed_out)
             return
-        ok = await self._db(actions.do_call_back_later, call_id=call.record_id)
+        ok = await self._db(actions.do_call_back_later, call_id=call.record_id, number=number)
         if not ok:
             return
         call.callback_taken = True
@@ -502,6 +511,37 @@ class VoiceController:
                 if "Unknown call-id" in str(exc):
                     await self._hang_up(call, by="network", reason="the caller's media stopped",
                                         caller_gone=True)
+
+    async def _key_number(self, call: Call, key: str) -> None:
+        """A digit of the callback number the caller keys in; # ends it."""
+        assert call.keyed is not None
+        if key == "#" or len(call.keyed) >= 20:
+            number, call.keyed = call.keyed, None
+            if call.timer:
+                call.timer.cancel()
+                call.timer = None
+            if len(number) >= 7:
+                await self._take_callback(call, number)
+                if call.callback_taken:
+                    return
+            await self._play(call, [Say.of("voice.queue.callback_no_number")])
+            self._resume_announcements(call)
+        elif key.isdigit():
+            call.keyed += key
+            self._set_timer(call, KEYING_TIMEOUT_S, self._keying_timed_out)
+
+    async def _keying_timed_out(self, call: Call) -> None:
+        if call.keyed is not None and call.phase == "queue":
+            await self._key_number(call, "#")
+
+    def _resume_announcements(self, call: Call) -> None:
+        if call.phase == "queue" and call.conversation_id is not None:
+            self._spawn(self._announce_later(call))
+
+    async def _announce_later(self, call: Call) -> None:
+        assert call.conversation_id is not None
+        _, _, pos, wait = await self._db(service.queue_status, read=True, conversation_id=call.conversation_id)
+        self._announce_soon(call, [], max(pos, 1), wait)
 
     async def _poll(self) -> None:
         """Watch the contacts of waiting calls: an offer to an agent rings the agent's phone; an
