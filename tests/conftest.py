@@ -265,6 +265,16 @@ def _fast_argon2():
     yield
 
 
+@pytest.fixture(scope="session")
+def playwright_session():
+    """One Playwright (sync API) for the whole run: its event loop lives on the main thread, so
+    every test that drives a browser shares it (a second `sync_playwright()` would refuse)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
 def run_async(coro):
     """asyncio.run in a fresh thread: Playwright's sync API keeps an event loop on the main thread."""
     import concurrent.futures

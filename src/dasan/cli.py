@@ -9,6 +9,7 @@ import secrets
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -456,8 +457,6 @@ def cmd_voice_prompts(args) -> int:
 
 
 def cmd_voice_call(args) -> int:
-    import tempfile
-
     from dasan.voice import sipp  # heavy: runs sipp
 
     settings = _settings()

@@ -15,14 +15,11 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(playwright_session):
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         if IN_CI:
             pytest.fail(f"Chromium not found at {CHROMIUM} (CI installs Debian's chromium)")
         pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
+    b = playwright_session.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    yield b
+    b.close()

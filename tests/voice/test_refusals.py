@@ -160,9 +160,8 @@ def test_a_deactivated_agent_can_no_longer_register(center):
 
 def test_a_phone_that_vanishes_without_a_bye_ends_with_a_record(center):
     """The media relay drops a call whose phone stopped sending; the controller ends it."""
-    import asyncio
-
     from dasan.voice.ng import NgClient
+    from tests.conftest import run_async
 
     caller = center.phone(sipp.caller_scenario([("pause", 1000), ("keys", "0")], hang_up=False, wait_bye_ms=60000),
                           "vanishing", background=True)
@@ -177,7 +176,7 @@ def test_a_phone_that_vanishes_without_a_bye_ends_with_a_record(center):
         await ng.command("delete", call_id=call.sip_call_id)
         await ng.stop()
 
-    asyncio.run(drop())
+    run_async(drop())  # in a thread of its own: a browser test may hold the main thread's loop
     ended = center.wait_for(lambda s: (c := s.get(VoiceCall, call.id)) is not None and c.ended_at and c,
                             timeout_s=30, what="the reaper")
     assert ended.outcome == CallOutcome.ABANDONED and ended.reason == "the caller's media stopped"

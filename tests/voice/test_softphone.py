@@ -10,7 +10,7 @@ import time
 
 import pytest
 import uvicorn
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from dasan.app import create_app
@@ -60,11 +60,12 @@ def _log_in(page, base: str, username: str) -> None:
 
 
 @pytest.mark.browser
-def test_an_english_caller_is_answered_in_the_browser_and_recorded(live, voice_stack, trunk_port, tmp_path):
+def test_an_english_caller_is_answered_in_the_browser_and_recorded(live, voice_stack, trunk_port, tmp_path,
+                                                                  playwright_session):
     app, base = live
     factory = app.state.session_factory
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=WEBRTC_FLAGS)
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=WEBRTC_FLAGS)
+    try:
         page = browser.new_context(locale="ko-KR").new_page()
         _log_in(page, base, "agent-en1")
         page.goto(f"{base}/agent")
@@ -110,6 +111,8 @@ def test_an_english_caller_is_answered_in_the_browser_and_recorded(live, voice_s
         page.fill("#wrap-category", "교통")
         page.fill("#wrap-summary", "English caller asked about the bus; answered")
         page.click("#wrap-save")
+        expect(page.locator("#wrapup-form")).to_be_hidden(timeout=10000)
+    finally:
         browser.close()
     call = None
     deadline = time.time() + 20
