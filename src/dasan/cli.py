@@ -134,9 +134,7 @@ def _warm_prompts(settings: Settings) -> None:
 
     if not prompts.available():
         return
-    library = prompts.PromptLibrary(settings.data_dir / "voice" / "prompts")
-    keys = [k for k in prompts.catalogue_keys() if k != "voice.menu.department"]
-    library.warm(center_service.from_settings(settings), keys)
+    prompts.PromptLibrary(settings.data_dir / "voice" / "prompts").warm(center_service.from_settings(settings))
 
 
 def cmd_users_create(args) -> int:
@@ -450,8 +448,7 @@ def cmd_voice_prompts(args) -> int:
     finally:
         engine.dispose()
     library = prompts.PromptLibrary(settings.data_dir / "voice" / "prompts")
-    keys = [k for k in prompts.catalogue_keys() if k != "voice.menu.department"]
-    n = library.warm(center, keys)
+    n = library.warm(center)
     print(f"{n} prompt pieces ready in {', '.join(center.languages)} under {library.root}")
     return 0
 

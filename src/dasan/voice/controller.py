@@ -152,7 +152,7 @@ class VoiceController:
         self.outbound: dict[str, Outbound] = {}  # by the Call-ID of either of its legs
         self.callbacks: dict[int, Outbound] = {}  # by conversation id, while being dialled or talked
         self.prompts = PromptLibrary(config.data_dir / "voice" / "prompts")
-        self.music = hold_music(config.data_dir / "voice" / "prompts" / "hold-music.wav")
+        self.music = config.data_dir / "voice" / "prompts" / "hold-music.wav"  # made at start
         self._transport: DasanUdpTransport | None = None
         self._uas: SipUAS | None = None
         self._uac: SipUAC | None = None
@@ -167,6 +167,7 @@ class VoiceController:
     async def start(self) -> None:
         self._kick = asyncio.Event()
         self._loop = loop = asyncio.get_running_loop()
+        await asyncio.to_thread(hold_music, self.music)
         await self.ng.start()
         controller = self
 
@@ -661,10 +662,9 @@ class VoiceController:
         call.agent_leg = None
         call.agent_id = None
         call.phase = "queue"
-        why = {404: "no_softphone", 480: "no_answer", 408: "no_answer", 487: "no_answer"}.get(code, "declined")
         if call.conversation_id is not None and agent_id is not None:
             await self._db(actions.do_agent_missed, conversation_id=call.conversation_id, agent_id=agent_id,
-                           reason=why)
+                           reason=_missed(code))
         self.kick()
 
     async def _stop_ringing(self, call: Call) -> None:
@@ -776,12 +776,11 @@ class VoiceController:
             self.agent_legs.pop(leg.call_id, None)
         with contextlib.suppress(NgError):
             await self.ng.command("delete", call_id=cid, from_tag=call.from_tag)
-        record = await self._db(actions.do_end_call, call_id=call.record_id, by=by, prompts=call.prompts,
-                                menu_path="".join(call.path), outcome=outcome, reason=reason)
+        await self._db(actions.do_end_call, call_id=call.record_id, by=by, prompts=call.prompts,
+                       menu_path="".join(call.path), outcome=outcome, reason=reason)
         if call.recorded:
             self._spawn(self._keep_recording(cid, call.record_id, call.relay_for_caller,
                                              (call.connected_epoch, call.ended_epoch)))
-        del record
 
     async def _keep_recording(self, rtp_id: str, record_id: int, citizen_side: tuple[str, int],
                               span: tuple[float, float]) -> None:
@@ -885,8 +884,8 @@ class VoiceController:
         self.callbacks.pop(ob.conversation_id, None)
         with contextlib.suppress(NgError):
             await self.ng.command("delete", call_id=ob.rtp_id, from_tag=ob.citizen_tag)
-        why = {404: "no_softphone", 480: "no_answer", 408: "no_answer", 487: "no_answer"}.get(code, "declined")
-        await self._db(actions.do_agent_missed, conversation_id=ob.conversation_id, agent_id=ob.agent_id, reason=why)
+        await self._db(actions.do_agent_missed, conversation_id=ob.conversation_id, agent_id=ob.agent_id,
+                       reason=_missed(code))
         record_id = ob.record_id or await self._record_id(ob)
         if record_id:
             await self._db(actions.do_end_call, call_id=record_id, by="agent", prompts=[], menu_path="",
@@ -1028,6 +1027,11 @@ class VoiceController:
         if was == "connected" and record_id:
             self._spawn(self._keep_recording(ob.rtp_id, record_id, ob.relay_for_citizen,
                                              (ob.connected_epoch, ob.ended_epoch)))
+
+
+def _missed(code: int) -> str:
+    """Why an agent's phone did not take a call, from its final SIP response."""
+    return {404: "no_softphone", 480: "no_answer", 408: "no_answer", 487: "no_answer"}.get(code, "declined")
 
 
 def _direction(sdp: str) -> str:

@@ -112,23 +112,25 @@ class PromptLibrary:
             _join(groups, path)
         return path
 
-    def warm(self, center: Center, keys: Sequence[str], numbers: range = range(0, 21)) -> int:
-        """Make the pieces of `keys` and the numbers in every language the center serves (the
-        install-time generation); returns how many pieces exist."""
+    def warm(self, center: Center, keys: Sequence[str] | None = None, numbers: range = range(0, 21)) -> int:
+        """Make the pieces of `keys` (every voice message by default) and the numbers in every
+        language the center serves (the install-time generation); returns how many pieces exist.
+        Messages naming a department are made when a call needs them."""
         n = 0
         for lang in center.languages:
-            for key in keys:
+            for key in keys if keys is not None else catalogue_keys():
                 template = catalogue.raw("citizen", key, lang)
-                params = {**catalogue.center_params(center, lang), "department": "", "n": 1, "digit": 1}
+                if "{department}" in template:
+                    continue
+                params = {**catalogue.center_params(center, lang), "n": 1, "digit": 1}
                 for p in pieces(template, params):
-                    if isinstance(p, Text) and "{department}" not in catalogue.raw("citizen", key, lang):
+                    if isinstance(p, Text):
                         self.piece(p, lang)
                         n += 1
             for value in numbers:
                 self.piece(Number(value), lang)
                 n += 1
         return n
-
 
 def _join(groups: list[list[Path]], path: Path) -> None:
     frames: list[bytes] = []

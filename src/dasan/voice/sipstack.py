@@ -5,7 +5,8 @@ while testing behind Kamailio (both reported upstream's way; kept here until a r
   ACK and BYE come back through the proxy. aiosipua 0.7 leaves it out.
 - RFC 3261 §12.1.2: a UAC takes the dialog's remote target from the 2xx's Contact and its
   route set from the 2xx's Record-Route (reversed). aiosipua 0.7 keeps the request URI and no
-  route, so its ACK and BYE never find the callee behind a proxy; `DialogFixer` sets both.
+  route, so its ACK and BYE never find the callee behind a proxy; the transport sets both
+  before the UAC sees the 2xx.
 - On Python 3.11 asyncio's UDP transport is not a subclass of `asyncio.DatagramTransport`, and
   aiosipua's `connection_made` asserts that it is (logging an error at every start).
 """
@@ -13,7 +14,9 @@ while testing behind Kamailio (both reported upstream's way; kept here until a r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiosipua import SipMessage, SipRequest, SipResponse, SipUAC
@@ -33,17 +36,14 @@ class _Protocol(asyncio.DatagramProtocol):
         pass  # an ICMP "port unreachable" for a peer that went away: its dialog times out
 
 
+@dataclass
 class DasanUdpTransport(UdpSipTransport):
     """UDP SIP transport that keeps Record-Route in responses and fixes outgoing calls' dialogs."""
 
-    uac: SipUAC | None = None  # set by the owner: its calls' dialogs are completed from 2xx answers
-
-    @property
-    def _routes(self) -> OrderedDict[tuple[str, str], list[str]]:
-        routes = self.__dict__.get("_dasan_routes")
-        if routes is None:
-            routes = self.__dict__["_dasan_routes"] = OrderedDict()
-        return routes
+    # the owner's UAC: its calls' dialogs are completed from their 2xx answers
+    uac: SipUAC | None = field(default=None, init=False, repr=False)
+    # Record-Route of recent INVITEs by (Call-ID, CSeq), for their responses
+    _routes: OrderedDict[tuple[str, str], list[str]] = field(default_factory=OrderedDict, init=False, repr=False)
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -51,31 +51,23 @@ class DasanUdpTransport(UdpSipTransport):
         self._udp_transport = transport
 
     def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
-        if data.startswith(b"SIP/2.0 2") and self.uac is not None:
-            self._complete_dialog(data)
-        if data.startswith(b"INVITE "):
-            # Remember the Record-Route of the dialog-creating request, for its responses.
-            head = data.split(b"\r\n\r\n", 1)[0].decode(errors="replace")
-            routes = [line.split(":", 1)[1].strip() for line in head.split("\r\n")
-                      if line.lower().startswith("record-route:")]
-            call_id = next((line.split(":", 1)[1].strip() for line in head.split("\r\n")
-                            if line.lower().startswith(("call-id:", "i:"))), "")
-            cseq = next((line.split(":", 1)[1].strip() for line in head.split("\r\n")
-                         if line.lower().startswith("cseq:")), "")
-            if routes and call_id:
-                self._routes[(call_id, cseq)] = routes
-                while len(self._routes) > _REMEMBER:
-                    self._routes.popitem(last=False)
+        if data.startswith((b"INVITE ", b"SIP/2.0 2")):
+            with contextlib.suppress(Exception):  # unparsable: the base class drops it with a warning
+                self._note(SipMessage.parse(data))
         super()._dispatch(data, addr)
 
-    def _complete_dialog(self, data: bytes) -> None:
-        try:
-            msg = SipMessage.parse(data)
-        except Exception:
+    def _note(self, msg: SipRequest | SipResponse) -> None:
+        if isinstance(msg, SipRequest):
+            # Remember the Record-Route of the dialog-creating request, for its responses.
+            routes = msg.headers.get("record-route")
+            if routes and msg.call_id:
+                self._routes[(msg.call_id, str(msg.headers.get_first("cseq") or ""))] = routes
+                while len(self._routes) > _REMEMBER:
+                    self._routes.popitem(last=False)
             return
-        if not isinstance(msg, SipResponse) or msg.cseq is None or msg.cseq.method.upper() != "INVITE":
+        if self.uac is None or msg.cseq is None or msg.cseq.method.upper() != "INVITE":
             return
-        call = self.uac.get_call(msg.call_id or "") if self.uac is not None else None
+        call = self.uac.get_call(msg.call_id or "")
         if call is None:
             return
         contacts = msg.headers.get("contact")
