@@ -122,7 +122,7 @@ def _demo_voice(settings: Settings):
     settings = settings.model_copy(update={
         "voice_enabled": True, "voice_recording_dir": stack.recording_dir,
         "voice_trunks": f"127.0.0.1:{DEMO_TRUNK_PORT}",
-        "voice_janus_ws": f"ws://127.0.0.1:{DEMO_JANUS_PORT}" if janus else ""})
+        "voice_janus_ws": f"ws://127.0.0.1:{DEMO_JANUS_PORT}" if janus else "", "voice_bridge_key": stack.secret})
     # The default prompts in every language, made once (offline) while the server starts.
     threading.Thread(target=_warm_prompts, args=(settings,), daemon=True).start()
     return settings, stack
@@ -486,10 +486,14 @@ def cmd_voice_config(args) -> int:
         ports, recording_dir=settings.voice_recording_dir or settings.data_dir / "voice" / "rtpengine", ip=args.ip))
     janus = out / "janus"
     janus.mkdir(exist_ok=True)
+    bridge_key = settings.voice_bridge_key or secrets.token_hex(16)
     for name, text in stack.janus_configs(ports, folder=janus, admin_secret=secrets.token_hex(16),
-                                          rtp=(args.rtp_max + 1, args.rtp_max + 2000), ip=args.ip).items():
+                                          rtp=(args.rtp_max + 1, args.rtp_max + 2000), ip=args.ip,
+                                          bridge_key=bridge_key).items():
         (janus / name).write_text(text)
     print(f"Kamailio, rtpengine and Janus configurations written to {out}")
+    if not settings.voice_bridge_key:
+        print(f"set DASAN_VOICE_BRIDGE_KEY={bridge_key} for the call controller (three-party calls)")
     return 0
 
 

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     voice_trunks: str = ""  # comma-separated "ip" or "ip:port" of carriers' SBCs allowed to send calls
     voice_outbound: str = ""  # "ip:port" of the carrier's SBC that takes the center's outbound calls
     voice_janus_ws: str = ""  # Janus's websocket URL as agents' browsers reach it: the softphone (ws:// or wss://)
+    # Janus's websocket as the controller reaches it (its AudioBridge mixes three-party calls; default
+    # voice_janus_ws) and the AudioBridge admin key rooms are made with (janus.plugin.audiobridge.jcfg).
+    voice_bridge_ws: str = ""
+    voice_bridge_key: str = ""
     voice_announce_every_s: float = 30.0
     voice_recording_retention_days: int = 365
 

@@ -80,7 +80,7 @@ def voice_settings(settings, voice_stack: Stack, trunk_port: int, outbound_port:
         "voice_recording_dir": voice_stack.recording_dir, "voice_trunks": f"127.0.0.1:{trunk_port}",
         "voice_outbound": f"127.0.0.1:{outbound_port}",
         "voice_janus_ws": f"ws://127.0.0.1:{p.janus_ws}" if voice_stack_module.janus_installed() else "",
-        "voice_announce_every_s": 3.0, "offer_timeout_s": 15,
+        "voice_bridge_key": voice_stack.secret, "voice_announce_every_s": 3.0, "offer_timeout_s": 15,
     })
 
 

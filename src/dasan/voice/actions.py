@@ -21,6 +21,7 @@ from dasan.conversations.actions import (
     do_get_or_create_citizen,
     do_record_event,
     do_start_conversation,
+    notify_conversation,
 )
 from dasan.conversations.models import Conversation, ConvStatus, Resolution
 from dasan.core import clock
@@ -32,7 +33,7 @@ from dasan.routing.core import GENERAL_QUEUE, queue_for
 from dasan.routing.dispatch import do_accept, do_decline, do_end_contact
 from dasan.routing.models import Presence
 from dasan.routing.offers import do_request_callback
-from dasan.routing.presence import do_set_presence
+from dasan.routing.presence import do_free_agent, do_set_presence
 from dasan.routing.service import ROUTABLE_ROLES, wait_estimate
 from dasan.voice import menu as menus
 from dasan.voice.models import CallOutcome, SipAccount, VoiceCall, VoiceMenu, VoiceNumber, VoicePrompt
@@ -41,6 +42,7 @@ from dasan.voice.service import dial_digits, queue_codes, sip_username
 from dasan.voice.stack import REALM
 
 CHANNEL = "voice"
+PHONE_ROLES = (*ROUTABLE_ROLES, "official")  # who may have a phone registered with Kamailio
 
 
 def do_begin_call(*, session: Session, sip_call_id: str, from_number: str, to_number: str,
@@ -220,10 +222,11 @@ def ha1(username: str, password: str) -> str:
 
 
 def do_issue_sip_credentials(*, session: Session, user: User) -> tuple[str, str]:
-    """New SIP credentials for an agent's softphone (replacing any before): (username, password).
-    Only the digest hash is stored."""
-    if user.role not in ROUTABLE_ROLES or not user.active:
-        raise Invalid("only active agents get a softphone", code="not_an_agent")
+    """New SIP credentials for an agent's softphone or an official's desk phone (the department's
+    line agents consult and hand callers to), replacing any before: (username, password). Only
+    the digest hash is stored."""
+    if user.role not in PHONE_ROLES or not user.active:
+        raise Invalid("only active agents and officials get a phone", code="not_an_agent")
     username = sip_username(user.id)
     password = secrets.token_urlsafe(18)
     account = session.get(SipAccount, user.id)
@@ -421,3 +424,51 @@ def do_end_stale_calls(*, session: Session, before: datetime) -> int:
         do_end_call(session=session, call_id=call.id, by="center", prompts=list(call.prompts_played or []),
                     menu_path=call.menu_path, reason="the call controller restarted")
     return len(stale)
+
+
+def do_third_party_event(*, session: Session, call_id: int, kind: str, data: dict) -> None:
+    """A step of a consultation or three-party call, in the contact's events (`consult`,
+    `consult_answered`, `consult_ended`, `conference`, `conference_answered`, `conference_ended`)."""
+    call = session.get_one(VoiceCall, call_id)
+    if call.conversation_id is None:
+        return
+    conv = session.get_one(Conversation, call.conversation_id)
+    do_record_event(session=session, conv=conv, kind=kind, actor_id=call.agent_id, data=data)
+    notify_conversation(session, conv)
+
+
+def do_warm_transfer(*, session: Session, call_id: int, from_agent_id: int | None, to_user_id: int | None) -> None:
+    """The agent handed the caller to the party they consulted. A colleague (agent or supervisor)
+    takes the contact over as theirs; an official takes the call, the contact goes to the agent's
+    wrap-up (the official's department noted on it). The first agent is free for the next contact."""
+    call = session.get_one(VoiceCall, call_id)
+    conv = session.get(Conversation, call.conversation_id) if call.conversation_id else None
+    target = session.get(User, to_user_id) if to_user_id else None
+    if conv is None or target is None:
+        return
+    data = {"warm": True, "to_user_id": target.id, "from_agent_id": from_agent_id}
+    if target.role in ROUTABLE_ROLES:
+        conv.agent_id = target.id
+        call.agent_id = target.id
+        data["to_agent_id"] = target.id
+        do_record_event(session=session, conv=conv, kind="transferred", actor_id=from_agent_id, data=data)
+        if from_agent_id is not None:
+            do_free_agent(session=session, user_id=from_agent_id)
+        notify_conversation(session, conv, extra_users=(from_agent_id,))
+        return
+    if target.department_id is not None:
+        conv.department_id = target.department_id
+        data["department_id"] = target.department_id
+    do_record_event(session=session, conv=conv, kind="transferred", actor_id=from_agent_id, data=data)
+    agent = session.get(User, from_agent_id) if from_agent_id else None
+    if agent is not None and conv.status == ConvStatus.ACTIVE and conv.agent_id == agent.id:
+        do_end_contact(session=session, user=agent, conv=conv)
+
+
+def dialling_number(*, session: Session, number: str) -> str:
+    """An outside number as the carrier dials it (national form at home), or Invalid."""
+    center = center_service.get(session)
+    e164 = phone_rules.try_normalize(number, center.country)
+    if e164 is None:
+        raise Invalid(f"'{number}' is not a phone number", code="bad_phone")
+    return phone_rules.for_dialling(e164, center.country)

@@ -35,9 +35,11 @@ from dasan.center import service as center_service
 from dasan.center.core import Center
 from dasan.conversations.models import Conversation, ConvStatus
 from dasan.core import clock
+from dasan.core.errors import Conflict
 from dasan.db.engine import session_scope
 from dasan.voice import actions, menu, service
 from dasan.voice import recording as rec
+from dasan.voice.bridge import Bridge, BridgeError, Room, rtp_sdp
 from dasan.voice.models import CallOutcome
 from dasan.voice.ng import NgClient, NgError
 from dasan.voice.prompts import PromptLibrary, Say, hold_music
@@ -77,6 +79,8 @@ class VoiceConfig:
     announce_every_s: float = 30.0  # place in line and expected wait, repeated
     ring_timeout_s: float = 20.0
     poll_s: float = 0.2
+    bridge_ws: str = ""  # Janus's websocket (AudioBridge: three-party calls); '' = no conferences
+    bridge_key: str = ""  # the AudioBridge's admin key
 
 
 @dataclass
@@ -111,6 +115,28 @@ class Call:
     held: bool = False
     keyed: str | None = None  # digits of a callback number being keyed in (None: not keying)
     recorded: bool = False  # rtpengine is recording (from the first agent's answer to the hang-up)
+    third: Third | None = None  # a consultation or a three-party call under way
+
+
+@dataclass
+class Third:
+    """The third party of a call: someone the agent consults while the citizen waits (then hands
+    the caller over to, or returns from), or an interpreter mixed with the citizen and the agent.
+    Its own rtpengine call joins the third party's phone to the agent's phone (consultation) or
+    to its place in the conference room (Janus's AudioBridge)."""
+
+    kind: str  # consult | conference
+    rtp_id: str
+    near_tag: str  # rtpengine's side facing the agent (consult) or the room (conference)
+    far_tag: str  # the side facing the third party
+    user_id: int | None  # a colleague or an official (their phone), or None: an outside number
+    number: str = ""
+    leg: OutgoingCall | None = None
+    far_sdp: str = ""  # the third party's own SDP
+    phase: str = "ringing"  # ringing | talking | ended
+    room: Room | None = None
+    room_handle: int = 0
+    members: list[int] = field(default_factory=list)  # the room's Janus handles
 
 
 @dataclass
@@ -151,6 +177,9 @@ class VoiceController:
         self.agent_legs: dict[str, Call] = {}  # by the agent leg's Call-ID
         self.outbound: dict[str, Outbound] = {}  # by the Call-ID of either of its legs
         self.callbacks: dict[int, Outbound] = {}  # by conversation id, while being dialled or talked
+        self.third_legs: dict[str, Call] = {}  # by the third party's leg's Call-ID
+        self.leg_sdp: dict[str, str] = {}  # what the controller last offered a phone's leg (by Call-ID)
+        self.bridge = Bridge(config.bridge_ws, config.bridge_key) if config.bridge_ws else None
         self.prompts = PromptLibrary(config.data_dir / "voice" / "prompts")
         self.music = config.data_dir / "voice" / "prompts" / "hold-music.wav"  # made at start
         self._transport: DasanUdpTransport | None = None
@@ -206,6 +235,8 @@ class VoiceController:
             await self._uas.stop()
         if self._dtmf:
             self._dtmf.close()
+        if self.bridge is not None:
+            await self.bridge.close()
         await self.ng.stop()
 
     def kick(self) -> None:
@@ -681,15 +712,20 @@ class VoiceController:
     async def _on_reinvite(self, sip: IncomingCall) -> None:
         cid = sip.call_id
         text = sip.invite.text
-        if cid in self.agent_legs:
+        if cid in self.third_legs:
+            # A consulted colleague's or an interpreter's phone re-negotiates: answer with what it has.
+            direction = _direction(text)
+            reply = {"sendonly": "recvonly", "inactive": "inactive", "recvonly": "sendonly"}.get(direction, "sendrecv")
+            sip.accept(parse_sdp(_with_direction(self.leg_sdp[cid], reply)))
+        elif cid in self.agent_legs:
             # The agent's phone puts the call on hold (sendonly / inactive) or resumes: the caller
             # hears hold music from rtpengine meanwhile; the media paths stay as they are.
             call = self.agent_legs[cid]
             direction = _direction(text)
             reply = {"sendonly": "recvonly", "inactive": "inactive", "recvonly": "sendonly"}.get(direction, "sendrecv")
-            sip.accept(parse_sdp(_with_direction(call.toward_agent_sdp, reply)))
+            sip.accept(parse_sdp(_with_direction(self.leg_sdp.get(cid, call.toward_agent_sdp), reply)))
             held = direction in ("sendonly", "inactive")
-            if held != call.held and call.phase == "connected":
+            if held != call.held and call.phase == "connected" and call.third is None:
                 call.held = held
                 with contextlib.suppress(NgError):
                     if held:
@@ -737,6 +773,264 @@ class VoiceController:
         self._announce_soon(call, [], max(pos, 1), wait)
         self.kick()
 
+    # --- consultation (warm transfer) and three-party calls -------------------------------------
+    # Called from the API's worker threads through `submit`; each returns once the request is under
+    # way (the third party's phone is ringing) and raises Conflict when the call cannot do it now.
+    def submit(self, coro: Any, timeout_s: float = 20.0) -> Any:
+        """Run one of the coroutines below on the controller's loop from another thread; its result."""
+        if self._loop is None or self._loop.is_closed():
+            coro.close()
+            raise Conflict("the call controller is not running", code="voice_off")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout_s)
+
+    def _connected_call(self, conversation_id: int, agent_id: int) -> Call:
+        call = next((c for c in self.calls.values() if c.conversation_id == conversation_id), None)
+        if call is None or call.phase != "connected" or call.agent_leg is None or call.agent_leg.sdp_answer is None:
+            raise Conflict("this contact has no call connected to an agent here", code="no_call")
+        if call.agent_id != agent_id:
+            raise Conflict("only the agent on the call can do that", code="not_your_call")
+        return call
+
+    async def consult(self, conversation_id: int, agent_id: int, user_id: int) -> None:
+        """The agent calls a colleague or a department's line while the citizen hears hold music."""
+        call = self._connected_call(conversation_id, agent_id)
+        if call.third is not None:
+            raise Conflict("a consultation or three-party call is already under way", code="busy")
+        if user_id == agent_id:
+            raise Conflict("the agent cannot consult themselves", code="bad_target")
+        assert call.agent_leg is not None and call.agent_leg.sdp_answer is not None
+        third = Third(kind="consult", rtp_id=f"consult-{secrets.token_hex(8)}", near_tag=secrets.token_hex(6),
+                      far_tag=secrets.token_hex(6), user_id=user_id)
+        call.third = third
+        await self._hold_caller(call)
+        try:
+            offered = await self.ng.command("offer", call_id=third.rtp_id, from_tag=third.near_tag,
+                                            sdp=serialize_sdp(call.agent_leg.sdp_answer),
+                                            flags=["trust-address"], replace=["origin", "session-connection"])
+        except NgError as exc:
+            call.third = None
+            await self._reconnect_agent(call)
+            raise Conflict(f"the media relay refused the consultation: {exc}", code="media") from None
+        self._ring_third(call, third, offered["sdp"].decode(), f"sip:{service.sip_username(user_id)}@{REALM}",
+                         self.config.kamailio)
+        await self._db(actions.do_third_party_event, call_id=call.record_id, kind="consult",
+                       data={"to_user_id": user_id})
+
+    async def complete_consult(self, conversation_id: int, agent_id: int) -> None:
+        """Hand the caller to the consulted party (who then takes the agent's place on the call)."""
+        call = self._connected_call(conversation_id, agent_id)
+        third = call.third
+        if third is None or third.kind != "consult" or third.phase != "talking":
+            raise Conflict("no answered consultation to hand the call to", code="no_consult")
+        await self._hand_over(call)
+
+    async def cancel_consult(self, conversation_id: int, agent_id: int) -> None:
+        """Back to the caller: the consulted phone is released."""
+        call = self._connected_call(conversation_id, agent_id)
+        if call.third is None or call.third.kind != "consult":
+            raise Conflict("no consultation under way", code="no_consult")
+        await self._end_third(call, reason="the agent returned to the caller")
+
+    async def conference(self, conversation_id: int, agent_id: int, *, user_id: int | None = None,
+                         number: str = "") -> None:
+        """Add a third party (an interpreter: a colleague's or an official's phone, or an outside
+        number through the carrier) to the call: the three are mixed by Janus's AudioBridge."""
+        call = self._connected_call(conversation_id, agent_id)
+        if call.third is not None:
+            raise Conflict("a consultation or three-party call is already under way", code="busy")
+        if self.bridge is None:
+            raise Conflict("three-party calls need Janus's AudioBridge (DASAN_VOICE_BRIDGE_WS)", code="no_bridge")
+        if number and self.config.outbound is None:
+            raise Conflict("no outbound trunk configured for outside numbers", code="no_outbound")
+        if user_id == agent_id:
+            raise Conflict("the agent cannot add themselves", code="bad_target")
+        assert call.agent_leg is not None and call.agent_leg.sdp_answer is not None
+        third = Third(kind="conference", rtp_id=f"conference-{secrets.token_hex(8)}",
+                      near_tag=secrets.token_hex(6), far_tag=secrets.token_hex(6), user_id=user_id, number=number)
+        call.third = third
+        try:
+            third.room, third.room_handle = await self.bridge.create_room()
+            # The citizen's side of the call (rtpengine's port that faced the agent) and the agent's
+            # phone each join the room; the room's ports are then given to them.
+            ip, port = _address(call.toward_agent_sdp)
+            citizen = await self.bridge.join(third.room, "citizen", ip, port)
+            third.members.append(citizen.handle)
+            ip, port = _address(serialize_sdp(call.agent_leg.sdp_answer))
+            agent = await self.bridge.join(third.room, "agent", ip, port)
+            third.members.append(agent.handle)
+            await self._point_caller(call, rtp_sdp(citizen.ip, citizen.port))
+            toward_agent = rtp_sdp(agent.ip, agent.port)
+            if await self._repoint(call.agent_leg, toward_agent) is None:
+                raise BridgeError("the agent's phone did not take the conference's media")
+            offered = await self.ng.command("offer", call_id=third.rtp_id, from_tag=third.near_tag, sdp=PARKED_SDP,
+                                            flags=["trust-address"], replace=["origin", "session-connection"])
+        except (BridgeError, NgError) as exc:
+            await self._end_third(call, reason=str(exc)[:200])
+            raise Conflict(f"the three-party call could not start: {exc}", code="bridge") from None
+        if number:
+            assert self.config.outbound is not None
+            host, port_ = self.config.outbound
+            self._ring_third(call, third, offered["sdp"].decode(), f"sip:{number}@{host}:{port_}",
+                             self.config.outbound)
+        else:
+            self._ring_third(call, third, offered["sdp"].decode(),
+                             f"sip:{service.sip_username(user_id or 0)}@{REALM}", self.config.kamailio)
+        await self._db(actions.do_third_party_event, call_id=call.record_id, kind="conference",
+                       data={"to_user_id": user_id, "number": number})
+
+    async def end_conference(self, conversation_id: int, agent_id: int) -> None:
+        """The interpreter leaves; the citizen and the agent go on as before."""
+        call = self._connected_call(conversation_id, agent_id)
+        if call.third is None or call.third.kind != "conference":
+            raise Conflict("no three-party call under way", code="no_conference")
+        await self._end_third(call, reason="the agent ended the three-party call")
+
+    def _ring_third(self, call: Call, third: Third, sdp: str, uri: str, target: tuple[str, int]) -> None:
+        assert self._uac is not None
+        leg = self._uac.send_invite(
+            f"sip:{call.caller or 'anonymous'}@{REALM}", uri, target, parse_sdp(sdp),
+            extra_headers={"X-Dasan-Conversation": str(call.conversation_id), "X-Dasan-Purpose": third.kind,
+                           "X-Dasan-Dialled": call.route.number})
+        third.leg = leg
+        self.third_legs[leg.call_id] = call
+        self.leg_sdp[leg.call_id] = sdp
+        leg.on_answer = lambda out: self._spawn(self._third_answered(call, third, out))
+        leg.on_rejected = lambda out, code, reason: self._spawn(
+            self._end_third(call, gone=out.call_id, reason=f"did not answer ({code} {reason})"[:200], only=third))
+
+    async def _third_answered(self, call: Call, third: Third, leg: OutgoingCall) -> None:
+        if call.third is not third or third.phase != "ringing" or leg.sdp_answer is None:
+            with contextlib.suppress(Exception):
+                leg.hangup(self._uac)  # type: ignore[arg-type]
+            return
+        third.far_sdp = serialize_sdp(leg.sdp_answer)
+        try:
+            answered = await self.ng.command("answer", call_id=third.rtp_id, from_tag=third.near_tag,
+                                             to_tag=third.far_tag, sdp=third.far_sdp, flags=["trust-address"])
+            near = answered["sdp"].decode()
+            if third.kind == "consult":
+                assert call.agent_leg is not None
+                if await self._repoint(call.agent_leg, near) is None:
+                    raise BridgeError("the agent's phone did not take the consultation's media")
+            else:
+                assert self.bridge is not None and third.room is not None
+                ip, port = _address(near)
+                member = await self.bridge.join(third.room, "interpreter", ip, port)
+                third.members.append(member.handle)
+                await self.ng.command("offer", call_id=third.rtp_id, from_tag=third.near_tag,
+                                      sdp=rtp_sdp(member.ip, member.port), flags=["trust-address"],
+                                      replace=["origin", "session-connection"])
+                await self.ng.command("answer", call_id=third.rtp_id, from_tag=third.near_tag, to_tag=third.far_tag,
+                                      sdp=third.far_sdp, flags=["trust-address"])
+        except (BridgeError, NgError) as exc:
+            log.error("third party on %s: %s", call.sip.call_id, exc)
+            await self._end_third(call, reason=str(exc)[:200])
+            return
+        third.phase = "talking"
+        await self._db(actions.do_third_party_event, call_id=call.record_id, kind=f"{third.kind}_answered",
+                       data={"to_user_id": third.user_id, "number": third.number})
+
+    async def _hand_over(self, call: Call, *, agent_gone: bool = False) -> None:
+        """The consulted party takes the agent's place beside the caller (a warm transfer)."""
+        third = call.third
+        assert third is not None and third.leg is not None
+        new_leg = third.leg
+        got = await self._repoint(new_leg, call.toward_agent_sdp)
+        if got is None:
+            if agent_gone:
+                await self._hang_up(call, by="agent", reason="the consulted phone did not take the call")
+                return
+            raise Conflict("the consulted phone did not take the call", code="no_consult")
+        with contextlib.suppress(NgError):
+            await self._point_caller(call, serialize_sdp(got))
+            await self.ng.command("stop media", call_id=call.sip.call_id, from_tag=call.from_tag)
+        old = call.agent_leg
+        if old is not None:
+            self.agent_legs.pop(old.call_id, None)
+            self.leg_sdp.pop(old.call_id, None)
+            if not agent_gone and self._uac is not None:
+                with contextlib.suppress(Exception):
+                    old.hangup(self._uac)
+        self.third_legs.pop(new_leg.call_id, None)
+        with contextlib.suppress(NgError):
+            await self.ng.command("delete", call_id=third.rtp_id, from_tag=third.near_tag)
+        third.phase = "ended"
+        call.third = None
+        call.held = False
+        call.agent_leg = new_leg
+        self.agent_legs[new_leg.call_id] = call
+        previous, call.agent_id = call.agent_id, third.user_id
+        await self._db(actions.do_warm_transfer, call_id=call.record_id, from_agent_id=previous,
+                       to_user_id=third.user_id)
+
+    async def _end_third(self, call: Call, *, reason: str, gone: str = "", restore: bool = True,
+                         only: Third | None = None) -> None:
+        """The consultation or three-party call ends (the third party hung up or did not answer,
+        the agent returned, or the call ended): the third party's phone is released and, unless
+        the call is ending, the caller and the agent talk again as before."""
+        third = call.third
+        if third is None or (only is not None and third is not only) or third.phase == "ended":
+            return
+        was = third.phase
+        third.phase = "ended"
+        call.third = None
+        leg = third.leg
+        if leg is not None:
+            self.third_legs.pop(leg.call_id, None)
+            self.leg_sdp.pop(leg.call_id, None)
+            if leg.call_id != gone and self._uac is not None:
+                with contextlib.suppress(Exception):
+                    if leg.dialog.state == DialogState.EARLY:
+                        leg.cancel(self._uac)
+                    elif leg.dialog.state == DialogState.CONFIRMED:
+                        leg.hangup(self._uac)
+        with contextlib.suppress(NgError):
+            await self.ng.command("delete", call_id=third.rtp_id, from_tag=third.near_tag)
+        if restore and call.phase == "connected":
+            await self._reconnect_agent(call)
+        if self.bridge is not None:
+            for handle in third.members:
+                await self.bridge.leave(handle)
+            if third.room is not None:
+                await self.bridge.destroy(third.room, third.room_handle)
+        await self._db(actions.do_third_party_event, call_id=call.record_id, kind=f"{third.kind}_ended",
+                       data={"reason": reason, "answered": was == "talking"})
+
+    async def _hold_caller(self, call: Call) -> None:
+        """The caller waits with music; nothing of theirs reaches the agent's side meanwhile."""
+        with contextlib.suppress(NgError):
+            await self._point_caller(call, PARKED_SDP)
+            await self.ng.command("play media", call_id=call.sip.call_id, from_tag=call.from_tag,
+                                  file=str(self.music), repeat_times=1000)
+
+    async def _reconnect_agent(self, call: Call) -> None:
+        """The agent's phone back on the caller's call (after a consultation or a conference)."""
+        leg = call.agent_leg
+        if leg is None:
+            return
+        if self.leg_sdp.get(leg.call_id, call.toward_agent_sdp) != call.toward_agent_sdp:
+            await self._repoint(leg, call.toward_agent_sdp)
+        with contextlib.suppress(NgError):
+            if leg.sdp_answer is not None:
+                await self._point_caller(call, serialize_sdp(leg.sdp_answer))
+            await self.ng.command("stop media", call_id=call.sip.call_id, from_tag=call.from_tag)
+
+    async def _point_caller(self, call: Call, sdp: str) -> None:
+        """Send the caller's audio to (and take what they hear from) the address in `sdp`."""
+        cid = call.sip.call_id
+        await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=call.caller_sdp,
+                              flags=["trust-address"], replace=["origin", "session-connection"])
+        await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
+                              sdp=sdp, flags=["trust-address"])
+
+    async def _repoint(self, leg: OutgoingCall, sdp: str) -> Any:
+        """Point a phone's media at the address in `sdp` (a re-INVITE); its new SDP, or None."""
+        assert self._transport is not None
+        got = await self._transport.reinvite(leg, sdp, leg.remote_addr)
+        if got is not None:
+            self.leg_sdp[leg.call_id] = sdp
+        return got
+
     # --- the end -----------------------------------------------------------------------------
     async def _on_bye(self, sip: IncomingCall, request: SipRequest) -> None:
         cid = sip.call_id
@@ -746,8 +1040,19 @@ class VoiceController:
             await self._end_outbound(ob, by="citizen" if citizen_side else "agent", gone=cid)
         elif cid in self.calls:
             await self._hang_up(self.calls[cid], by="caller", reason="", caller_gone=True)
+        elif cid in self.third_legs:
+            call = self.third_legs[cid]
+            if call.third is not None:  # the consulted phone or the interpreter hung up: back to two
+                await self._end_third(call, gone=cid, reason="hung up")
         elif cid in self.agent_legs:
-            call = self.agent_legs.pop(cid)
+            call = self.agent_legs[cid]
+            third = call.third
+            if third is not None and third.kind == "consult" and third.phase == "talking":
+                # The agent hangs up while talking with the consulted party: that hands the caller over.
+                self.agent_legs.pop(cid, None)
+                await self._hand_over(call, agent_gone=True)
+                return
+            self.agent_legs.pop(cid, None)
             call.agent_leg = None
             await self._hang_up(call, by="agent", reason="")
 
@@ -764,6 +1069,8 @@ class VoiceController:
                 task.cancel()
         cid = call.sip.call_id
         self.calls.pop(cid, None)
+        if call.third is not None:
+            await self._end_third(call, reason="the call ended", restore=False)
         if not caller_gone:
             with contextlib.suppress(Exception):
                 call.sip.hangup()
@@ -774,6 +1081,7 @@ class VoiceController:
             else:
                 leg.hangup(self._uac)
             self.agent_legs.pop(leg.call_id, None)
+            self.leg_sdp.pop(leg.call_id, None)
         with contextlib.suppress(NgError):
             await self.ng.command("delete", call_id=cid, from_tag=call.from_tag)
         await self._db(actions.do_end_call, call_id=call.record_id, by=by, prompts=call.prompts,
@@ -1027,6 +1335,14 @@ class VoiceController:
         if was == "connected" and record_id:
             self._spawn(self._keep_recording(ob.rtp_id, record_id, ob.relay_for_citizen,
                                              (ob.connected_epoch, ob.ended_epoch)))
+
+
+def _address(sdp: str) -> tuple[str, int]:
+    """The RTP address an SDP gives for its audio."""
+    addr = parse_sdp(sdp).rtp_address
+    if addr is None:
+        raise BridgeError("an SDP without an audio address")
+    return str(addr[0]), int(addr[1])
 
 
 def _missed(code: int) -> str:

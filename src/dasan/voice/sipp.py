@@ -144,9 +144,11 @@ Content-Length: 0
 
 
 def agent_scenario(*, answer_after_ms: int = 0, hang_up_after_ms: int | None = None, talk: bool = True,
-                   user: str = "agent", stream: Path | None = None) -> str:
+                   user: str = "agent", stream: Path | None = None, reinvites: bool = False) -> str:
     """A scripted agent's phone (sipp in server mode): ring `answer_after_ms`, answer, talk; with
-    `hang_up_after_ms` the agent hangs up, else it waits for the caller's BYE."""
+    `hang_up_after_ms` the agent hangs up, else it waits for the caller's BYE. With `reinvites`
+    the phone also takes the re-INVITEs that point its media elsewhere (consultations and
+    three-party calls), and `hang_up_after_ms` counts from the last of them."""
     one = f"""<recv request="INVITE" rrs="true"/>
 <send><![CDATA[
 SIP/2.0 180 Ringing
@@ -188,6 +190,9 @@ a=rtpmap:8 PCMA/8000
         one += f'<nop><action><exec rtp_stream="{stream},-1,8"/></action></nop>\n'
     elif talk:
         one += f'<nop><action><exec play_pcap_audio="{AUDIO}"/></action></nop>\n'
+    if reinvites:
+        return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="agent">\n' + one
+                + _reinvite_loop(user, hang_up_after_ms) + "</scenario>\n")
     if hang_up_after_ms is not None:
         one += f"""<pause milliseconds="{hang_up_after_ms}"/>
 <send retrans="500"><![CDATA[
@@ -207,6 +212,65 @@ Content-Length: 0
     else:
         one += _WAIT_BYE.format(timeout_ms=120000)
     return '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="agent">\n' + one + "</scenario>\n"
+
+
+def _reinvite_loop(user: str, hang_up_after_ms: int | None) -> str:
+    """After the answer: take any number of re-INVITEs (answering with the phone's own SDP), until
+    the other side's BYE — or, with `hang_up_after_ms`, that long without one: then hang up."""
+    timeout = f' timeout="{hang_up_after_ms}" ontimeout="30"' if hang_up_after_ms is not None else ' timeout="120000"'
+    loop = f"""<label id="10"/>
+<recv request="INVITE" optional="true" next="20"/>
+<recv request="BYE"{timeout}/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+<nop next="90"/>
+<label id="20"/>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:{user}@[local_ip]:[local_port]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=agent 1 2 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+]]></send>
+<recv request="ACK" next="10"/>
+"""
+    if hang_up_after_ms is not None:
+        loop += f"""<label id="30"/>
+<send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[routes]
+From: <sip:{user}@[local_ip]:[local_port]>;tag=[pid]agent[call_number]
+To: [last_From:]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="200"/>
+"""
+    return loop + '<label id="90"/>\n'
 
 
 def agent_dial_scenario(*, user: str, password: str, talk_ms: int = 3000, stream: Path | None = None) -> str:

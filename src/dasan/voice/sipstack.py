@@ -7,6 +7,10 @@ while testing behind Kamailio (both reported upstream's way; kept here until a r
   route set from the 2xx's Record-Route (reversed). aiosipua 0.7 keeps the request URI and no
   route, so its ACK and BYE never find the callee behind a proxy; the transport sets both
   before the UAC sees the 2xx.
+- A re-INVITE's 2xx carries no Record-Route (the route set is fixed by the first 2xx, §12.2.1.2):
+  aiosipua would take its empty one; only the dialog-creating 2xx sets the route set here.
+- A re-INVITE the controller sends (to point a phone's media elsewhere: consultations,
+  conferences) is awaited through `reinvite`, which aiosipua does not offer.
 - On Python 3.11 asyncio's UDP transport is not a subclass of `asyncio.DatagramTransport`, and
   aiosipua's `connection_made` asserts that it is (logging an error at every start).
 """
@@ -19,7 +23,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiosipua import SipMessage, SipRequest, SipResponse, SipUAC
+from aiosipua import SdpMessage, SipMessage, SipRequest, SipResponse, SipUAC, parse_sdp
+from aiosipua.outgoing_call import OutgoingCall
 from aiosipua.transport import UdpSipTransport
 
 _REMEMBER = 4096  # requests whose Record-Route we keep for their responses
@@ -44,6 +49,8 @@ class DasanUdpTransport(UdpSipTransport):
     uac: SipUAC | None = field(default=None, init=False, repr=False)
     # Record-Route of recent INVITEs by (Call-ID, CSeq), for their responses
     _routes: OrderedDict[tuple[str, str], list[str]] = field(default_factory=OrderedDict, init=False, repr=False)
+    # re-INVITEs awaiting their final response, by (Call-ID, CSeq number)
+    _pending: dict[tuple[str, int], asyncio.Future[SipResponse]] = field(default_factory=dict, init=False, repr=False)
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -51,10 +58,29 @@ class DasanUdpTransport(UdpSipTransport):
         self._udp_transport = transport
 
     def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
-        if data.startswith((b"INVITE ", b"SIP/2.0 2")):
+        if data.startswith((b"INVITE ", b"SIP/2.0 2")) or (self._pending and data.startswith(b"SIP/2.0 ")):
             with contextlib.suppress(Exception):  # unparsable: the base class drops it with a warning
                 self._note(SipMessage.parse(data))
         super()._dispatch(data, addr)
+
+    async def reinvite(self, leg: OutgoingCall, sdp: str, remote: tuple[str, int],
+                       timeout_s: float = 8.0) -> SdpMessage | None:
+        """Send a re-INVITE with `sdp` on an answered outgoing call; the phone's SDP answer, or
+        None when it refused or did not answer in time (the call then stays as it was)."""
+        assert self.uac is not None
+        invite = self.uac.send_reinvite(leg.dialog, parse_sdp(sdp), remote)
+        key = (leg.call_id, invite.cseq.seq if invite.cseq else 0)
+        future: asyncio.Future[SipResponse] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            response = await asyncio.wait_for(future, timeout_s)
+        except TimeoutError:
+            return None
+        finally:
+            self._pending.pop(key, None)
+        if not 200 <= response.status_code < 300 or not response.body:
+            return None
+        return parse_sdp(response.text)
 
     def _note(self, msg: SipRequest | SipResponse) -> None:
         if isinstance(msg, SipRequest):
@@ -66,6 +92,13 @@ class DasanUdpTransport(UdpSipTransport):
                     self._routes.popitem(last=False)
             return
         if self.uac is None or msg.cseq is None or msg.cseq.method.upper() != "INVITE":
+            return
+        waiting = self._pending.get((msg.call_id or "", msg.cseq.seq))
+        if waiting is not None:
+            if msg.status_code >= 200 and not waiting.done():
+                waiting.set_result(msg)
+            return  # a re-INVITE's response: the dialog's target and route set stay as they are
+        if not 200 <= msg.status_code < 300:
             return
         call = self.uac.get_call(msg.call_id or "")
         if call is None:

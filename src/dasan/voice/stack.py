@@ -209,7 +209,7 @@ request_route {{
 
 
 JANUS_LIBS = "/usr/lib/x86_64-linux-gnu/janus"
-JANUS_PLUGINS_OFF = ("libjanus_audiobridge.so,libjanus_duktape.so,libjanus_echotest.so,libjanus_lua.so,"
+JANUS_PLUGINS_OFF = ("libjanus_duktape.so,libjanus_echotest.so,libjanus_lua.so,"
                      "libjanus_nosip.so,libjanus_recordplay.so,libjanus_streaming.so,libjanus_textroom.so,"
                      "libjanus_videocall.so,libjanus_videoroom.so,libjanus_voicemail.so")
 JANUS_TRANSPORTS_OFF = "libjanus_http.so,libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so"
@@ -224,10 +224,14 @@ def janus_libs() -> str:
 
 
 def janus_configs(ports: Ports, *, folder: Path, admin_secret: str, rtp: tuple[int, int],
-                  ip: str = "127.0.0.1") -> dict[str, str]:
-    """Janus's configuration files: only the SIP plugin (agents' softphones) and the websocket
-    transport, on `ip`; the admin API off; ICE on the given interface only."""
+                  ip: str = "127.0.0.1", bridge_key: str = "") -> dict[str, str]:
+    """Janus's configuration files: only the SIP plugin (agents' softphones), the AudioBridge
+    (three-party calls; rooms only with `bridge_key`, RTP forwarding locked) and the websocket
+    transport, on `ip`; the admin API off; ICE on the given interface only. `rtp` is split:
+    the first half for browsers' media, then a quarter each for the SIP plugin and the bridge."""
     libs = janus_libs()
+    half, quarter = rtp[0] + (rtp[1] - rtp[0]) // 2, (rtp[1] - rtp[0]) // 4
+    bridge_key = bridge_key or admin_secret
     return {
         "janus.jcfg": f"""general: {{
     configs_folder = "{folder}"
@@ -241,7 +245,7 @@ def janus_configs(ports: Ports, *, folder: Path, admin_secret: str, rtp: tuple[i
 }}
 certificates: {{}}
 media: {{
-    rtp_port_range = "{rtp[0]}-{rtp[1]}"
+    rtp_port_range = "{rtp[0]}-{half}"
 }}
 nat: {{
     ice_enforce_list = "{ip}"
@@ -278,7 +282,15 @@ admin: {{
     keepalive_interval = 60
     behind_nat = false
     register_ttl = 600
-    rtp_port_range = "{rtp[0] + (rtp[1] - rtp[0]) // 2 + 1}-{rtp[1]}"
+    rtp_port_range = "{half + 1}-{half + quarter}"
+    events = false
+}}
+""",
+        "janus.plugin.audiobridge.jcfg": f"""general: {{
+    admin_key = "{bridge_key}"
+    lock_rtp_forward = true
+    local_ip = "{ip}"
+    rtp_port_range = "{half + quarter + 1}-{rtp[1]}"
     events = false
 }}
 """,
@@ -372,7 +384,8 @@ class Stack:
         if janus:
             folder = self.workdir / "janus"
             folder.mkdir(exist_ok=True)
-            for name, text in janus_configs(self.ports, folder=folder, admin_secret=self.secret, rtp=janus_rtp).items():
+            for name, text in janus_configs(self.ports, folder=folder, admin_secret=self.secret, rtp=janus_rtp,
+                                            bridge_key=self.secret).items():
                 (folder / name).write_text(text)
             jlog = (self.workdir / "janus.log").open("ab")
             self.procs.append(subprocess.Popen(

@@ -10,18 +10,21 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from dasan.core.errors import Forbidden, NotFound
-from dasan.orgs.models import Role
+from dasan.conversations.models import Conversation, ConvStatus
+from dasan.core.errors import Conflict, Forbidden, Invalid, NotFound
+from dasan.orgs.models import Department, Role, User
+from dasan.routing.models import AgentStatus
 from dasan.security.actions import do_audit
 from dasan.security.deps import STAFF, SUPERVISION, Allow, Principal, SessionDep, SettingsDep
 from dasan.voice import actions, service
-from dasan.voice.models import VoiceCall, VoiceMenu, VoiceNumber, VoicePrompt
+from dasan.voice.models import SipAccount, VoiceCall, VoiceMenu, VoiceNumber, VoicePrompt
 from dasan.voice.stack import REALM
 
 router = APIRouter(prefix="/api/v1/voice", tags=["voice"])
 AdminDep = Annotated[Principal, Depends(Allow(Role.ADMIN.value))]
 StaffDep = Annotated[Principal, Depends(Allow(*STAFF))]
 ListenerDep = Annotated[Principal, Depends(Allow(*STAFF, *SUPERVISION))]
+PhoneDep = Annotated[Principal, Depends(Allow(*STAFF, Role.OFFICIAL.value))]
 
 
 class MenuIn(BaseModel):
@@ -90,8 +93,9 @@ def list_prompts(session: SessionDep, me: AdminDep) -> list[dict]:
 
 
 @router.post("/softphone")
-def issue_softphone(request: Request, session: SessionDep, me: StaffDep) -> dict:
-    """New SIP credentials for my softphone (the previous ones stop working)."""
+def issue_softphone(request: Request, session: SessionDep, me: PhoneDep) -> dict:
+    """New SIP credentials for my softphone, or (an official) my department's phone; the previous
+    ones stop working."""
     username, password = actions.do_issue_sip_credentials(session=session, user=me.user)
     do_audit(session=session, user_id=me.id, action="voice.softphone.issue", subject_type="user", subject_id=me.id)
     session.commit()
@@ -132,3 +136,103 @@ def play_recording(call_id: int, session: SessionDep, settings: SettingsDep, me:
     session.commit()
     return FileResponse(path, media_type="audio/wav", filename=f"call-{call.id}.wav",
                         headers={"Cache-Control": "no-store"})
+
+
+class ThirdIn(BaseModel):
+    user_id: int | None = None  # a colleague or an official with a phone
+    number: str | None = Field(default=None, max_length=40)  # an outside number (three-party calls only)
+
+
+def _controller(request: Request) -> Any:
+    voice = getattr(request.app.state, "voice", None)
+    if voice is None:
+        raise Conflict("this server does not run the call controller", code="voice_off")
+    return voice
+
+
+def _my_call(session: SessionDep, conversation_id: int, me: Principal) -> Conversation:
+    conv = session.get(Conversation, conversation_id)
+    if conv is None or conv.channel != "voice":
+        raise NotFound(f"no voice contact {conversation_id}")
+    if conv.agent_id != me.id or conv.status != ConvStatus.ACTIVE:
+        raise Forbidden("only the agent on the call can do that")
+    return conv
+
+
+def _phone_user(session: SessionDep, user_id: int | None, me: Principal) -> int:
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.active or user.id == me.id or session.get(SipAccount, user.id) is None:
+        raise Invalid("choose another active colleague or official who has a phone", code="bad_target")
+    return user.id
+
+
+@router.get("/phones")
+def phones(session: SessionDep, me: StaffDep) -> list[dict]:
+    """Whom an agent can consult or add to a call: colleagues and officials who have a phone."""
+    rows = session.execute(
+        select(User, Department.name, AgentStatus.presence).join(SipAccount, SipAccount.user_id == User.id)
+        .outerjoin(Department, Department.id == User.department_id)
+        .outerjoin(AgentStatus, AgentStatus.user_id == User.id)
+        .where(User.active.is_(True), User.id != me.id).order_by(User.role, User.display_name))
+    return [{"user_id": u.id, "name": u.display_name, "role": u.role, "department": dept or "",
+             "presence": presence or ""} for u, dept, presence in rows]
+
+
+@router.post("/conversations/{conversation_id}/consult", status_code=202)
+def consult(conversation_id: int, body: ThirdIn, request: Request, session: SessionDep, me: StaffDep) -> dict:
+    """Warm transfer, step 1: the citizen hears hold music while I call a colleague or a
+    department's line; then `complete` (they take the caller) or `cancel` (back to the caller)."""
+    _my_call(session, conversation_id, me)
+    user_id = _phone_user(session, body.user_id, me)
+    session.rollback()  # nothing written here; the controller writes the events
+    voice = _controller(request)
+    voice.submit(voice.consult(conversation_id, me.id, user_id))
+    return {"conversation_id": conversation_id, "consulting": user_id, "state": "ringing"}
+
+
+@router.post("/conversations/{conversation_id}/consult/complete")
+def complete_consult(conversation_id: int, request: Request, session: SessionDep, me: StaffDep) -> dict:
+    """Hand the caller to the colleague or official I am consulting."""
+    _my_call(session, conversation_id, me)
+    session.rollback()
+    voice = _controller(request)
+    voice.submit(voice.complete_consult(conversation_id, me.id))
+    return {"conversation_id": conversation_id, "state": "transferred"}
+
+
+@router.post("/conversations/{conversation_id}/consult/cancel")
+def cancel_consult(conversation_id: int, request: Request, session: SessionDep, me: StaffDep) -> dict:
+    """Back to the caller; the consulted phone is released."""
+    _my_call(session, conversation_id, me)
+    session.rollback()
+    voice = _controller(request)
+    voice.submit(voice.cancel_consult(conversation_id, me.id))
+    return {"conversation_id": conversation_id, "state": "connected"}
+
+
+@router.post("/conversations/{conversation_id}/conference", status_code=202)
+def conference(conversation_id: int, body: ThirdIn, request: Request, session: SessionDep, me: StaffDep) -> dict:
+    """Add an interpreter to the call: a colleague's or an official's phone, or an outside number."""
+    _my_call(session, conversation_id, me)
+    if (body.user_id is None) == (body.number is None):
+        raise Invalid("give exactly one of user_id and number", code="bad_target")
+    number = ""
+    if body.number is not None:
+        number = actions.dialling_number(session=session, number=body.number)
+        user_id = None
+    else:
+        user_id = _phone_user(session, body.user_id, me)
+    session.rollback()
+    voice = _controller(request)
+    voice.submit(voice.conference(conversation_id, me.id, user_id=user_id, number=number))
+    return {"conversation_id": conversation_id, "adding": user_id or number, "state": "ringing"}
+
+
+@router.post("/conversations/{conversation_id}/conference/end")
+def end_conference(conversation_id: int, request: Request, session: SessionDep, me: StaffDep) -> dict:
+    """The interpreter leaves the call."""
+    _my_call(session, conversation_id, me)
+    session.rollback()
+    voice = _controller(request)
+    voice.submit(voice.end_conference(conversation_id, me.id))
+    return {"conversation_id": conversation_id, "state": "connected"}
