@@ -216,10 +216,11 @@ Content-Length: 0
 
 def _reinvite_loop(user: str, hang_up_after_ms: int | None) -> str:
     """After the answer: take any number of re-INVITEs (answering with the phone's own SDP), until
-    the other side's BYE — or, with `hang_up_after_ms`, that long without one: then hang up."""
+    the other side's BYE — or, with `hang_up_after_ms`, that long without one: then hang up.
+    (sipp times a group of receives by the first one's timeout: both carry it.)"""
     timeout = f' timeout="{hang_up_after_ms}" ontimeout="30"' if hang_up_after_ms is not None else ' timeout="120000"'
     loop = f"""<label id="10"/>
-<recv request="INVITE" optional="true" next="20"/>
+<recv request="INVITE" optional="true" next="20"{timeout}/>
 <recv request="BYE"{timeout}/>
 <send><![CDATA[
 SIP/2.0 200 OK

@@ -178,15 +178,22 @@ def phones(session: SessionDep, me: StaffDep) -> list[dict]:
              "presence": presence or ""} for u, dept, presence in rows]
 
 
+def _run(request: Request, session: SessionDep, make: Any) -> None:
+    """End this request's transaction, then have the call controller do `make()`: the controller
+    writes the call's events in transactions of its own (on SQLite the request must not hold the
+    writer's lock meanwhile)."""
+    session.rollback()
+    voice = _controller(request)
+    voice.submit(make(voice))
+
+
 @router.post("/conversations/{conversation_id}/consult", status_code=202)
 def consult(conversation_id: int, body: ThirdIn, request: Request, session: SessionDep, me: StaffDep) -> dict:
     """Warm transfer, step 1: the citizen hears hold music while I call a colleague or a
     department's line; then `complete` (they take the caller) or `cancel` (back to the caller)."""
     _my_call(session, conversation_id, me)
-    user_id = _phone_user(session, body.user_id, me)
-    session.rollback()  # nothing written here; the controller writes the events
-    voice = _controller(request)
-    voice.submit(voice.consult(conversation_id, me.id, user_id))
+    user_id, my_id = _phone_user(session, body.user_id, me), me.id
+    _run(request, session, lambda v: v.consult(conversation_id, my_id, user_id))
     return {"conversation_id": conversation_id, "consulting": user_id, "state": "ringing"}
 
 
@@ -194,9 +201,8 @@ def consult(conversation_id: int, body: ThirdIn, request: Request, session: Sess
 def complete_consult(conversation_id: int, request: Request, session: SessionDep, me: StaffDep) -> dict:
     """Hand the caller to the colleague or official I am consulting."""
     _my_call(session, conversation_id, me)
-    session.rollback()
-    voice = _controller(request)
-    voice.submit(voice.complete_consult(conversation_id, me.id))
+    my_id = me.id
+    _run(request, session, lambda v: v.complete_consult(conversation_id, my_id))
     return {"conversation_id": conversation_id, "state": "transferred"}
 
 
@@ -204,9 +210,8 @@ def complete_consult(conversation_id: int, request: Request, session: SessionDep
 def cancel_consult(conversation_id: int, request: Request, session: SessionDep, me: StaffDep) -> dict:
     """Back to the caller; the consulted phone is released."""
     _my_call(session, conversation_id, me)
-    session.rollback()
-    voice = _controller(request)
-    voice.submit(voice.cancel_consult(conversation_id, me.id))
+    my_id = me.id
+    _run(request, session, lambda v: v.cancel_consult(conversation_id, my_id))
     return {"conversation_id": conversation_id, "state": "connected"}
 
 
@@ -216,15 +221,12 @@ def conference(conversation_id: int, body: ThirdIn, request: Request, session: S
     _my_call(session, conversation_id, me)
     if (body.user_id is None) == (body.number is None):
         raise Invalid("give exactly one of user_id and number", code="bad_target")
-    number = ""
+    number, user_id, my_id = "", None, me.id
     if body.number is not None:
         number = actions.dialling_number(session=session, number=body.number)
-        user_id = None
     else:
         user_id = _phone_user(session, body.user_id, me)
-    session.rollback()
-    voice = _controller(request)
-    voice.submit(voice.conference(conversation_id, me.id, user_id=user_id, number=number))
+    _run(request, session, lambda v: v.conference(conversation_id, my_id, user_id=user_id, number=number))
     return {"conversation_id": conversation_id, "adding": user_id or number, "state": "ringing"}
 
 
@@ -232,7 +234,6 @@ def conference(conversation_id: int, body: ThirdIn, request: Request, session: S
 def end_conference(conversation_id: int, request: Request, session: SessionDep, me: StaffDep) -> dict:
     """The interpreter leaves the call."""
     _my_call(session, conversation_id, me)
-    session.rollback()
-    voice = _controller(request)
-    voice.submit(voice.end_conference(conversation_id, me.id))
+    my_id = me.id
+    _run(request, session, lambda v: v.end_conference(conversation_id, my_id))
     return {"conversation_id": conversation_id, "state": "connected"}
