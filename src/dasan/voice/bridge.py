@@ -63,8 +63,8 @@ class Bridge:
             if self._ws is not None:
                 return
             try:
-                self._ws = await asyncio.wait_for(
-                    websockets.connect(self.url, subprotocols=[Subprotocol("janus-protocol")], max_size=2**20), self.timeout_s)
+                connecting = websockets.connect(self.url, subprotocols=[Subprotocol("janus-protocol")], max_size=2**20)
+                self._ws = await asyncio.wait_for(connecting, self.timeout_s)
             except (OSError, TimeoutError, websockets.WebSocketException) as exc:
                 raise BridgeError(f"Janus does not answer at {self.url}: {exc}") from None
             self._reader = asyncio.ensure_future(self._read())
