@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 import threading
 import time
+import wave
+from datetime import UTC
 
+import numpy as np
 import pytest
 import uvicorn
 from playwright.sync_api import expect
@@ -25,6 +28,7 @@ from dasan.voice.models import CallOutcome, VoiceCall
 from dasan.voice.recording import channel_levels
 from tests.browser.conftest import CHROMIUM, FLAGS
 
+S_CONFERENCE = "3자 통화"  # the staff catalogue's sp_conference (Korean desk)
 WEBRTC_FLAGS = FLAGS + ["--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
                         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
@@ -143,3 +147,139 @@ def test_an_english_caller_is_answered_in_the_browser_and_recorded(live, voice_s
     assert abs(seconds - (hung_up - answered)) <= 1.0, (seconds, hung_up - answered)
     assert left > 100 and right > 100, (left, right)
     assert started
+
+
+# What a page's softphone receives, as the browser counts it: RTP packets and the audio energy
+# of what it decoded (WebAudio cannot read remote WebRTC audio in headless Chromium).
+RECEIVED = """async () => {
+  const pc = window.dasanSoftphone.handle.webrtcStuff.pc;
+  let packets = 0, energy = 0;
+  (await pc.getStats()).forEach((r) => {
+    if (r.type !== "inbound-rtp" || r.kind !== "audio") return;
+    packets += r.packetsReceived || 0;
+    energy += r.totalAudioEnergy || 0;
+  });
+  return { packets, energy };
+}"""
+
+
+def _receiving(page, seconds: float = 2.0) -> tuple[int, float]:
+    before = page.evaluate(RECEIVED)
+    time.sleep(seconds)
+    after = page.evaluate(RECEIVED)
+    return after["packets"] - before["packets"], after["energy"] - before["energy"]
+
+
+def _tone_file(tmp_path, hz: int):
+    import subprocess
+
+    path = tmp_path / f"mic-{hz}.wav"
+    subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", "-b", "16", str(path), "synth", "30", "sine", str(hz),
+                    "vol", "0.4"], check=True)
+    return path
+
+
+def _desk(browser, base: str, username: str):
+    page = browser.new_context(locale="ko-KR").new_page()
+    _log_in(page, base, username)
+    page.goto(f"{base}/agent")
+    expect(page.locator("#softphone[data-state=ready]")).to_be_attached(timeout=20000)
+    return page
+
+
+@pytest.mark.browser
+def test_a_three_way_call_with_an_interpreter_in_a_second_browser(live, voice_stack, trunk_port, tmp_path,
+                                                                 playwright_session):
+    """The agent (browser 1, a 440 Hz voice) adds an interpreter (browser 2, 1000 Hz) to a citizen's
+    call (sipp, 300 Hz): each hears the two others, mixed by Janus's AudioBridge."""
+    app, base = live
+    factory = app.state.session_factory
+    flags = WEBRTC_FLAGS + ["--autoplay-policy=no-user-gesture-required"]
+    agent_browser = playwright_session.chromium.launch(
+        executable_path=CHROMIUM, args=flags + [f"--use-file-for-fake-audio-capture={_tone_file(tmp_path, 440)}"])
+    interpreter_browser = playwright_session.chromium.launch(
+        executable_path=CHROMIUM, args=flags + [f"--use-file-for-fake-audio-capture={_tone_file(tmp_path, 1000)}"])
+    caller = None
+    try:
+        interpreter = _desk(interpreter_browser, base, "agent2")  # not available: rings only when called in
+        agent = _desk(agent_browser, base, "agent-en1")
+        agent.select_option("#presence", "available")
+        with session_scope(factory) as s:
+            interpreter_id = s.scalar(select(User.id).where(User.username == "agent2"))
+        deadline = time.time() + 10
+        while True:
+            with session_scope(factory) as s:
+                uid = s.scalar(select(User.id).where(User.username == "agent-en1"))
+                if s.get_one(AgentStatus, uid).presence == Presence.AVAILABLE:
+                    break
+            assert time.time() < deadline, "the agent did not become available"
+            time.sleep(0.1)
+        tone = tmp_path / "citizen.wav"
+        import subprocess
+
+        subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-e", "a-law", str(tone), "synth", "2", "sine", "300",
+                        "vol", "0.5"], check=True)
+        caller = sipp.run(
+            sipp.caller_scenario([("stream", tone), ("pause", 1500), ("keys", "91")], hang_up=False,
+                                 wait_bye_ms=90000),
+            tmp_path, "caller", target=f"127.0.0.1:{voice_stack.ports.sip}", local_port=trunk_port,
+            media_port=voice_stack_module.free_udp_port() // 2 * 2, background=True, timeout_s=120)
+        expect(agent.locator("#sp-answer")).to_be_visible(timeout=30000)
+        agent.click("#sp-answer")
+        expect(agent.locator("#softphone[data-state=in_call]")).to_be_attached(timeout=10000)
+        expect(agent.locator("#sp-third")).to_be_visible(timeout=10000)
+        expect(agent.locator(f"#sp-third-user option[value='{interpreter_id}']")).to_be_attached(timeout=10000)
+        agent.select_option("#sp-third-user", str(interpreter_id))
+        agent.click("#sp-conference")
+        try:
+            expect(agent.locator("#sp-end-conference")).to_be_visible(timeout=10000)
+        except AssertionError:
+            raise AssertionError(agent.locator("#sp-third-status").text_content()) from None
+        expect(agent.locator("#sp-third-status")).to_have_text("3자 통화 중")
+        expect(interpreter.locator("#sp-answer")).to_be_visible(timeout=20000)
+        expect(interpreter.locator("#sp-caller")).to_contain_text(S_CONFERENCE)
+        interpreter.click("#sp-answer")
+        expect(interpreter.locator("#softphone[data-state=in_call]")).to_be_attached(timeout=10000)
+        answered = time.time()
+        time.sleep(1)
+        # each browser receives the room's audio (the two others, mixed) …
+        for who, page in (("agent", agent), ("interpreter", interpreter)):
+            packets, energy = _receiving(page)
+            assert packets > 50 and energy > 0.001, (who, packets, energy)
+        ended = time.time()
+        agent.click("#sp-end-conference")
+        expect(interpreter.locator("#softphone[data-state=ready]")).to_be_attached(timeout=15000)
+        expect(agent.locator("#sp-third")).to_be_visible(timeout=10000)
+        time.sleep(2)
+        packets, _ = _receiving(agent)
+        assert packets > 50  # the agent and the citizen talk on
+        agent.click("#sp-hangup")
+        assert caller.wait(timeout=30) == 0
+        # … and the citizen heard both browsers' voices (440 Hz and 1000 Hz) during the conference
+        call = None
+        deadline = time.time() + 20
+        while time.time() < deadline and call is None:
+            with session_scope(factory) as s:
+                call = s.scalar(select(VoiceCall).where(VoiceCall.recording_path != ""))
+            time.sleep(0.2)
+        assert call is not None
+        connected = call.connected_at.replace(tzinfo=UTC) if call.connected_at.tzinfo is None else call.connected_at
+        with wave.open(str(app.state.settings.data_dir / call.recording_path)) as w:
+            frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, 2)
+        a, b = (answered - connected.timestamp() + 0.5), (ended - connected.timestamp())
+        part = frames[int(a * 8000):int(b * 8000), 1].astype(np.float64)
+        spectrum = np.abs(np.fft.rfft(part * np.hanning(len(part))))
+        freqs = np.fft.rfftfreq(len(part), 1 / 8000)
+        floor = float(np.median(spectrum))
+        for hz in (440, 1000):
+            assert spectrum[(freqs > hz - 10) & (freqs < hz + 10)].max() > 5 * floor, hz
+        with session_scope(factory) as s:
+            kinds = [e.kind for e in s.scalars(select(ConversationEvent).where(
+                ConversationEvent.conversation_id == call.conversation_id).order_by(ConversationEvent.id))]
+        assert kinds.index("conference") < kinds.index("conference_answered") < kinds.index("conference_ended")
+        assert interpreter_id
+    finally:
+        if caller is not None and caller.poll() is None:
+            caller.kill()
+        agent_browser.close()
+        interpreter_browser.close()

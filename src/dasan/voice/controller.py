@@ -917,11 +917,16 @@ class VoiceController:
                 ip, port = _address(near)
                 member = await self.bridge.join(third.room, "interpreter", ip, port)
                 third.members.append(member.handle)
-                await self.ng.command("offer", call_id=third.rtp_id, from_tag=third.near_tag,
-                                      sdp=rtp_sdp(member.ip, member.port), flags=["trust-address"],
-                                      replace=["origin", "session-connection"])
+                again = await self.ng.command("offer", call_id=third.rtp_id, from_tag=third.near_tag,
+                                              sdp=rtp_sdp(member.ip, member.port), flags=["trust-address"],
+                                              replace=["origin", "session-connection"])
                 await self.ng.command("answer", call_id=third.rtp_id, from_tag=third.near_tag, to_tag=third.far_tag,
                                       sdp=third.far_sdp, flags=["trust-address"])
+                # rtpengine may face the interpreter from a new port after the re-offer; a phone
+                # that takes media only from the address it was given (Janus) is re-pointed.
+                toward_far = again["sdp"].decode()
+                if _address(toward_far) != _address(self.leg_sdp.get(leg.call_id, toward_far)):
+                    await self._repoint(leg, toward_far)
         except (BridgeError, NgError) as exc:
             log.error("third party on %s: %s", call.sip.call_id, exc)
             await self._end_third(call, reason=str(exc)[:200])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from aiosipua import SdpMessage, SipMessage, SipRequest, SipResponse, SipUAC, pa
 from aiosipua.outgoing_call import OutgoingCall
 from aiosipua.transport import UdpSipTransport
 
+log = logging.getLogger(__name__)
 _REMEMBER = 4096  # requests whose Record-Route we keep for their responses
 
 
@@ -68,18 +70,22 @@ class DasanUdpTransport(UdpSipTransport):
         """Send a re-INVITE with `sdp` on an answered outgoing call; the phone's SDP answer, or
         None when it refused or did not answer in time (the call then stays as it was)."""
         assert self.uac is not None
-        invite = self.uac.send_reinvite(leg.dialog, parse_sdp(sdp), remote)
+        invite = self.uac.send_reinvite(leg.dialog, parse_sdp(same_origin(leg.invite.text, sdp)), remote)
         key = (leg.call_id, invite.cseq.seq if invite.cseq else 0)
         future: asyncio.Future[SipResponse] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
             response = await asyncio.wait_for(future, timeout_s)
         except TimeoutError:
+            log.warning("re-INVITE on %s not answered", leg.call_id)
             return None
         finally:
             self._pending.pop(key, None)
-        if not 200 <= response.status_code < 300 or not response.body:
+        if not 200 <= response.status_code < 300:
+            log.warning("re-INVITE on %s refused: %s %s", leg.call_id, response.status_code, response.reason_phrase)
             return None
+        if not response.body:  # accepted without an SDP of its own: the phone's media stays where it was
+            return leg.sdp_answer
         return parse_sdp(response.text)
 
     def _note(self, msg: SipRequest | SipResponse) -> None:
@@ -117,3 +123,20 @@ class DasanUdpTransport(UdpSipTransport):
                 for r in routes:
                     message.headers.append("Record-Route", r)
         super().send(message, addr)
+
+
+def same_origin(previous: str, sdp: str) -> str:
+    """`sdp` as the next offer of the session `previous` began: the same origin (o=) user and
+    session id with the version one higher (RFC 3264 §8). A phone (Janus's SIP stack among
+    them) may take an offer with another session's origin as nothing new."""
+    old = next((line for line in previous.splitlines() if line.startswith("o=")), "")
+    parts = old[2:].split()
+    if len(parts) < 6 or not parts[2].isdigit():
+        return sdp
+    lines = sdp.replace("\r\n", "\n").split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("o="):
+            mine = line[2:].split()
+            address = mine[5] if len(mine) >= 6 else parts[5]
+            lines[i] = f"o={parts[0]} {parts[1]} {int(parts[2]) + 1} {parts[3]} {parts[4]} {address}"
+    return "\r\n".join(lines)

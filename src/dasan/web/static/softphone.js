@@ -1,11 +1,13 @@
 // The agent's softphone: a WebRTC phone through Janus's SIP plugin, registered with the center's
 // SIP edge (Kamailio) with SIP credentials Dasan issues to the logged-in agent. It rings for the
-// calls the routing engine offers this agent; answer, hold, mute, keypad, hang up, dial out.
+// calls the routing engine offers this agent; answer, hold, mute, keypad, hang up, dial out; consult
+// a colleague or a department's line while the caller waits (then hand over or go back), or add an
+// interpreter to the call (the center's controller re-points the phones; this page only asks).
 import { S, api, el } from "./common.js";
 
 const box = document.getElementById("softphone");
 const $ = (id) => document.getElementById(id);
-const phone = { state: "offline", handle: null, caller: null };
+const phone = { state: "offline", handle: null, caller: null, third: "" };
 window.dasanSoftphone = phone; // read by the browser tests (state, RTP counters)
 
 function browserDetails() {
@@ -28,21 +30,59 @@ function show(state, detail) {
   $("sp-hold").hidden = !inCall;
   $("sp-keypad").hidden = !inCall;
   $("sp-dial-form").hidden = state !== "ready";
-  if (!inCall && state !== "ringing") $("sp-caller").replaceChildren();
+  if (!inCall && state !== "ringing") { $("sp-caller").replaceChildren(); phone.third = ""; }
+  showThird();
+}
+
+function showThird() {
+  // The consultation / three-party controls, for the agent on a citizen's call (not for a
+  // colleague who was called in to consult or interpret).
+  const mine = (phone.state === "in_call" || phone.state === "on_hold") && phone.caller
+    && phone.caller.conversation && !phone.caller.purpose;
+  $("sp-third").hidden = !mine || phone.third !== "";
+  $("sp-handover").hidden = !mine || phone.third !== "consult";
+  $("sp-return").hidden = !mine || phone.third !== "consult";
+  $("sp-end-conference").hidden = !mine || phone.third !== "conference";
+  $("sp-third-status").textContent = phone.third === "consult" ? S.sp_consulting || ""
+    : phone.third === "conference" ? S.sp_conferencing || "" : "";
+  if (mine && phone.third === "" && !$("sp-third-user").options.length) loadPhones();
+}
+
+async function loadPhones() {
+  const list = await api("GET", "/api/v1/voice/phones");
+  if (!list) return;
+  $("sp-third-user").replaceChildren(el("option", { value: "" }, "—"), ...list.map((p) =>
+    el("option", { value: String(p.user_id) }, p.department ? `${p.name} · ${p.department}` : p.name)));
+}
+
+async function third(path, body, then) {
+  const conv = phone.caller && phone.caller.conversation;
+  if (!conv) return;
+  try {
+    await api("POST", `/api/v1/voice/conversations/${conv}/${path}`, body);
+    phone.third = then;
+    showThird();
+  } catch (e) {
+    if (e.status === 409 && path.includes("/")) phone.third = ""; // it had ended by itself meanwhile
+    showThird();
+    $("sp-third-status").textContent = e.message;
+  }
 }
 
 function showCaller(result) {
   const h = result.headers || {};
   const caller = (result.username || "").replace(/^sip:/, "").split("@")[0];
   phone.caller = { number: caller, dialled: h["X-Dasan-Dialled"] || "", menu: h["X-Dasan-Menu"] || "",
-                   conversation: h["X-Dasan-Conversation"] || "", callback: h["X-Dasan-Callback"] || "" };
+                   conversation: h["X-Dasan-Conversation"] || "", callback: h["X-Dasan-Callback"] || "",
+                   purpose: h["X-Dasan-Purpose"] || "" };
   const c = phone.caller;
   $("sp-caller").replaceChildren(
     el("strong", {}, c.number || S.sp_unknown_caller || "?"),
     c.dialled ? el("span", {}, ` · ${S.sp_dialled || "dialled"} ${c.dialled}`) : "",
     c.menu ? el("span", {}, ` · ${S.sp_menu || "menu"} ${c.menu}`) : "",
-    c.callback ? el("span", {}, ` · ${S.sp_callback || "callback"}`) : "");
-  if (c.conversation) window.dispatchEvent(new CustomEvent("dasan:call", { detail: c }));
+    c.callback ? el("span", {}, ` · ${S.sp_callback || "callback"}`) : "",
+    c.purpose ? el("span", {}, ` · ${S["sp_" + c.purpose] || c.purpose}`) : "");
+  if (c.conversation && !c.purpose) window.dispatchEvent(new CustomEvent("dasan:call", { detail: c }));
 }
 
 function onMessage(msg, jsep) {
@@ -155,6 +195,22 @@ $("sp-keypad").addEventListener("submit", (e) => {
   if (tones) phone.handle.dtmf({ dtmf: { tones } });
   $("sp-tones").value = "";
 });
+function thirdTarget() {
+  const number = $("sp-third-number").value.replace(/[^0-9+]/g, "");
+  const user = $("sp-third-user").value;
+  return number ? { number } : user ? { user_id: Number(user) } : null;
+}
+$("sp-consult").addEventListener("click", () => {
+  const t = thirdTarget();
+  if (t && t.user_id) third("consult", t, "consult");
+});
+$("sp-conference").addEventListener("click", () => {
+  const t = thirdTarget();
+  if (t) third("conference", t, "conference");
+});
+$("sp-handover").addEventListener("click", () => third("consult/complete", undefined, ""));
+$("sp-return").addEventListener("click", () => third("consult/cancel", undefined, ""));
+$("sp-end-conference").addEventListener("click", () => third("conference/end", undefined, ""));
 $("sp-dial-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const number = $("sp-number").value.replace(/[^0-9+]/g, "");
