@@ -49,13 +49,15 @@ from dasan.voice.stack import Ports, Stack, free_udp_port, rpc
 
 CLK = os.sysconf("SC_CLK_TCK")
 B_NUMBER = "1299"
+CALLER = "0103[call_number]"  # sipp fills in the call's number
 
 
 def caller_scenario(patience_ms: int, voice: Path, *, keys: str = "0") -> str:
     """Call, talk all along (an A-law stream, as a phone sends), press `keys` after a second, wait
     for an agent (whose hang-up ends the call) or give up."""
     steps: list[tuple[str, object]] = [("pause", 1000), ("keys", keys)] if keys else []
-    base = sipp.caller_scenario(steps, hang_up=False, wait_bye_ms=patience_ms)
+    # each call from a number of its own (sipp's call number): a citizen per call, as in life
+    base = sipp.caller_scenario(steps, caller=CALLER, hang_up=False, wait_bye_ms=patience_ms)
     # the stream starts once the call is up (after the ACK)
     ack_end = base.index("]]></send>", base.index("ACK [next_url]")) + len("]]></send>\n")
     base = base[:ack_end] + f'<nop><action><exec rtp_stream="{voice},-1,8"/></action></nop>\n' + base[ack_end:]
@@ -64,7 +66,7 @@ def caller_scenario(patience_ms: int, voice: Path, *, keys: str = "0") -> str:
                         f'<recv request="BYE" timeout="{patience_ms}" ontimeout="giveup"/>')
     base = base.replace("</scenario>", '<nop next="end"/>\n<label id="giveup"/>\n' + give_up
                         + '<label id="end"/>\n</scenario>')
-    return base.replace("[field0]", "01012345678")
+    return base.replace("[field0]", CALLER)
 
 
 def agent_uas(talk_ms: int) -> str:

@@ -283,3 +283,73 @@ def test_a_three_way_call_with_an_interpreter_in_a_second_browser(live, voice_st
             caller.kill()
         agent_browser.close()
         interpreter_browser.close()
+
+
+@pytest.mark.browser
+def test_a_callback_rings_the_browser_softphone_and_reaches_the_citizen(live, voice_stack, trunk_port, outbound_port,
+                                                                        tmp_path, playwright_session):
+    """"1" in the queue, the caller hangs up; at its turn the agent's softphone rings (marked as a
+    callback, the citizen's history already open), the agent answers, the center dials the citizen
+    (sipp answering at the carrier) and both talk — audio received in the browser, both recorded."""
+    import subprocess
+
+    from dasan.conversations.actions import do_close_with_record, do_get_or_create_citizen, do_start_conversation
+    from dasan.conversations.models import Resolution
+
+    app, base = live
+    factory = app.state.session_factory
+    with session_scope(factory) as s:  # the citizen called before: the history the agent should see
+        citizen = do_get_or_create_citizen(session=s, kind="phone", value="+821012345678")
+        before = do_start_conversation(session=s, citizen=citizen, channel="sms")
+        do_close_with_record(session=s, conv=before, agent=None, category="교통", summary="지난번 버스 노선 문의",
+                             resolution=Resolution.SOLVED)
+    tone = tmp_path / "citizen.wav"
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-e", "a-law", str(tone), "synth", "2", "sine", "300",
+                    "vol", "0.5"], check=True)
+    target = f"127.0.0.1:{voice_stack.ports.sip}"
+    citizen_phone = sipp.run(sipp.agent_scenario(user="citizen", answer_after_ms=300, stream=tone), tmp_path,
+                             "citizen", target=target, local_port=outbound_port,
+                             media_port=voice_stack_module.free_udp_port() // 2 * 2, background=True, timeout_s=120)
+    caller = sipp.run(sipp.caller_scenario([("pause", 1000), ("keys", "0"), ("pause", 1500), ("keys", "1")],
+                                           hang_up=False, wait_bye_ms=40000),
+                      tmp_path, "caller", target=target, local_port=trunk_port,
+                      media_port=voice_stack_module.free_udp_port() // 2 * 2, timeout_s=60)
+    assert caller.returncode == 0, caller.stderr[-1500:]  # the center took the callback and said goodbye
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=WEBRTC_FLAGS)
+    try:
+        page = _desk(browser, base, "agent1")
+        page.select_option("#presence", "available")
+        expect(page.locator("#sp-answer")).to_be_visible(timeout=30000)
+        expect(page.locator("#sp-caller")).to_contain_text("콜백")  # marked as the callback it is
+        expect(page.locator("#history")).to_contain_text("지난번 버스 노선 문의")  # before the answer
+        page.click("#sp-answer")
+        expect(page.locator("#softphone[data-state=in_call]")).to_be_attached(timeout=10000)
+        deadline = time.time() + 40
+        while True:  # the center dials the citizen, who hears the recording notice, then talks
+            with session_scope(factory) as s:
+                reached = s.scalar(select(ConversationEvent).where(ConversationEvent.kind == "citizen_answered"))
+            if reached is not None:
+                break
+            assert time.time() < deadline, "the citizen was not reached"
+            time.sleep(0.2)
+        time.sleep(1)
+        packets, energy = _receiving(page)
+        assert packets > 50 and energy > 0.001, (packets, energy)  # the citizen's voice reaches the browser
+        time.sleep(2)
+        page.click("#sp-hangup")
+        assert citizen_phone.wait(timeout=30) == 0  # the citizen got the center's BYE
+    finally:
+        browser.close()
+        if citizen_phone.poll() is None:
+            citizen_phone.kill()
+    deadline = time.time() + 20
+    while True:
+        with session_scope(factory) as s:
+            out = s.scalar(select(VoiceCall).where(VoiceCall.direction == "out", VoiceCall.recording_path != ""))
+        if out is not None:
+            break
+        assert time.time() < deadline, "no recording of the callback"
+        time.sleep(0.2)
+    assert out.outcome == CallOutcome.COMPLETED and out.to_number == "+821012345678"
+    _, left, right = channel_levels(app.state.settings.data_dir / out.recording_path)
+    assert left > 100 and right > 100, (left, right)

@@ -9,12 +9,15 @@ events, and — when the agent's phone answers — points the call's other side 
 (a second offer/answer on the same rtpengine call), so the caller and agent are connected by
 rtpengine and recorded there. One rtpengine call per citizen call, whatever happens to it.
 
-Database work runs in worker threads, one transaction per step (`voice.actions`).
+Database work: each step of a call is a `voice.actions` function, written through the
+controller's batching writer (`voice.writer`: whatever steps wait share one transaction, a
+savepoint each, each answered after the commit); reads run on a thread pool of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import json
@@ -46,12 +49,19 @@ from dasan.voice.prompts import PromptLibrary, Say, hold_music
 from dasan.voice.sipstack import DasanUdpTransport
 from dasan.voice.speech import minutes_to_say
 from dasan.voice.stack import REALM, rpc
+from dasan.voice.writer import Writer
 
 log = logging.getLogger(__name__)
 LANGUAGES_PROMPT = "voice.menu.languages"  # made of each language's own "press N"
 OVERRIDES_FRESH_S = 5.0  # an admin's new recording is used within this many seconds
 KEYING_TIMEOUT_S = 10.0  # a caller keying in a callback number: silence this long ends it
 REAP_EVERY_S = 15.0  # how often calls are checked against rtpengine's (vanished phones)
+
+# Flags of every offer: addresses as the SDP gives them, and rtpengine's own ports kept when the
+# offering side's address changes (a parked side given the citizen's real one, a phone that
+# re-negotiates): without `port-latching` rtpengine gives the other side new ports, and a phone
+# that takes media only from the address it was given (Janus) hears nothing.
+OFFER_FLAGS = ["trust-address", "port-latching"]
 
 # The SDP the controller gives rtpengine for the side of a call no agent holds yet: media is
 # sent to the discard port (nobody listens; rtpengine plays prompts to the caller meanwhile).
@@ -180,6 +190,10 @@ class VoiceController:
         self.third_legs: dict[str, Call] = {}  # by the third party's leg's Call-ID
         self.leg_sdp: dict[str, str] = {}  # what the controller last offered a phone's leg (by Call-ID)
         self.bridge = Bridge(config.bridge_ws, config.bridge_key) if config.bridge_ws else None
+        bind = factory.kw.get("bind")
+        sqlite = bind is None or bind.dialect.name == "sqlite"
+        self.writer = Writer(factory, threads=1 if sqlite else 4)  # SQLite has one writer anyway
+        self._reads = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="voice-read")
         self.prompts = PromptLibrary(config.data_dir / "voice" / "prompts")
         self.music = config.data_dir / "voice" / "prompts" / "hold-music.wav"  # made at start
         self._transport: DasanUdpTransport | None = None
@@ -196,6 +210,7 @@ class VoiceController:
     async def start(self) -> None:
         self._kick = asyncio.Event()
         self._loop = loop = asyncio.get_running_loop()
+        self.writer.start()
         await asyncio.to_thread(hold_music, self.music)
         await self.ng.start()
         controller = self
@@ -238,6 +253,8 @@ class VoiceController:
         if self.bridge is not None:
             await self.bridge.close()
         await self.ng.stop()
+        await asyncio.to_thread(self.writer.stop)
+        self._reads.shutdown(wait=False)
 
     def kick(self) -> None:
         """Look at the waiting calls now (an offer was made); safe from any thread."""
@@ -265,13 +282,15 @@ class VoiceController:
         task.add_done_callback(done)
 
     def _db(self, fn: Any, *, read: bool = False, **kw: Any) -> Any:
-        """Run one action in its own transaction (in a worker thread); `read` for reads only."""
-        factory = self.read_factory if read else self.factory
+        """A step of a call: written through the batching writer (answered after its commit), or
+        with `read`, a read on the controller's read pool. Awaitable either way."""
+        if not read:
+            return self.writer.run(fn, **kw)
 
         def run() -> Any:
-            with session_scope(factory) as s:
+            with session_scope(self.read_factory) as s:
                 return fn(session=s, **kw)
-        return asyncio.to_thread(run)
+        return asyncio.get_running_loop().run_in_executor(self._reads, run)
 
     def sync_kamailio(self) -> None:
         """Give Kamailio the agents' credentials and the trunks (at start and after changes);
@@ -341,7 +360,7 @@ class VoiceController:
         from_tag = sip.dialog.remote_tag
         try:
             offered = await self.ng.command("offer", call_id=call_id, from_tag=from_tag, sdp=invite.text,
-                                            flags=["trust-address"], replace=["origin", "session-connection"])
+                                            flags=OFFER_FLAGS, replace=["origin", "session-connection"])
             answered = await self.ng.command("answer", call_id=call_id, from_tag=from_tag,
                                              to_tag=sip.dialog.local_tag, sdp=PARKED_SDP,
                                              flags=["trust-address"])
@@ -588,7 +607,7 @@ class VoiceController:
                 self._spawn(self._reap())
             if self.config.outbound is not None:
                 try:
-                    due = await asyncio.to_thread(self._callbacks_due)
+                    due = await asyncio.get_running_loop().run_in_executor(self._reads, self._callbacks_due)
                 except Exception:
                     log.exception("voice poll failed")
                     due = []
@@ -601,7 +620,8 @@ class VoiceController:
             if not watching:
                 continue
             try:
-                rows = await asyncio.to_thread(self._statuses, list(watching))
+                rows = await asyncio.get_running_loop().run_in_executor(self._reads, self._statuses,
+                                                                        list(watching))
             except Exception:
                 log.exception("voice poll failed")
                 continue
@@ -670,7 +690,7 @@ class VoiceController:
             pass
         try:
             await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=call.caller_sdp,
-                                  flags=["trust-address"], replace=["origin", "session-connection"])
+                                  flags=OFFER_FLAGS, replace=["origin", "session-connection"])
             await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
                                   sdp=serialize_sdp(leg.sdp_answer), flags=["trust-address"])
             if not call.recorded:
@@ -740,7 +760,7 @@ class VoiceController:
                 and call.agent_leg.sdp_answer else PARKED_SDP
             try:
                 await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=text,
-                                      flags=["trust-address"], replace=["origin", "session-connection"])
+                                      flags=OFFER_FLAGS, replace=["origin", "session-connection"])
                 answered = await self.ng.command("answer", call_id=cid, from_tag=call.from_tag,
                                                  to_tag=call.sip.dialog.local_tag, sdp=other, flags=["trust-address"])
             except NgError:
@@ -764,7 +784,7 @@ class VoiceController:
         cid = call.sip.call_id
         with contextlib.suppress(NgError):
             await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=call.caller_sdp,
-                                  flags=["trust-address"], replace=["origin", "session-connection"])
+                                  flags=OFFER_FLAGS, replace=["origin", "session-connection"])
             await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
                                   sdp=PARKED_SDP, flags=["trust-address"])
         call.phase = "queue"
@@ -806,7 +826,7 @@ class VoiceController:
         try:
             offered = await self.ng.command("offer", call_id=third.rtp_id, from_tag=third.near_tag,
                                             sdp=serialize_sdp(call.agent_leg.sdp_answer),
-                                            flags=["trust-address"], replace=["origin", "session-connection"])
+                                            flags=OFFER_FLAGS, replace=["origin", "session-connection"])
         except NgError as exc:
             call.third = None
             await self._reconnect_agent(call)
@@ -863,7 +883,7 @@ class VoiceController:
             if await self._repoint(call.agent_leg, toward_agent) is None:
                 raise BridgeError("the agent's phone did not take the conference's media")
             offered = await self.ng.command("offer", call_id=third.rtp_id, from_tag=third.near_tag, sdp=PARKED_SDP,
-                                            flags=["trust-address"], replace=["origin", "session-connection"])
+                                            flags=OFFER_FLAGS, replace=["origin", "session-connection"])
         except (BridgeError, NgError) as exc:
             await self._end_third(call, reason=str(exc)[:200])
             raise Conflict(f"the three-party call could not start: {exc}", code="bridge") from None
@@ -918,7 +938,7 @@ class VoiceController:
                 member = await self.bridge.join(third.room, "interpreter", ip, port)
                 third.members.append(member.handle)
                 again = await self.ng.command("offer", call_id=third.rtp_id, from_tag=third.near_tag,
-                                              sdp=rtp_sdp(member.ip, member.port), flags=["trust-address"],
+                                              sdp=rtp_sdp(member.ip, member.port), flags=OFFER_FLAGS,
                                               replace=["origin", "session-connection"])
                 await self.ng.command("answer", call_id=third.rtp_id, from_tag=third.near_tag, to_tag=third.far_tag,
                                       sdp=third.far_sdp, flags=["trust-address"])
@@ -1024,17 +1044,19 @@ class VoiceController:
         """Send the caller's audio to (and take what they hear from) the address in `sdp`."""
         cid = call.sip.call_id
         await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=call.caller_sdp,
-                              flags=["trust-address"], replace=["origin", "session-connection"])
+                              flags=OFFER_FLAGS, replace=["origin", "session-connection"])
         await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
                               sdp=sdp, flags=["trust-address"])
 
     async def _repoint(self, leg: OutgoingCall, sdp: str) -> Any:
         """Point a phone's media at the address in `sdp` (a re-INVITE); its new SDP, or None."""
         assert self._transport is not None
-        got = await self._transport.reinvite(leg, sdp, leg.remote_addr)
-        if got is not None:
-            self.leg_sdp[leg.call_id] = sdp
-        return got
+        for _ in range(2):  # a phone still settling its own answer may let the first one go
+            got = await self._transport.reinvite(leg, sdp, leg.remote_addr, timeout_s=4.0)
+            if got is not None:
+                self.leg_sdp[leg.call_id] = sdp
+                return got
+        return None
 
     # --- the end -----------------------------------------------------------------------------
     async def _on_bye(self, sip: IncomingCall, request: SipRequest) -> None:
@@ -1146,7 +1168,7 @@ class VoiceController:
                 return
             ob.number = number
             offered = await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, sdp=PARKED_SDP,
-                                            flags=["trust-address"], replace=["origin", "session-connection"])
+                                            flags=OFFER_FLAGS, replace=["origin", "session-connection"])
         except (NgError, Exception) as exc:
             log.error("callback %s not started: %s", conv_id, exc)
             self.callbacks.pop(conv_id, None)
@@ -1231,7 +1253,7 @@ class VoiceController:
         try:
             # The agent's offer: rtpengine's other side faces the citizen.
             offered = await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.agent_tag, sdp=ob.agent_sdp,
-                                            flags=["trust-address"], replace=["origin", "session-connection"])
+                                            flags=OFFER_FLAGS, replace=["origin", "session-connection"])
         except NgError as exc:
             sip.reject(503, "Service Unavailable")
             await self._end_outbound(ob, by="center", reason=f"media relay: {exc}"[:200])
@@ -1257,18 +1279,29 @@ class VoiceController:
                 ob.agent_in.accept(parse_sdp(answered["sdp"].decode()))
             else:
                 # The citizen's side was the (parked) offer: offer again with the citizen's real
-                # address, and answer with the agent's phone as before.
-                await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, sdp=citizen_sdp,
-                                      flags=["trust-address"], replace=["origin", "session-connection"])
+                # address, and answer with the agent's phone as before. rtpengine may face the
+                # agent from a new port after that re-offer: a phone that takes media only from the
+                # address it was given (Janus) is re-pointed.
+                again = await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.citizen_tag,
+                                              to_tag=ob.agent_tag, sdp=citizen_sdp, flags=OFFER_FLAGS,
+                                              replace=["origin", "session-connection"])
                 await self.ng.command("answer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, to_tag=ob.agent_tag,
                                       sdp=ob.agent_sdp, flags=["trust-address"])
-        except NgError as exc:
+                toward_agent = again["sdp"].decode()
+                if ob.agent_out is not None and _address(toward_agent) != _address(ob.agent_out.invite.text):
+                    log.warning("callback %s: rtpengine faces the agent from a new port; re-pointing", ob.rtp_id)
+                    got = await self._repoint(ob.agent_out, toward_agent)
+                    if got is not None:
+                        ob.agent_sdp = serialize_sdp(got)
+        except (NgError, BridgeError) as exc:
             log.error("could not connect %s: %s", ob.rtp_id, exc)
         ob.phase = "connected"
         # The citizen is told who calls and that the call is recorded, then recording starts.
         await self._notify_citizen(ob)
-        with contextlib.suppress(NgError):
+        try:
             await self.ng.command("start recording", call_id=ob.rtp_id)
+        except NgError as exc:
+            log.error("the call %s is not recorded: %s", ob.rtp_id, exc)
         ob.connected_epoch = time.time()
         await self._db(actions.do_outbound_answered, call_id=ob.record_id or await self._record_id(ob),
                        agent_id=ob.agent_id)

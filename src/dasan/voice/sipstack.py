@@ -18,7 +18,6 @@ while testing behind Kamailio (both reported upstream's way; kept here until a r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -53,6 +52,9 @@ class DasanUdpTransport(UdpSipTransport):
     _routes: OrderedDict[tuple[str, str], list[str]] = field(default_factory=OrderedDict, init=False, repr=False)
     # re-INVITEs awaiting their final response, by (Call-ID, CSeq number)
     _pending: dict[tuple[str, int], asyncio.Future[SipResponse]] = field(default_factory=dict, init=False, repr=False)
+    # re-INVITEs sent lately (their requests, for the ACK of a refusal and its retransmissions)
+    _sent: OrderedDict[tuple[str, int], tuple[SipRequest, tuple[str, int]]] = field(
+        default_factory=OrderedDict, init=False, repr=False)
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -60,9 +62,13 @@ class DasanUdpTransport(UdpSipTransport):
         self._udp_transport = transport
 
     def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
-        if data.startswith((b"INVITE ", b"SIP/2.0 2")) or (self._pending and data.startswith(b"SIP/2.0 ")):
-            with contextlib.suppress(Exception):  # unparsable: the base class drops it with a warning
-                self._note(SipMessage.parse(data))
+        if data.startswith((b"INVITE ", b"SIP/2.0 2")) or (self._sent and data.startswith(b"SIP/2.0 ")):
+            try:
+                msg = SipMessage.parse(data)
+            except Exception:  # unparsable: the base class drops it with a warning
+                msg = None
+            if msg is not None and self._note(msg):
+                return  # a refusal of our re-INVITE: answered here, the call goes on as it was
         super()._dispatch(data, addr)
 
     async def reinvite(self, leg: OutgoingCall, sdp: str, remote: tuple[str, int],
@@ -72,6 +78,9 @@ class DasanUdpTransport(UdpSipTransport):
         assert self.uac is not None
         invite = self.uac.send_reinvite(leg.dialog, parse_sdp(same_origin(leg.invite.text, sdp)), remote)
         key = (leg.call_id, invite.cseq.seq if invite.cseq else 0)
+        self._sent[key] = (invite, remote)
+        while len(self._sent) > _REMEMBER:
+            self._sent.popitem(last=False)
         future: asyncio.Future[SipResponse] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
@@ -88,7 +97,9 @@ class DasanUdpTransport(UdpSipTransport):
             return leg.sdp_answer
         return parse_sdp(response.text)
 
-    def _note(self, msg: SipRequest | SipResponse) -> None:
+    def _note(self, msg: SipRequest | SipResponse) -> bool:
+        """Take what the controller needs from a message; True when it was a refusal of one of our
+        re-INVITEs (acknowledged here: aiosipua would end the whole call on it)."""
         if isinstance(msg, SipRequest):
             # Remember the Record-Route of the dialog-creating request, for its responses.
             routes = msg.headers.get("record-route")
@@ -96,25 +107,41 @@ class DasanUdpTransport(UdpSipTransport):
                 self._routes[(msg.call_id, str(msg.headers.get_first("cseq") or ""))] = routes
                 while len(self._routes) > _REMEMBER:
                     self._routes.popitem(last=False)
-            return
+            return False
         if self.uac is None or msg.cseq is None or msg.cseq.method.upper() != "INVITE":
-            return
-        waiting = self._pending.get((msg.call_id or "", msg.cseq.seq))
-        if waiting is not None:
-            if msg.status_code >= 200 and not waiting.done():
-                waiting.set_result(msg)
-            return  # a re-INVITE's response: the dialog's target and route set stay as they are
+            return False
+        key = (msg.call_id or "", msg.cseq.seq)
+        waiting = self._pending.get(key)
+        if waiting is not None and msg.status_code >= 200 and not waiting.done():
+            waiting.set_result(msg)
+        if key in self._sent:  # a re-INVITE's response: the dialog's target and route set stay
+            if msg.status_code >= 300:
+                self._ack_refusal(msg, *self._sent[key])
+                return True
+            return False
         if not 200 <= msg.status_code < 300:
-            return
+            return False
         call = self.uac.get_call(msg.call_id or "")
         if call is None:
-            return
+            return False
         contacts = msg.headers.get("contact")
         if contacts:
             value = contacts[0]
             start, end = value.find("<"), value.find(">")
             call.dialog.remote_target = value[start + 1:end] if 0 <= start < end else value.split(";")[0].strip()
         call.dialog.route_set = list(reversed(msg.headers.get("record-route")))
+        return False
+
+    def _ack_refusal(self, response: SipResponse, invite: SipRequest, remote: tuple[str, int]) -> None:
+        """The ACK of a non-2xx final response (RFC 3261 §17.1.1.3): the INVITE's branch and route."""
+        ack = SipRequest(method="ACK", uri=invite.uri)
+        for name in ("via", "route", "from", "call-id", "max-forwards"):
+            for value in invite.headers.get(name):
+                ack.headers.append(name.title() if name != "call-id" else "Call-ID", value)
+        ack.headers.set_single("To", str(response.headers.get_first("to") or ""))
+        ack.headers.set_single("CSeq", f"{response.cseq.seq if response.cseq else 0} ACK")
+        ack.headers.set_single("Content-Length", "0")
+        super().send(ack, remote)
 
     def send(self, message: SipRequest | SipResponse, addr: tuple[str, int]) -> None:
         if isinstance(message, SipResponse) and not message.headers.get("record-route"):

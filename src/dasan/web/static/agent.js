@@ -107,6 +107,12 @@ async function openConversation(id) {
   }
 }
 
+// A call ringing on the softphone opens its contact and the citizen's history before the answer.
+window.addEventListener("dasan:call", (e) => {
+  const id = Number(e.detail && e.detail.conversation);
+  if (id && (!current || current.id !== id)) openConversation(id).catch(() => {});
+});
+
 async function loadHistory(citizenId) {
   historyFor = citizenId;
   const h = await api("GET", `/api/v1/citizens/${citizenId}/history`);
