@@ -193,7 +193,7 @@ class VoiceController:
         bind = factory.kw.get("bind")
         sqlite = bind is None or bind.dialect.name == "sqlite"
         self.writer = Writer(factory, threads=1 if sqlite else 4)  # SQLite has one writer anyway
-        self._reads = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="voice-read")
+        self._reads = _read_pool()
         self.prompts = PromptLibrary(config.data_dir / "voice" / "prompts")
         self.music = config.data_dir / "voice" / "prompts" / "hold-music.wav"  # made at start
         self._transport: DasanUdpTransport | None = None
@@ -211,6 +211,8 @@ class VoiceController:
         self._kick = asyncio.Event()
         self._loop = loop = asyncio.get_running_loop()
         self.writer.start()
+        if self._reads._shutdown:  # started again after a stop
+            self._reads = _read_pool()
         await asyncio.to_thread(hold_music, self.music)
         await self.ng.start()
         controller = self
@@ -1373,6 +1375,10 @@ class VoiceController:
         if was == "connected" and record_id:
             self._spawn(self._keep_recording(ob.rtp_id, record_id, ob.relay_for_citizen,
                                              (ob.connected_epoch, ob.ended_epoch)))
+
+
+def _read_pool() -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="voice-read")
 
 
 def _address(sdp: str) -> tuple[str, int]:

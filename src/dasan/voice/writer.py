@@ -42,13 +42,15 @@ class Writer:
     def __init__(self, factory: sessionmaker[Session], *, threads: int = 1) -> None:
         self.factory = factory
         self._queue: queue.SimpleQueue[_Step | None] = queue.SimpleQueue()
-        self._threads = [threading.Thread(target=self._work, name=f"voice-writer-{i}", daemon=True)
-                         for i in range(max(1, threads))]
+        self._count = max(1, threads)
+        self._threads: list[threading.Thread] = []
         self._started = False
 
     def start(self) -> None:
         if not self._started:
             self._started = True
+            self._threads = [threading.Thread(target=self._work, name=f"voice-writer-{i}", daemon=True)
+                             for i in range(self._count)]
             for t in self._threads:
                 t.start()
 
