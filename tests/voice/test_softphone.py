@@ -353,3 +353,75 @@ def test_a_callback_rings_the_browser_softphone_and_reaches_the_citizen(live, vo
     assert out.outcome == CallOutcome.COMPLETED and out.to_number == "+821012345678"
     _, left, right = channel_levels(app.state.settings.data_dir / out.recording_path)
     assert left > 100 and right > 100, (left, right)
+
+
+@pytest.mark.browser
+def test_the_agent_dials_out_and_mutes_in_the_browser(live, voice_stack, outbound_port, tmp_path,
+                                                                       playwright_session):
+    """The softphone dials a citizen (sipp answering at the carrier), the citizen is heard in the
+    browser; while muted, the agent's side of the recording is silent."""
+    import subprocess
+
+    app, base = live
+    factory = app.state.session_factory
+    tone = tmp_path / "citizen.wav"
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-e", "a-law", str(tone), "synth", "2", "sine", "300",
+                    "vol", "0.5"], check=True)
+    citizen_phone = sipp.run(sipp.agent_scenario(user="citizen", answer_after_ms=300, stream=tone), tmp_path,
+                             "citizen", target=f"127.0.0.1:{voice_stack.ports.sip}", local_port=outbound_port,
+                             media_port=voice_stack_module.free_udp_port() // 2 * 2, background=True, timeout_s=120)
+    mic = f"--use-file-for-fake-audio-capture={_tone_file(tmp_path, 440)}"
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=WEBRTC_FLAGS + [mic])
+    try:
+        page = _desk(browser, base, "agent2")
+        page.fill("#sp-number", "010-9876-5432")
+        page.click("#sp-dial-form button[type=submit]")
+        try:
+            expect(page.locator("#softphone[data-state=in_call]")).to_be_attached(timeout=20000)
+        except AssertionError:
+            raise AssertionError(page.locator("#sp-status").text_content()) from None
+        deadline = time.time() + 30
+        while True:  # the citizen answered and heard the recording notice
+            with session_scope(factory) as s:
+                out = s.scalar(select(VoiceCall).where(VoiceCall.direction == "out",
+                                                       VoiceCall.connected_at.is_not(None)))
+            if out is not None:
+                break
+            assert time.time() < deadline, "the citizen was not reached"
+            time.sleep(0.2)
+        time.sleep(1)
+        packets, energy = _receiving(page)
+        assert packets > 50 and energy > 0.001, (packets, energy)
+        page.click("#sp-mute")
+        expect(page.locator("#sp-mute")).to_have_attribute("aria-pressed", "true")
+        muted = time.time()
+        time.sleep(2.5)
+        page.click("#sp-mute")
+        expect(page.locator("#sp-mute")).to_have_attribute("aria-pressed", "false")
+        unmuted = time.time()
+        time.sleep(2)
+        page.click("#sp-hangup")
+        assert citizen_phone.wait(timeout=30) == 0
+    finally:
+        browser.close()
+        if citizen_phone.poll() is None:
+            citizen_phone.kill()
+    deadline = time.time() + 20
+    while True:
+        with session_scope(factory) as s:
+            out = s.scalar(select(VoiceCall).where(VoiceCall.direction == "out", VoiceCall.recording_path != ""))
+        if out is not None:
+            break
+        assert time.time() < deadline, "no recording of the call"
+        time.sleep(0.2)
+    assert out.to_number == "+821098765432" and out.outcome == CallOutcome.COMPLETED
+    connected = out.connected_at.replace(tzinfo=UTC) if out.connected_at.tzinfo is None else out.connected_at
+    with wave.open(str(app.state.settings.data_dir / out.recording_path)) as w:
+        frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, 2).astype(np.float64)
+
+    def rms(start: float, end: float, channel: int) -> float:
+        part = frames[int((start - connected.timestamp()) * 8000):int((end - connected.timestamp()) * 8000), channel]
+        return float(np.sqrt((part ** 2).mean())) if part.size else 0.0
+
+    assert rms(muted + 0.7, unmuted - 0.3, 1) < 0.1 * rms(unmuted + 0.5, unmuted + 1.8, 1)  # the agent, muted
+    assert rms(muted + 0.7, unmuted - 0.3, 0) > 100  # the citizen went on being heard

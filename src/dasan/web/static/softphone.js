@@ -161,7 +161,8 @@ async function start() {
             phone.handle = handle;
             handle.send({ message: {
               request: "register", username: `sip:${cred.username}@${cred.realm}`, authuser: cred.username,
-              ha1_secret: cred.ha1, proxy: box.dataset.proxy, incoming_header_prefixes: ["X-Dasan"],
+              ha1_secret: cred.ha1, proxy: box.dataset.proxy, outbound_proxy: box.dataset.proxy, // calls too
+              incoming_header_prefixes: ["X-Dasan"],
             } });
           },
           onmessage: onMessage,
