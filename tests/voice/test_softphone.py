@@ -232,7 +232,7 @@ def test_a_three_way_call_with_an_interpreter_in_a_second_browser(live, voice_st
         agent.select_option("#sp-third-user", str(interpreter_id))
         agent.click("#sp-conference")
         try:
-            expect(agent.locator("#sp-end-conference")).to_be_visible(timeout=10000)
+            expect(agent.locator("#sp-end-conference")).to_be_visible(timeout=25000)
         except AssertionError:
             raise AssertionError(agent.locator("#sp-third-status").text_content()) from None
         expect(agent.locator("#sp-third-status")).to_have_text("3자 통화 중")

@@ -56,6 +56,7 @@ LANGUAGES_PROMPT = "voice.menu.languages"  # made of each language's own "press 
 OVERRIDES_FRESH_S = 5.0  # an admin's new recording is used within this many seconds
 KEYING_TIMEOUT_S = 10.0  # a caller keying in a callback number: silence this long ends it
 REAP_EVERY_S = 15.0  # how often calls are checked against rtpengine's (vanished phones)
+REPOINT_SETTLE_S = 1.5  # a phone's media settles this long after it answers before it is re-pointed
 
 # Flags of every offer: addresses as the SDP gives them, and rtpengine's own ports kept when the
 # offering side's address changes (a parked side given the citizen's real one, a phone that
@@ -189,6 +190,7 @@ class VoiceController:
         self.callbacks: dict[int, Outbound] = {}  # by conversation id, while being dialled or talked
         self.third_legs: dict[str, Call] = {}  # by the third party's leg's Call-ID
         self.leg_sdp: dict[str, str] = {}  # what the controller last offered a phone's leg (by Call-ID)
+        self.leg_answered: dict[str, float] = {}  # when a phone answered its leg (monotonic, by Call-ID)
         self.bridge = Bridge(config.bridge_ws, config.bridge_key) if config.bridge_ws else None
         bind = factory.kw.get("bind")
         sqlite = bind is None or bind.dialect.name == "sqlite"
@@ -675,6 +677,7 @@ class VoiceController:
         leg.on_rejected = lambda out, code, reason: self._spawn(self._agent_refused(call, out, code, reason))
 
     async def _agent_answered(self, call: Call, leg: OutgoingCall) -> None:
+        self.leg_answered[leg.call_id] = time.monotonic()
         if call.phase != "ringing" or call.agent_leg is not leg or leg.sdp_answer is None:
             if call.phase == "ended":
                 leg.hangup(self._uac)  # type: ignore[arg-type]
@@ -921,6 +924,7 @@ class VoiceController:
             self._end_third(call, gone=out.call_id, reason=f"did not answer ({code} {reason})"[:200], only=third))
 
     async def _third_answered(self, call: Call, third: Third, leg: OutgoingCall) -> None:
+        self.leg_answered[leg.call_id] = time.monotonic()
         if call.third is not third or third.phase != "ringing" or leg.sdp_answer is None:
             with contextlib.suppress(Exception):
                 leg.hangup(self._uac)  # type: ignore[arg-type]
@@ -975,6 +979,7 @@ class VoiceController:
         if old is not None:
             self.agent_legs.pop(old.call_id, None)
             self.leg_sdp.pop(old.call_id, None)
+            self.leg_answered.pop(old.call_id, None)
             if not agent_gone and self._uac is not None:
                 with contextlib.suppress(Exception):
                     old.hangup(self._uac)
@@ -1005,6 +1010,7 @@ class VoiceController:
         if leg is not None:
             self.third_legs.pop(leg.call_id, None)
             self.leg_sdp.pop(leg.call_id, None)
+            self.leg_answered.pop(leg.call_id, None)
             if leg.call_id != gone and self._uac is not None:
                 with contextlib.suppress(Exception):
                     if leg.dialog.state == DialogState.EARLY:
@@ -1053,6 +1059,11 @@ class VoiceController:
     async def _repoint(self, leg: OutgoingCall, sdp: str) -> Any:
         """Point a phone's media at the address in `sdp` (a re-INVITE); its new SDP, or None."""
         assert self._transport is not None
+        # A browser's phone (Janus) sets its media up for a second or so after it answers; a
+        # re-INVITE in that time may go unanswered: wait until the leg has settled.
+        settle = self.leg_answered.get(leg.call_id, 0.0) + REPOINT_SETTLE_S - time.monotonic()
+        if settle > 0:
+            await asyncio.sleep(settle)
         for _ in range(2):  # a phone still settling its own answer may let the first one go
             got = await self._transport.reinvite(leg, sdp, leg.remote_addr, timeout_s=4.0)
             if got is not None:
@@ -1111,6 +1122,7 @@ class VoiceController:
                 leg.hangup(self._uac)
             self.agent_legs.pop(leg.call_id, None)
             self.leg_sdp.pop(leg.call_id, None)
+            self.leg_answered.pop(leg.call_id, None)
         with contextlib.suppress(NgError):
             await self.ng.command("delete", call_id=cid, from_tag=call.from_tag)
         await self._db(actions.do_end_call, call_id=call.record_id, by=by, prompts=call.prompts,
@@ -1186,6 +1198,7 @@ class VoiceController:
         leg.on_rejected = lambda out, code, reason: self._spawn(self._callback_agent_refused(ob, code))
 
     async def _callback_agent_answered(self, ob: Outbound, leg: OutgoingCall) -> None:
+        self.leg_answered[leg.call_id] = time.monotonic()
         if ob.phase != "ringing-agent" or leg.sdp_answer is None:
             return
         ob.agent_sdp = serialize_sdp(leg.sdp_answer)
