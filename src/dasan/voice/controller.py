@@ -943,16 +943,11 @@ class VoiceController:
                 ip, port = _address(near)
                 member = await self.bridge.join(third.room, "interpreter", ip, port)
                 third.members.append(member.handle)
-                again = await self.ng.command("offer", call_id=third.rtp_id, from_tag=third.near_tag,
-                                              sdp=rtp_sdp(member.ip, member.port), flags=OFFER_FLAGS,
-                                              replace=["origin", "session-connection"])
+                await self.ng.command("offer", call_id=third.rtp_id, from_tag=third.near_tag,
+                                      sdp=rtp_sdp(member.ip, member.port), flags=OFFER_FLAGS,
+                                      replace=["origin", "session-connection"])
                 await self.ng.command("answer", call_id=third.rtp_id, from_tag=third.near_tag, to_tag=third.far_tag,
                                       sdp=third.far_sdp, flags=["trust-address"])
-                # rtpengine may face the interpreter from a new port after the re-offer; a phone
-                # that takes media only from the address it was given (Janus) is re-pointed.
-                toward_far = again["sdp"].decode()
-                if _address(toward_far) != _address(self.leg_sdp.get(leg.call_id, toward_far)):
-                    await self._repoint(leg, toward_far)
         except (BridgeError, NgError) as exc:
             log.error("third party on %s: %s", call.sip.call_id, exc)
             await self._end_third(call, reason=str(exc)[:200])
@@ -1294,21 +1289,13 @@ class VoiceController:
                 ob.agent_in.accept(parse_sdp(answered["sdp"].decode()))
             else:
                 # The citizen's side was the (parked) offer: offer again with the citizen's real
-                # address, and answer with the agent's phone as before. rtpengine may face the
-                # agent from a new port after that re-offer: a phone that takes media only from the
-                # address it was given (Janus) is re-pointed.
-                again = await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.citizen_tag,
-                                              to_tag=ob.agent_tag, sdp=citizen_sdp, flags=OFFER_FLAGS,
-                                              replace=["origin", "session-connection"])
+                # address, and answer with the agent's phone as before (rtpengine keeps the
+                # agent's side where it was: OFFER_FLAGS).
+                await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, to_tag=ob.agent_tag,
+                                      sdp=citizen_sdp, flags=OFFER_FLAGS, replace=["origin", "session-connection"])
                 await self.ng.command("answer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, to_tag=ob.agent_tag,
                                       sdp=ob.agent_sdp, flags=["trust-address"])
-                toward_agent = again["sdp"].decode()
-                if ob.agent_out is not None and _address(toward_agent) != _address(ob.agent_out.invite.text):
-                    log.warning("callback %s: rtpengine faces the agent from a new port; re-pointing", ob.rtp_id)
-                    got = await self._repoint(ob.agent_out, toward_agent)
-                    if got is not None:
-                        ob.agent_sdp = serialize_sdp(got)
-        except (NgError, BridgeError) as exc:
+        except NgError as exc:
             log.error("could not connect %s: %s", ob.rtp_id, exc)
         ob.phase = "connected"
         # The citizen is told who calls and that the call is recorded, then recording starts.

@@ -194,8 +194,15 @@ a=rtpmap:8 PCMA/8000
         return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="agent">\n' + one
                 + _reinvite_loop(user, hang_up_after_ms) + "</scenario>\n")
     if hang_up_after_ms is not None:
-        one += f"""<pause milliseconds="{hang_up_after_ms}"/>
-<send retrans="500"><![CDATA[
+        one += f'<pause milliseconds="{hang_up_after_ms}"/>\n' + _agent_bye(user)
+    else:
+        one += _WAIT_BYE.format(timeout_ms=120000)
+    return '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="agent">\n' + one + "</scenario>\n"
+
+
+def _agent_bye(user: str) -> str:
+    """The answering phone hangs up."""
+    return f"""<send retrans="500"><![CDATA[
 BYE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 [routes]
@@ -209,9 +216,6 @@ Content-Length: 0
 ]]></send>
 <recv response="200"/>
 """
-    else:
-        one += _WAIT_BYE.format(timeout_ms=120000)
-    return '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="agent">\n' + one + "</scenario>\n"
 
 
 def _reinvite_loop(user: str, hang_up_after_ms: int | None) -> str:
@@ -256,21 +260,7 @@ a=rtpmap:8 PCMA/8000
 <recv request="ACK" next="10"/>
 """
     if hang_up_after_ms is not None:
-        loop += f"""<label id="30"/>
-<send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-[routes]
-From: <sip:{user}@[local_ip]:[local_port]>;tag=[pid]agent[call_number]
-To: [last_From:]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<recv response="200"/>
-"""
+        loop += '<label id="30"/>\n' + _agent_bye(user)
     return loop + '<label id="90"/>\n'
 
 
