@@ -239,3 +239,43 @@ def test_a_caller_without_caller_id_keys_in_the_callback_number(center):
         # (sipp replays one recording per key: the same key twice in a row would carry the same
         # RTP timestamp, which a relay rightly takes for one press — hence no repeated digits)
         assert conv.callback_number == "010-2345-6789" and conv.status == "queued"
+
+
+def test_keys_sent_as_sip_info_walk_the_menu(center):
+    """A carrier that sends the caller's keys as SIP INFO instead of in the audio: 9 then 1 is
+    English all the same."""
+    center.agent_phone("agent-en1", answer_after_ms=300)
+    done = center.phone(sipp.caller_scenario([("pause", 1500), ("info", "91"), ("pause", 6000)]), "caller")
+    assert done.returncode == 0, done.stderr[-1500:]
+    call = center.wait_for(lambda s: (c := _call(s)) is not None and c.ended_at and c, what="call end")
+    assert call.menu_path == "91" and call.lang == "en", (call.menu_path, call.prompts_played)
+
+
+def test_a_callback_a_department_asks_for_is_dialled_out(center):
+    """An official asks the center to call a case's citizen back: at its turn the agent's phone
+    rings, the center dials the citizen's number, both are recorded on the callback's contact."""
+    from dasan.cases.actions import do_open_case, do_request_callback
+    from dasan.cases.models import CaseType
+    from dasan.orgs.models import User
+
+    tone = _tone(center.workdir)
+    citizen = center.phone(sipp.agent_scenario(user="citizen", answer_after_ms=300, stream=tone), "citizen",
+                           background=True, citizen=False, port=center.outbound_port,
+                           extra=["-trace_msg", "-message_file", str(center.workdir / "citizen.msg.log")])
+    with center.factory() as s:
+        official = s.scalar(select(User).where(User.username == "official-mapo"))
+        case = do_open_case(session=s, ctype=s.scalar(select(CaseType).where(CaseType.code == "bulky-waste")),
+                            title="냉장고 수거 요청", district_code="mapo", contact_phone="010-5555-0123",
+                            actor=official)
+        conv_id = do_request_callback(session=s, case=case, official=official, note="수거 시간 조율").id
+        s.commit()
+    uid = center.agent_phone("agent1", answer_after_ms=300, hang_up_after_ms=14000, stream=tone)
+    assert citizen.wait(timeout=60) == 0
+    out = center.wait_for(lambda s: s.scalar(select(VoiceCall).where(VoiceCall.direction == "out",
+                                                                      VoiceCall.recording_path != "")),
+                          what="the callback's recording")
+    assert out.conversation_id == conv_id and out.agent_id == uid and out.outcome == CallOutcome.COMPLETED
+    assert out.to_number == "+821055550123"
+    assert "INVITE sip:01055550123@" in (center.workdir / "citizen.msg.log").read_text()
+    _, left, right = channel_levels(center.app.state.settings.data_dir / out.recording_path)
+    assert left > 100 and right > 100

@@ -5,10 +5,11 @@ the agent hangs up and wraps up; the record and its recording say what happened.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 import wave
-from datetime import UTC
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -31,6 +32,43 @@ from tests.browser.conftest import CHROMIUM, FLAGS
 S_CONFERENCE = "3자 통화"  # the staff catalogue's sp_conference (Korean desk)
 WEBRTC_FLAGS = FLAGS + ["--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
                         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+
+
+class DeliveredTo:
+    """Counts the UDP datagrams delivered to a port on loopback while it is open (a packet socket,
+    as tcpdump does: sipp 3.6 keeps no count of the RTP it receives). Needs CAP_NET_RAW."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.packets = port, 0
+        self._stop = threading.Event()
+
+    def __enter__(self) -> DeliveredTo:
+        try:
+            self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.ntohs(0x0800))
+        except PermissionError:
+            pytest.skip("counting packets on loopback needs CAP_NET_RAW (CI runs as root)")
+        self._sock.bind(("lo", 0))
+        self._sock.settimeout(0.2)
+        self._thread = threading.Thread(target=self._count, daemon=True)
+        self._thread.start()
+        return self
+
+    def _count(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data, addr = self._sock.recvfrom(2048)
+            except TimeoutError:
+                continue
+            # IPv4 + UDP to our port, taken once (loopback shows each packet going out and coming in)
+            if addr[2] == socket.PACKET_HOST and len(data) > 28 and data[9] == 17:
+                ihl = (data[0] & 0x0F) * 4
+                if int.from_bytes(data[ihl + 2:ihl + 4], "big") == self.port:
+                    self.packets += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self._sock.close()
 
 
 @pytest.fixture
@@ -85,11 +123,12 @@ def test_an_english_caller_is_answered_in_the_browser_and_recorded(live, voice_s
                     break
             assert time.time() < deadline, "the agent did not become available"
             time.sleep(0.1)
+        caller_media = voice_stack_module.free_udp_port() // 2 * 2
         caller = sipp.run(
             sipp.caller_scenario([("pause", 1500), ("keys", "91"), ("talk", None)],
                                  hang_up=False, wait_bye_ms=60000),
             tmp_path, "caller", target=f"127.0.0.1:{voice_stack.ports.sip}", local_port=trunk_port,
-            media_port=voice_stack_module.free_udp_port() // 2 * 2, background=True, timeout_s=90)
+            media_port=caller_media, background=True, timeout_s=90)
         started = time.monotonic()
         answer = page.locator("#sp-answer")
         expect(answer).to_be_visible(timeout=30000)
@@ -99,9 +138,11 @@ def test_an_english_caller_is_answered_in_the_browser_and_recorded(live, voice_s
         answer.click()
         expect(page.locator("#softphone[data-state=in_call]")).to_be_attached(timeout=10000)
         answered = time.monotonic()
-        time.sleep(4)
+        with DeliveredTo(caller_media) as to_caller:  # what reaches the caller's phone, as the kernel sees it
+            time.sleep(4)
         stats = page.evaluate("() => window.dasanSoftphone.stats()")
         assert stats["packetsReceived"] > 50 and stats["packetsSent"] > 50, stats
+        assert to_caller.packets > 100, to_caller.packets  # ~200 in 4 s: the agent's audio reaches sipp
         page.click("#sp-hold")  # the caller hears hold music meanwhile
         expect(page.locator("#softphone[data-state=on_hold]")).to_be_attached(timeout=10000)
         page.click("#sp-hold")
@@ -380,15 +421,7 @@ def test_the_agent_dials_out_and_mutes_in_the_browser(live, voice_stack, outboun
             expect(page.locator("#softphone[data-state=in_call]")).to_be_attached(timeout=20000)
         except AssertionError:
             raise AssertionError(page.locator("#sp-status").text_content()) from None
-        deadline = time.time() + 30
-        while True:  # the citizen answered and heard the recording notice
-            with session_scope(factory) as s:
-                out = s.scalar(select(VoiceCall).where(VoiceCall.direction == "out",
-                                                       VoiceCall.connected_at.is_not(None)))
-            if out is not None:
-                break
-            assert time.time() < deadline, "the citizen was not reached"
-            time.sleep(0.2)
+        _outbound(factory, VoiceCall.connected_at.is_not(None), "the citizen was not reached", 30)
         time.sleep(1)
         packets, energy = _receiving(page)
         assert packets > 50 and energy > 0.001, (packets, energy)
@@ -406,18 +439,9 @@ def test_the_agent_dials_out_and_mutes_in_the_browser(live, voice_stack, outboun
         browser.close()
         if citizen_phone.poll() is None:
             citizen_phone.kill()
-    deadline = time.time() + 20
-    while True:
-        with session_scope(factory) as s:
-            out = s.scalar(select(VoiceCall).where(VoiceCall.direction == "out", VoiceCall.recording_path != ""))
-        if out is not None:
-            break
-        assert time.time() < deadline, "no recording of the call"
-        time.sleep(0.2)
+    out = _outbound(factory, VoiceCall.recording_path != "", "no recording of the call", 20)
     assert out.to_number == "+821098765432" and out.outcome == CallOutcome.COMPLETED
-    connected = out.connected_at.replace(tzinfo=UTC) if out.connected_at.tzinfo is None else out.connected_at
-    with wave.open(str(app.state.settings.data_dir / out.recording_path)) as w:
-        frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, 2).astype(np.float64)
+    connected, frames = _recording(app, out)
 
     def rms(start: float, end: float, channel: int) -> float:
         part = frames[int((start - connected.timestamp()) * 8000):int((end - connected.timestamp()) * 8000), channel]
@@ -425,3 +449,78 @@ def test_the_agent_dials_out_and_mutes_in_the_browser(live, voice_stack, outboun
 
     assert rms(muted + 0.7, unmuted - 0.3, 1) < 0.1 * rms(unmuted + 0.5, unmuted + 1.8, 1)  # the agent, muted
     assert rms(muted + 0.7, unmuted - 0.3, 0) > 100  # the citizen went on being heard
+
+
+def _outbound(factory, condition, failure: str, timeout_s: float) -> VoiceCall:
+    """The call the center placed, once `condition` holds of it."""
+    deadline = time.time() + timeout_s
+    while True:
+        with session_scope(factory) as s:
+            out = s.scalar(select(VoiceCall).where(VoiceCall.direction == "out", condition))
+        if out is not None:
+            return out
+        assert time.time() < deadline, failure
+        time.sleep(0.2)
+
+
+def _recording(app, call: VoiceCall) -> tuple[datetime, np.ndarray]:
+    """When a call was connected, and its recording as (samples, 2) floats: citizen, agent."""
+    connected = call.connected_at.replace(tzinfo=UTC) if call.connected_at.tzinfo is None else call.connected_at
+    with wave.open(str(app.state.settings.data_dir / call.recording_path)) as w:
+        return connected, np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, 2).astype(np.float64)
+
+
+def _key_tones(samples: np.ndarray, low: int, high: int, rate: int = 8000) -> tuple[float, float]:
+    """The shares of a stretch of audio's energy at a DTMF key's two frequencies (± 25 Hz each)."""
+    spectrum = np.abs(np.fft.rfft(samples.astype(np.float64) * np.hanning(len(samples)))) ** 2
+    freqs = np.fft.rfftfreq(len(samples), 1 / rate)
+    total = max(float(spectrum[3:].sum()), 1e-9)
+    return (float(spectrum[np.abs(freqs - low) <= 25].sum()) / total,
+            float(spectrum[np.abs(freqs - high) <= 25].sum()) / total)
+
+
+@pytest.mark.browser
+def test_the_agents_keypad_reaches_the_citizen(live, voice_stack, outbound_port, tmp_path, playwright_session):
+    """The agent dials a citizen (an IVR, say) and presses 5 on the softphone's keypad: the
+    citizen's phone receives the key. The citizen's phone (sipp) echoes what it receives, so the
+    citizen's side of the recording holds the key's two tones (770 + 1336 Hz) after the press and
+    not before; the citizen's side took no telephone-event, so rtpengine played it as tones."""
+    app, base = live
+    factory = app.state.session_factory
+    citizen_phone = sipp.run(sipp.agent_scenario(user="ivr", answer_after_ms=300, talk=False), tmp_path,
+                             "ivr", target=f"127.0.0.1:{voice_stack.ports.sip}", local_port=outbound_port,
+                             media_port=voice_stack_module.free_udp_port() // 2 * 2, background=True, timeout_s=120,
+                             extra=["-rtp_echo"])
+    mic = f"--use-file-for-fake-audio-capture={_tone_file(tmp_path, 440)}"
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=WEBRTC_FLAGS + [mic])
+    try:
+        page = _desk(browser, base, "agent2")
+        page.fill("#sp-number", "02-120-0000")
+        page.click("#sp-dial-form button[type=submit]")
+        expect(page.locator("#softphone[data-state=in_call]")).to_be_attached(timeout=20000)
+        _outbound(factory, VoiceCall.connected_at.is_not(None), "the citizen was not reached", 30)
+        time.sleep(1.5)
+        expect(page.locator("#sp-keypad")).to_be_visible()
+        pressed = time.time()
+        page.fill("#sp-tones", "5")
+        page.press("#sp-tones", "Enter")
+        time.sleep(2)
+        page.click("#sp-hangup")
+        assert citizen_phone.wait(timeout=30) == 0
+    finally:
+        browser.close()
+        if citizen_phone.poll() is None:
+            citizen_phone.kill()
+    out = _outbound(factory, VoiceCall.recording_path != "", "no recording of the call", 20)
+    connected, frames = _recording(app, out)
+    citizen = frames[:, 0]
+    at = int((pressed - connected.timestamp()) * 8000)
+
+    def is_key(start: int) -> bool:  # 50 ms the key's two tones fill (as a DTMF receiver needs ≥ 40 ms)
+        f = citizen[start:start + 400]
+        low, high = _key_tones(f, 770, 1336)
+        return bool(np.abs(f).max() > 50 and low > 0.2 and high > 0.2 and low + high > 0.8)
+
+    starts = range(0, len(citizen) - 400, 80)  # every 10 ms
+    assert not any(is_key(i) for i in starts if i + 400 < at)  # not before: the agent's 440 Hz only
+    assert any(is_key(i) for i in starts if i >= at)

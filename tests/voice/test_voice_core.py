@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from dasan.core.errors import Invalid
 from dasan.voice import bencode, menu
 from dasan.voice.recording import DECODERS, Packet, channel_levels, read_pcap, to_stereo_wav
+from dasan.voice.sipstack import info_key
 from dasan.voice.speech import Number, Text, minutes_to_say, number_text, pieces
 
 TREE = menu.default_tree(languages=("ko", "en", "zh", "ja", "vi", "mn"), operator_queue="general",
@@ -211,3 +212,34 @@ def test_recording_puts_each_party_on_its_channel_at_its_time(tmp_path):
     left_ch, right_ch = samples[0::2], samples[1::2]
     assert max(map(abs, left_ch[:8000])) > 5000 and max(map(abs, right_ch[:8000])) == 0  # first second: citizen only
     assert max(map(abs, left_ch[16000:24000])) == 0 and max(map(abs, right_ch[16000:24000])) > 5000
+
+
+def _info(content_type: str, body: str):
+    from aiosipua import SipMessage
+
+    raw = (f"INFO sip:agent@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"
+           f"From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nCall-ID: c1\r\nCSeq: 3 INFO\r\n"
+           f"Content-Type: {content_type}\r\nContent-Length: {len(body.encode())}\r\n\r\n{body}")
+    return SipMessage.parse(raw.encode())
+
+
+@given(st.sampled_from("0123456789*#ABCD"), st.integers(min_value=40, max_value=5000))
+def test_a_key_sent_as_sip_info_is_read_in_either_format(key, duration):
+    assert info_key(_info("application/dtmf-relay", f"Signal={key}\r\nDuration={duration}\r\n")) == key
+    assert info_key(_info("application/dtmf", key)) == key
+
+
+@pytest.mark.parametrize(("content_type", "body"), [
+    ("application/dtmf-relay", "Duration=250"),  # no key
+    ("application/dtmf-relay", "Signal=55"),  # not one key
+    ("application/dtmf-relay", "Signal=x"),
+    ("application/media_control+xml", "<media_control/>"),  # another kind of INFO
+    ("text/plain", "5"),
+])
+def test_an_info_that_is_not_one_key_is_not_taken_for_one(content_type, body):
+    assert info_key(_info(content_type, body)) is None
+
+
+def test_signal_ten_and_eleven_are_star_and_pound():
+    assert info_key(_info("application/dtmf-relay", "Signal=10")) == "*"
+    assert info_key(_info("application/dtmf-relay", "Signal=11")) == "#"

@@ -46,7 +46,7 @@ from dasan.voice.bridge import Bridge, BridgeError, Room, rtp_sdp
 from dasan.voice.models import CallOutcome
 from dasan.voice.ng import NgClient, NgError
 from dasan.voice.prompts import PromptLibrary, Say, hold_music
-from dasan.voice.sipstack import DasanUdpTransport
+from dasan.voice.sipstack import DasanUdpTransport, info_key
 from dasan.voice.speech import minutes_to_say
 from dasan.voice.stack import REALM, rpc
 from dasan.voice.writer import Writer
@@ -63,6 +63,12 @@ REPOINT_SETTLE_S = 1.5  # a phone's media settles this long after it answers bef
 # re-negotiates): without `port-latching` rtpengine gives the other side new ports, and a phone
 # that takes media only from the address it was given (Janus) hears nothing.
 OFFER_FLAGS = ["trust-address", "port-latching"]
+# Offers and answers that join an agent's phone to a citizen also mark the call for DTMF
+# injection: the keys an agent presses on the softphone arrive as SIP INFO and rtpengine plays
+# them to the citizen (`play DTMF`: telephone-event where the citizen's side has it, else tones
+# in the audio). rtpengine then sends that call's audio through its transcoder.
+JOIN_OFFER_FLAGS = [*OFFER_FLAGS, "inject DTMF"]
+JOIN_ANSWER_FLAGS = ["trust-address", "inject DTMF"]
 
 # The SDP the controller gives rtpengine for the side of a call no agent holds yet: media is
 # sent to the discard port (nobody listens; rtpengine plays prompts to the caller meanwhile).
@@ -225,6 +231,7 @@ class VoiceController:
 
         self._dtmf, _ = await loop.create_datagram_endpoint(_Dtmf, local_addr=self.config.dtmf_listen)
         self._transport = DasanUdpTransport(local_addr=self.config.sip_listen)
+        self._transport.on_info = self._on_info
         self._uac = SipUAC(self._transport)
         self._transport.uac = self._uac
         self._uas = SipUAS(self._transport, uac=self._uac, user_agent="Dasan")
@@ -472,6 +479,41 @@ class VoiceController:
         key = menu.EVENT_KEYS.get(code, "?")
         self._spawn(self._on_key(call, key))
 
+    def _on_info(self, request: SipRequest) -> int:
+        """A key sent as SIP INFO. From an agent's phone (the softphone's keypad): rtpengine plays it
+        to the citizen — an IVR the agent dialled, say. From a caller's phone: a key in the menu or
+        queue, as if it came in the audio. The status code to answer the INFO with."""
+        cid = request.call_id or ""
+        key = info_key(request)
+        target: tuple[str, str] | None = None
+        if cid in self.calls:  # the citizen's own phone
+            if key is not None:
+                self._spawn(self._on_key(self.calls[cid], key))
+        elif cid in self.agent_legs:
+            call = self.agent_legs[cid]
+            if call.phase == "connected" and call.third is None and call.agent_leg is not None \
+                    and call.agent_leg.call_id == cid:
+                target = (call.sip.call_id, call.sip.dialog.local_tag)
+        elif cid in self.outbound:
+            ob = self.outbound[cid]
+            agent_leg = ob.agent_in or ob.agent_out
+            if agent_leg is not None and agent_leg.call_id == cid and ob.phase == "connected":
+                target = (ob.rtp_id, ob.agent_tag)
+        elif cid not in self.third_legs:
+            return 481
+        if key is None:
+            return 415
+        if target is not None:
+            self._spawn(self._play_key(*target, key))
+        return 200
+
+    async def _play_key(self, rtp_id: str, from_tag: str, key: str) -> None:
+        """rtpengine plays a key the agent pressed to the citizen (queued behind earlier ones)."""
+        try:
+            await self.ng.command("play DTMF", call_id=rtp_id, from_tag=from_tag, code=key)
+        except NgError as exc:
+            log.warning("could not play a key on %s: %s", rtp_id, exc)
+
     async def _on_key(self, call: Call, key: str) -> None:
         if call.phase == "menu" and call.state is not None:
             if call.timer:
@@ -695,9 +737,9 @@ class VoiceController:
             pass
         try:
             await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=call.caller_sdp,
-                                  flags=OFFER_FLAGS, replace=["origin", "session-connection"])
+                                  flags=JOIN_OFFER_FLAGS, replace=["origin", "session-connection"])
             await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
-                                  sdp=serialize_sdp(leg.sdp_answer), flags=["trust-address"])
+                                  sdp=serialize_sdp(leg.sdp_answer), flags=JOIN_ANSWER_FLAGS)
             if not call.recorded:
                 await self.ng.command("start recording", call_id=cid)
                 call.recorded = True
@@ -764,10 +806,13 @@ class VoiceController:
             other = serialize_sdp(call.agent_leg.sdp_answer) if call.phase == "connected" and call.agent_leg \
                 and call.agent_leg.sdp_answer else PARKED_SDP
             try:
+                joined = other is not PARKED_SDP
                 await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=text,
-                                      flags=OFFER_FLAGS, replace=["origin", "session-connection"])
+                                      flags=JOIN_OFFER_FLAGS if joined else OFFER_FLAGS,
+                                      replace=["origin", "session-connection"])
                 answered = await self.ng.command("answer", call_id=cid, from_tag=call.from_tag,
-                                                 to_tag=call.sip.dialog.local_tag, sdp=other, flags=["trust-address"])
+                                                 to_tag=call.sip.dialog.local_tag, sdp=other,
+                                                 flags=JOIN_ANSWER_FLAGS if joined else ["trust-address"])
             except NgError:
                 sip.reject(488, "Not Acceptable Here")
                 return
@@ -1046,10 +1091,12 @@ class VoiceController:
     async def _point_caller(self, call: Call, sdp: str) -> None:
         """Send the caller's audio to (and take what they hear from) the address in `sdp`."""
         cid = call.sip.call_id
+        joined = sdp is not PARKED_SDP
         await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=call.caller_sdp,
-                              flags=OFFER_FLAGS, replace=["origin", "session-connection"])
+                              flags=JOIN_OFFER_FLAGS if joined else OFFER_FLAGS,
+                              replace=["origin", "session-connection"])
         await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
-                              sdp=sdp, flags=["trust-address"])
+                              sdp=sdp, flags=JOIN_ANSWER_FLAGS if joined else ["trust-address"])
 
     async def _repoint(self, leg: OutgoingCall, sdp: str) -> Any:
         """Point a phone's media at the address in `sdp` (a re-INVITE); its new SDP, or None."""
@@ -1177,7 +1224,7 @@ class VoiceController:
                 return
             ob.number = number
             offered = await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, sdp=PARKED_SDP,
-                                            flags=OFFER_FLAGS, replace=["origin", "session-connection"])
+                                            flags=JOIN_OFFER_FLAGS, replace=["origin", "session-connection"])
         except (NgError, Exception) as exc:
             log.error("callback %s not started: %s", conv_id, exc)
             self.callbacks.pop(conv_id, None)
@@ -1199,7 +1246,7 @@ class VoiceController:
         ob.agent_sdp = serialize_sdp(leg.sdp_answer)
         try:
             answered = await self.ng.command("answer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, to_tag=ob.agent_tag,
-                                             sdp=ob.agent_sdp, flags=["trust-address"])
+                                             sdp=ob.agent_sdp, flags=JOIN_ANSWER_FLAGS)
         except NgError as exc:
             log.error("callback %s: %s", ob.rtp_id, exc)
             await self._end_outbound(ob, by="center", reason=f"media relay: {exc}"[:200])
@@ -1263,7 +1310,7 @@ class VoiceController:
         try:
             # The agent's offer: rtpengine's other side faces the citizen.
             offered = await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.agent_tag, sdp=ob.agent_sdp,
-                                            flags=OFFER_FLAGS, replace=["origin", "session-connection"])
+                                            flags=JOIN_OFFER_FLAGS, replace=["origin", "session-connection"])
         except NgError as exc:
             sip.reject(503, "Service Unavailable")
             await self._end_outbound(ob, by="center", reason=f"media relay: {exc}"[:200])
@@ -1285,16 +1332,16 @@ class VoiceController:
             if ob.kind == "dial":
                 assert ob.agent_in is not None
                 answered = await self.ng.command("answer", call_id=ob.rtp_id, from_tag=ob.agent_tag,
-                                                 to_tag=ob.citizen_tag, sdp=citizen_sdp, flags=["trust-address"])
+                                                 to_tag=ob.citizen_tag, sdp=citizen_sdp, flags=JOIN_ANSWER_FLAGS)
                 ob.agent_in.accept(parse_sdp(answered["sdp"].decode()))
             else:
                 # The citizen's side was the (parked) offer: offer again with the citizen's real
                 # address, and answer with the agent's phone as before (rtpengine keeps the
                 # agent's side where it was: OFFER_FLAGS).
                 await self.ng.command("offer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, to_tag=ob.agent_tag,
-                                      sdp=citizen_sdp, flags=OFFER_FLAGS, replace=["origin", "session-connection"])
+                                      sdp=citizen_sdp, flags=JOIN_OFFER_FLAGS, replace=["origin", "session-connection"])
                 await self.ng.command("answer", call_id=ob.rtp_id, from_tag=ob.citizen_tag, to_tag=ob.agent_tag,
-                                      sdp=ob.agent_sdp, flags=["trust-address"])
+                                      sdp=ob.agent_sdp, flags=JOIN_ANSWER_FLAGS)
         except NgError as exc:
             log.error("could not connect %s: %s", ob.rtp_id, exc)
         ob.phase = "connected"

@@ -56,7 +56,7 @@ Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
 Call-ID: [call_id]
-CSeq: 2 BYE
+CSeq: 100 BYE
 Contact: <sip:{caller}@[local_ip]:[local_port]>
 Max-Forwards: 70
 Content-Length: 0
@@ -85,14 +85,43 @@ def _dtmf(key: str) -> str:
             '<pause milliseconds="700"/>\n')
 
 
+def _info_key(caller: str, key: str, cseq: int) -> str:
+    """A key sent as SIP INFO (application/dtmf-relay), as some carriers send them."""
+    return f"""<send retrans="500"><![CDATA[
+INFO [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[routes]
+From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: {cseq} INFO
+Contact: <sip:{caller}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/dtmf-relay
+Content-Length: [len]
+
+Signal={key}
+Duration=250
+]]></send>
+<recv response="200"/>
+<pause milliseconds="700"/>
+"""
+
+
 def caller_scenario(steps: list[tuple[str, object]], *, caller: str = "01012345678", hang_up: bool = True,
                     wait_bye_ms: int = 60000) -> str:
     """A calling citizen: INVITE, then `steps` — ("keys", "91"), ("pause", ms), ("talk", None:
-    start the speech recording, ~8 s) — then BYE (or, `hang_up=False`, wait for the center's BYE)."""
+    start the speech recording, ~8 s), ("info", "91": keys as SIP INFO) — then BYE (or,
+    `hang_up=False`, wait for the center's BYE)."""
     body = [_INVITE.format(caller=caller)]
+    cseq = 2
     for kind, value in steps:
         if kind == "keys":
             body.extend(_dtmf(k) for k in str(value))
+        elif kind == "info":
+            for k in str(value):
+                body.append(_info_key(caller, k, cseq))
+                cseq += 1
         elif kind == "pause":
             body.append(f'<pause milliseconds="{int(value)}"/>\n')  # type: ignore[call-overload]
         elif kind == "talk":

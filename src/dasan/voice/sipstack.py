@@ -11,6 +11,8 @@ while testing behind Kamailio (both reported upstream's way; kept here until a r
   aiosipua would take its empty one; only the dialog-creating 2xx sets the route set here.
 - A re-INVITE the controller sends (to point a phone's media elsewhere: consultations,
   conferences) is awaited through `reinvite`, which aiosipua does not offer.
+- INFO inside a dialog (the keypad of a phone that sends its keys as SIP INFO, as Janus's
+  softphone does) is answered here and handed to `on_info`; aiosipua answers INFO with 405.
 - On Python 3.11 asyncio's UDP transport is not a subclass of `asyncio.DatagramTransport`, and
   aiosipua's `connection_made` asserts that it is (logging an error at every start).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +51,8 @@ class DasanUdpTransport(UdpSipTransport):
 
     # the owner's UAC: its calls' dialogs are completed from their 2xx answers
     uac: SipUAC | None = field(default=None, init=False, repr=False)
+    # an INFO request's handler: the status code to answer it with
+    on_info: Callable[[SipRequest], int] | None = field(default=None, init=False, repr=False)
     # Record-Route of recent INVITEs by (Call-ID, CSeq), for their responses
     _routes: OrderedDict[tuple[str, str], list[str]] = field(default_factory=OrderedDict, init=False, repr=False)
     # re-INVITEs awaiting their final response, by (Call-ID, CSeq number)
@@ -62,6 +67,19 @@ class DasanUdpTransport(UdpSipTransport):
         self._udp_transport = transport
 
     def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
+        if data.startswith(b"INFO ") and self.on_info is not None:
+            try:
+                request = SipMessage.parse(data)
+            except Exception:
+                return  # unparsable: nothing to answer
+            if isinstance(request, SipRequest):
+                try:
+                    status = self.on_info(request)
+                except Exception:
+                    log.exception("INFO on %s failed", request.call_id)
+                    status = 500
+                self._answer(request, status, addr)
+            return
         if data.startswith((b"INVITE ", b"SIP/2.0 2")) or (self._sent and data.startswith(b"SIP/2.0 ")):
             try:
                 msg = SipMessage.parse(data)
@@ -132,6 +150,17 @@ class DasanUdpTransport(UdpSipTransport):
         call.dialog.route_set = list(reversed(msg.headers.get("record-route")))
         return False
 
+    def _answer(self, request: SipRequest, status: int, addr: tuple[str, int]) -> None:
+        """A final response to an in-dialog request, sent back where it came from (the proxy)."""
+        phrase = {200: "OK", 415: "Unsupported Media Type", 481: "Call/Transaction Does Not Exist"}.get(
+            status, "Server Internal Error")
+        response = SipResponse(status_code=status, reason_phrase=phrase)
+        for name in ("via", "from", "to", "call-id", "cseq"):
+            for value in request.headers.get(name):
+                response.headers.append(name.title() if name != "call-id" else "Call-ID", value)
+        response.headers.set_single("Content-Length", "0")
+        super().send(response, addr)
+
     def _ack_refusal(self, response: SipResponse, invite: SipRequest, remote: tuple[str, int]) -> None:
         """The ACK of a non-2xx final response (RFC 3261 §17.1.1.3): the INVITE's branch and route."""
         ack = SipRequest(method="ACK", uri=invite.uri)
@@ -167,3 +196,22 @@ def same_origin(previous: str, sdp: str) -> str:
             address = mine[5] if len(mine) >= 6 else parts[5]
             lines[i] = f"o={parts[0]} {parts[1]} {int(parts[2]) + 1} {parts[3]} {parts[4]} {address}"
     return "\r\n".join(lines)
+
+
+def info_key(request: SipRequest) -> str | None:
+    """The key an INFO carries: `application/dtmf-relay` ("Signal=5") or `application/dtmf`
+    ("5"); None for anything else (another kind of INFO, or not one key)."""
+    kind = (request.content_type or "").split(";")[0].strip().lower()
+    text = request.text.strip() if request.body else ""
+    if kind == "application/dtmf-relay":
+        for line in text.splitlines():
+            name, _, value = line.partition("=")
+            if name.strip().lower() == "signal":
+                text = value.strip()
+                break
+        else:
+            return None
+    elif kind != "application/dtmf":
+        return None
+    text = {"10": "*", "11": "#"}.get(text, text).upper()
+    return text if len(text) == 1 and text in "0123456789*#ABCD" else None

@@ -193,8 +193,12 @@ $("sp-hold").addEventListener("click", () => {
 $("sp-keypad").addEventListener("submit", (e) => {
   e.preventDefault();
   const tones = $("sp-tones").value.replace(/[^0-9*#]/g, "");
-  if (tones) phone.handle.dtmf({ dtmf: { tones } });
   $("sp-tones").value = "";
+  // Each key as SIP INFO (Janus's dtmf_info): the call controller has rtpengine play it to the
+  // citizen, as telephone-event or as tones, whatever the citizen's side takes.
+  [...tones].forEach((digit, i) => setTimeout(() => {
+    if (phone.handle) phone.handle.send({ message: { request: "dtmf_info", digit, duration: 250 } });
+  }, i * 400));
 });
 function thirdTarget() {
   const number = $("sp-third-number").value.replace(/[^0-9+]/g, "");
