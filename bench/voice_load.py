@@ -109,7 +109,7 @@ def main() -> None:
             raise SystemExit(f"{tool} is missing: scripts/setup --tests installs it")
 
     work = Path(tempfile.mkdtemp(prefix="dasan-voice-bench-"))
-    ports = Ports(rtp_min=40000, rtp_max=49999)
+    ports = Ports(rtp_min=20000, rtp_max=29999)  # below the ephemeral range the other ports come from
     stack = Stack(work / "stack", ports, secrets.token_hex(8))
     caller_port = free_udp_port()
     env = {

@@ -654,8 +654,8 @@ def build_parser() -> argparse.ArgumentParser:
     vc = voice.add_parser("config", help="write Kamailio, rtpengine and Janus configurations for the settings")
     vc.add_argument("--out", default="voice-config")
     vc.add_argument("--ip", default="127.0.0.1", help="the address they listen on")
-    vc.add_argument("--rtp-min", type=int, default=30000)
-    vc.add_argument("--rtp-max", type=int, default=39999)
+    vc.add_argument("--rtp-min", type=int, default=20000)
+    vc.add_argument("--rtp-max", type=int, default=29999)
     vc.add_argument("--janus-port", type=int, default=8188)
     vc.set_defaults(func=cmd_voice_config)
 
