@@ -10,6 +10,7 @@ import uuid
 
 from sqlalchemy import select
 
+from dasan.conversations.models import Conversation
 from dasan.voice import sipp
 from dasan.voice.actions import do_save_menu
 from dasan.voice.models import CallOutcome, VoiceCall
@@ -202,3 +203,35 @@ def test_calls_held_before_a_restart_are_ended_when_the_controller_starts(center
         assert row.ended_at is not None and row.outcome == CallOutcome.ABANDONED
         assert row.reason == "the call controller restarted"
         assert s.get_one(Conversation, queued.conversation_id).status == "closed"
+
+
+def test_a_call_that_ends_while_the_menu_decides_never_becomes_a_waiting_contact(center):
+    """The caller hangs up just as their key is being taken (the key's step was waiting on rtpengine):
+    the call ends with a record and no contact is queued for a call nobody holds — such a contact
+    would be offered to agent after agent, each set not-ready when the phone never rang."""
+    from dasan.voice import menu
+
+    caller = center.phone(sipp.caller_scenario([], hang_up=False, wait_bye_ms=20000), "caller",
+                          background=True)
+    voice = center.app.state.voice
+    deadline = time.monotonic() + 10
+    while not voice.calls:
+        assert time.monotonic() < deadline, "the call did not arrive"
+        time.sleep(0.05)
+    call = next(iter(voice.calls.values()))
+
+    async def race() -> None:
+        await voice._hang_up(call, by="caller", reason="")  # the hang-up wins …
+        await voice._run(call, [menu.Enqueue("general")])  # … over what the key decided just before
+
+    voice.submit(race())
+    assert caller.wait(timeout=20) == 0  # the caller got the center's BYE
+    ended = center.wait_for(lambda s: (c := s.get(VoiceCall, call.record_id)) is not None and c.ended_at and c,
+                            what="the call's end")
+    time.sleep(0.5)
+    with center.factory() as s:
+        row = s.get_one(VoiceCall, call.record_id)
+        assert row.conversation_id is None and row.outcome != CallOutcome.QUEUED, (row.outcome, row.conversation_id)
+        assert not s.scalars(select(Conversation).where(Conversation.channel == "voice",
+                                                        Conversation.status == "queued")).first()
+    assert ended and call.phase == "ended" and call.announcer is None

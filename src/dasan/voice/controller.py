@@ -239,6 +239,7 @@ class VoiceController:
         self._uas.on_bye = lambda c, r: self._spawn(self._on_bye(c, r))
         self._uas.on_reinvite = lambda c: self._spawn(self._on_reinvite(c))
         self._uas.on_cancel = lambda request, addr: self._spawn(self._on_cancel(request))
+        self._uas.on_ack_timeout = lambda c: self._spawn(self._on_ack_timeout(c))
         ended = await self._db(actions.do_end_stale_calls, before=clock.now())
         if ended:
             log.warning("%d calls held before a restart were ended", ended)
@@ -521,6 +522,8 @@ class VoiceController:
                 call.timer = None
             with contextlib.suppress(NgError):
                 await self.ng.command("stop media", call_id=call.sip.call_id, from_tag=call.from_tag)
+            if call.phase != "menu" or call.state is None:  # the caller hung up meanwhile
+                return
             call.path.append(key)
             call.state, effects = menu.press(call.route.menu, call.state, key)
             await self._run(call, effects)
@@ -531,6 +534,8 @@ class VoiceController:
 
     # --- the queue ---------------------------------------------------------------------------
     async def _enqueue(self, call: Call, queue: str, says: list[Say]) -> None:
+        if call.phase != "menu":  # ended while the menu decided: never a contact for a call nobody holds
+            return
         call.phase = "queue"
         queued: actions.Queued = await self._db(actions.do_enqueue_call, call_id=call.record_id, queue_code=queue,
                                                 lang=call.lang, menu_path="".join(call.path),
@@ -605,7 +610,7 @@ class VoiceController:
             try:
                 await self.ng.command("query", call_id=call.sip.call_id)
             except NgError as exc:
-                if "Unknown call-id" in str(exc):
+                if "unknown call-id" in str(exc).lower():  # rtpengine spells it both ways
                     await self._hang_up(call, by="network", reason="the caller's media stopped",
                                         caller_gone=True)
 
@@ -703,6 +708,8 @@ class VoiceController:
     # --- the agent ---------------------------------------------------------------------------
     async def _ring_agent(self, call: Call, agent_id: int) -> None:
         assert self._uac is not None and call.conversation_id is not None
+        if call.phase != "queue":  # ended (or rung) since the poll saw the offer
+            return
         call.phase = "ringing"
         call.agent_id = agent_id
         username = service.sip_username(agent_id)
@@ -1137,6 +1144,14 @@ class VoiceController:
             self.agent_legs.pop(cid, None)
             call.agent_leg = None
             await self._hang_up(call, by="agent", reason="")
+
+    async def _on_ack_timeout(self, sip: IncomingCall) -> None:
+        """The caller's side never acknowledged the answer (RFC 3261 §13.3.1.4: 32 s): aiosipua
+        released the dialog, so no BYE will come for it — the call ends here, with a record."""
+        call = self.calls.get(sip.call_id)
+        if call is not None:
+            await self._hang_up(call, by="network", reason="the caller's side never acknowledged the answer",
+                                caller_gone=True)
 
     async def _hang_up(self, call: Call, *, by: str, reason: str, outcome: CallOutcome | None = None,
                        caller_gone: bool = False) -> None:
