@@ -7,7 +7,7 @@ import { S, api, el } from "./common.js";
 
 const box = document.getElementById("softphone");
 const $ = (id) => document.getElementById(id);
-const phone = { state: "offline", handle: null, caller: null, third: "" };
+const phone = { state: "offline", handle: null, caller: null, third: "", loadingPhones: null };
 window.dasanSoftphone = phone; // read by the browser tests (state, RTP counters)
 
 function browserDetails() {
@@ -45,14 +45,20 @@ function showThird() {
   $("sp-end-conference").hidden = !mine || phone.third !== "conference";
   $("sp-third-status").textContent = phone.third === "consult" ? S.sp_consulting || ""
     : phone.third === "conference" ? S.sp_conferencing || "" : "";
-  if (mine && phone.third === "" && !$("sp-third-user").options.length) loadPhones();
+  if (mine && phone.third === "" && !$("sp-third-user").options.length && !phone.loadingPhones) {
+    // Once at a time: a second load finishing after the agent chose would undo the choice.
+    phone.loadingPhones = loadPhones().finally(() => { phone.loadingPhones = null; });
+  }
 }
 
 async function loadPhones() {
   const list = await api("GET", "/api/v1/voice/phones");
   if (!list) return;
-  $("sp-third-user").replaceChildren(el("option", { value: "" }, "—"), ...list.map((p) =>
+  const select = $("sp-third-user");
+  const chosen = select.value;
+  select.replaceChildren(el("option", { value: "" }, "—"), ...list.map((p) =>
     el("option", { value: String(p.user_id) }, p.department ? `${p.name} · ${p.department}` : p.name)));
+  if ([...select.options].some((o) => o.value === chosen)) select.value = chosen; // a refresh keeps the choice
 }
 
 async function third(path, body, then) {
