@@ -14,7 +14,7 @@ from dasan.bot.language import LANGS, detect
     [("네", "ko"), ("상담원 연결", "ko"), ("ありがとう", "ja"), ("東京に行きたいです", "ja"), ("谢谢", "zh"),
      ("Сайн байна уу", "mn"), ("cảm ơn", "vi"), ("Tôi muốn hỏi về thuế", "vi"), ("hi", "en"),
      ("How do I dispose of a sofa?", "en"), ("이헌재기자 uni@donga.com", "ko"),
-     ("I would like to ask about my water bill please", "en")],
+     ("I would like to ask about my water bill please", "en"), ("xin chao", "vi"), ("ok", "en")],
 )
 def test_known_inputs(text, lang):
     assert detect(text) == lang

@@ -2,10 +2,10 @@
 
 Script first, statistics second: each of Hangul, kana and Cyrillic belongs to exactly one of the
 six languages (Mongolian is the only Cyrillic one), so a single such character decides, even in a
-two-letter message; Han characters without kana are Chinese. Only Latin-script text needs a model:
-Vietnamese letters with their own diacritics decide for Vietnamese, otherwise lingua (restricted to
-the six languages) chooses. This keeps very short inputs ("네", "hi", "Сайн") correct, where
-n-gram statistics alone have too little to go on.
+two-letter message. What a script leaves open, lingua decides between the languages it leaves:
+Han characters without kana between Chinese and Japanese, Latin letters between English and
+Vietnamese (a letter only Vietnamese has decides at once). Measured on whole sentences and on
+1–3-word fragments of them against lingua alone (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -45,12 +45,20 @@ def _script_counts(text: str) -> dict[str, int]:
 
 @lru_cache(maxsize=1)
 def _lingua():
+    """Two lingua detectors, each over the languages one script leaves open: Chinese or Japanese
+    for Han characters without kana, English or Vietnamese for Latin letters."""
     from lingua import Language, LanguageDetectorBuilder  # heavy: its models load on first use
 
-    langs = {"ko": Language.KOREAN, "en": Language.ENGLISH, "zh": Language.CHINESE, "ja": Language.JAPANESE,
-             "vi": Language.VIETNAMESE, "mn": Language.MONGOLIAN}
-    detector = LanguageDetectorBuilder.from_languages(*langs.values()).with_preloaded_language_models().build()
-    return detector, {v: k for k, v in langs.items()}
+    def build(*langs: Language, distance: float = 0.0):
+        return (LanguageDetectorBuilder.from_languages(*langs).with_minimum_relative_distance(distance)
+                .with_preloaded_language_models().build())
+
+    names = {Language.ENGLISH: "en", Language.VIETNAMESE: "vi", Language.CHINESE: "zh", Language.JAPANESE: "ja"}
+    # Between English and Vietnamese, lingua's own "too close to tell" (relative distance 0.1) leaves
+    # a coin flip such as "hi" (0.54 vi / 0.46 en) to English; on the development fragments that
+    # costs 7 of 2,496 one- and two-word Latin texts (docs/performance.md).
+    return (build(Language.CHINESE, Language.JAPANESE), build(Language.ENGLISH, Language.VIETNAMESE, distance=0.1),
+            names)
 
 
 def detect(text: str, default: str = "ko") -> str:
@@ -63,23 +71,18 @@ def detect(text: str, default: str = "ko") -> str:
         return "ja"
     if c["cyrillic"]:
         return "mn"
-    if c["han"] and c["han"] >= c["latin"]:
-        return "zh"
-    if not c["latin"]:
-        return "zh" if c["han"] else default
+    if not c["latin"] and not c["han"]:
+        return default
+    han, latin, names = _lingua()
+    if c["han"] >= c["latin"]:
+        # Han characters without kana: Chinese, or Japanese written in kanji alone ("東京都 新宿区").
+        found = han.detect_language_of(text)
+        return names[found] if found is not None else "zh"
     if c["vi"]:
         return "vi"
-    if len(text.split()) <= 3:
-        # Too short for n-gram statistics ("hi", "thanks"); Vietnamese is nearly always typed with
-        # its diacritics, so short Latin text without them is taken as English.
-        return "en"
-    detector, names = _lingua()
-    found = detector.detect_language_of(text)
-    guess = names.get(found) if found is not None else None
-    # Latin text without Vietnamese letters: lingua decides between the Latin-script languages.
-    if guess in ("en", "vi"):
-        return guess
-    return "en"
+    # Latin letters without Vietnamese's own: English, or Vietnamese typed without its diacritics.
+    found = latin.detect_language_of(text)
+    return names[found] if found is not None else "en"
 
 
 def warm_up() -> None:
