@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,11 +152,21 @@ class Center:
 
 
 def _media_port() -> int:
-    """An even free UDP port with the next one free too (RTP and RTCP)."""
+    """An even UDP port with the three after it free too: sipp binds audio RTP and RTCP there, and
+    video's two above them (a taken one fails the phone: errno 98)."""
     while True:
         p = voice_stack_module.free_udp_port()
-        if p % 2 == 0 and p < 65000:
+        if p % 2 == 0 and p < 65000 and all(_udp_free(p + i) for i in range(4)):
             return p
+
+
+def _udp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @pytest.fixture

@@ -743,10 +743,7 @@ class VoiceController:
         except NgError:
             pass
         try:
-            await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=call.caller_sdp,
-                                  flags=JOIN_OFFER_FLAGS, replace=["origin", "session-connection"])
-            await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
-                                  sdp=serialize_sdp(leg.sdp_answer), flags=JOIN_ANSWER_FLAGS)
+            await self._point_caller(call, serialize_sdp(leg.sdp_answer))
             if not call.recorded:
                 await self.ng.command("start recording", call_id=cid)
                 call.recorded = True
@@ -813,13 +810,7 @@ class VoiceController:
             other = serialize_sdp(call.agent_leg.sdp_answer) if call.phase == "connected" and call.agent_leg \
                 and call.agent_leg.sdp_answer else PARKED_SDP
             try:
-                joined = other is not PARKED_SDP
-                await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=text,
-                                      flags=JOIN_OFFER_FLAGS if joined else OFFER_FLAGS,
-                                      replace=["origin", "session-connection"])
-                answered = await self.ng.command("answer", call_id=cid, from_tag=call.from_tag,
-                                                 to_tag=call.sip.dialog.local_tag, sdp=other,
-                                                 flags=JOIN_ANSWER_FLAGS if joined else ["trust-address"])
+                answered = await self._point_caller(call, other, caller_sdp=text)
             except NgError:
                 sip.reject(488, "Not Acceptable Here")
                 return
@@ -838,12 +829,8 @@ class VoiceController:
         call.agent_leg = None
         call.agent_id = None
         call.held = False
-        cid = call.sip.call_id
         with contextlib.suppress(NgError):
-            await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=call.caller_sdp,
-                                  flags=OFFER_FLAGS, replace=["origin", "session-connection"])
-            await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
-                                  sdp=PARKED_SDP, flags=["trust-address"])
+            await self._point_caller(call, PARKED_SDP)
         call.phase = "queue"
         assert call.conversation_id is not None
         _, _, pos, wait = await self._db(service.queue_status, read=True, conversation_id=call.conversation_id)
@@ -1095,15 +1082,18 @@ class VoiceController:
                 await self._point_caller(call, serialize_sdp(leg.sdp_answer))
             await self.ng.command("stop media", call_id=call.sip.call_id, from_tag=call.from_tag)
 
-    async def _point_caller(self, call: Call, sdp: str) -> None:
-        """Send the caller's audio to (and take what they hear from) the address in `sdp`."""
+    async def _point_caller(self, call: Call, sdp: str, *, caller_sdp: str = "") -> dict[str, Any]:
+        """Send the caller's audio to (and take what they hear from) the address in `sdp` — the
+        parked side, or a phone or room (then marked for the agent's keys: `inject DTMF`).
+        `caller_sdp`: the caller's new offer (a re-INVITE), else the one they gave. rtpengine's answer."""
         cid = call.sip.call_id
         joined = sdp is not PARKED_SDP
-        await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=call.caller_sdp,
+        await self.ng.command("offer", call_id=cid, from_tag=call.from_tag, sdp=caller_sdp or call.caller_sdp,
                               flags=JOIN_OFFER_FLAGS if joined else OFFER_FLAGS,
                               replace=["origin", "session-connection"])
-        await self.ng.command("answer", call_id=cid, from_tag=call.from_tag, to_tag=call.sip.dialog.local_tag,
-                              sdp=sdp, flags=JOIN_ANSWER_FLAGS if joined else ["trust-address"])
+        return await self.ng.command("answer", call_id=cid, from_tag=call.from_tag,
+                                     to_tag=call.sip.dialog.local_tag, sdp=sdp,
+                                     flags=JOIN_ANSWER_FLAGS if joined else ["trust-address"])
 
     async def _repoint(self, leg: OutgoingCall, sdp: str) -> Any:
         """Point a phone's media at the address in `sdp` (a re-INVITE); its new SDP, or None."""

@@ -155,18 +155,14 @@ class DasanUdpTransport(UdpSipTransport):
         phrase = {200: "OK", 415: "Unsupported Media Type", 481: "Call/Transaction Does Not Exist"}.get(
             status, "Server Internal Error")
         response = SipResponse(status_code=status, reason_phrase=phrase)
-        for name in ("via", "from", "to", "call-id", "cseq"):
-            for value in request.headers.get(name):
-                response.headers.append(name.title() if name != "call-id" else "Call-ID", value)
+        _copy_headers(request, response, ("via", "from", "to", "call-id", "cseq"))
         response.headers.set_single("Content-Length", "0")
         super().send(response, addr)
 
     def _ack_refusal(self, response: SipResponse, invite: SipRequest, remote: tuple[str, int]) -> None:
         """The ACK of a non-2xx final response (RFC 3261 §17.1.1.3): the INVITE's branch and route."""
         ack = SipRequest(method="ACK", uri=invite.uri)
-        for name in ("via", "route", "from", "call-id", "max-forwards"):
-            for value in invite.headers.get(name):
-                ack.headers.append(name.title() if name != "call-id" else "Call-ID", value)
+        _copy_headers(invite, ack, ("via", "route", "from", "call-id", "max-forwards"))
         ack.headers.set_single("To", str(response.headers.get_first("to") or ""))
         ack.headers.set_single("CSeq", f"{response.cseq.seq if response.cseq else 0} ACK")
         ack.headers.set_single("Content-Length", "0")
@@ -179,6 +175,12 @@ class DasanUdpTransport(UdpSipTransport):
                 for r in routes:
                     message.headers.append("Record-Route", r)
         super().send(message, addr)
+
+
+def _copy_headers(source: SipMessage, target: SipMessage, names: tuple[str, ...]) -> None:
+    for name in names:
+        for value in source.headers.get(name):
+            target.headers.append(name.title() if name != "call-id" else "Call-ID", value)
 
 
 def same_origin(previous: str, sdp: str) -> str:

@@ -54,11 +54,8 @@ function showThird() {
 async function loadPhones() {
   const list = await api("GET", "/api/v1/voice/phones");
   if (!list) return;
-  const select = $("sp-third-user");
-  const chosen = select.value;
-  select.replaceChildren(el("option", { value: "" }, "—"), ...list.map((p) =>
+  $("sp-third-user").replaceChildren(el("option", { value: "" }, "—"), ...list.map((p) =>
     el("option", { value: String(p.user_id) }, p.department ? `${p.name} · ${p.department}` : p.name)));
-  if ([...select.options].some((o) => o.value === chosen)) select.value = chosen; // a refresh keeps the choice
 }
 
 async function third(path, body, then) {
