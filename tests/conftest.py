@@ -139,6 +139,20 @@ def seeded(factory):
 PASSWORD = "dasan-demo-120"
 
 
+def clock_to_local_hour(zone: str, hour: int) -> None:
+    """Move the app's clock forward to the next `hour`:00 in `zone`, so a test whose contacts
+    must fall on one local day does not straddle the center's midnight (CI runs at any hour)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    now = clock.now().astimezone(ZoneInfo(zone))
+    target = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    clock.advance(target - now)
+    assert clock.now().astimezone(ZoneInfo(zone)).hour == hour
+
+
 def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     """Log in through the real form; returns the CSRF token of the session."""
     page = client.get("/login")

@@ -11,12 +11,13 @@ from dasan.conversations.models import Conversation, Resolution
 from dasan.core import clock
 from dasan.db.engine import session_scope
 
-from ..conftest import login
+from ..conftest import clock_to_local_hour, login
 from ..test_conversation_flow import _intake, offer_now
 
 
 def test_report_counts_answered_abandoned_and_occupancy(client, seeded, app):
     factory = seeded
+    clock_to_local_hour("Asia/Seoul", 10)  # the seeded center's zone: all of it on one local day
     answered = _intake(client, factory, ext="r1", phone="010-7000-0001")["conversation_id"]
     h = {"X-CSRF-Token": login(client, "agent1")}
     client.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h)
