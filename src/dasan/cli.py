@@ -302,9 +302,21 @@ def cmd_kb_import(args) -> int:
 
 
 def cmd_kb_calibrate(args) -> int:
-    from dasan.knowledge.evaluation import calibrate
+    from dasan.knowledge.evaluation import calibrate, docs_from_articles, read_jsonl
 
-    _print(calibrate(args.articles, args.queries, args.negatives, args.profile, args.lang), args.json)
+    if args.articles is not None:
+        docs = docs_from_articles(read_jsonl(args.articles, ("id", "title")))
+    else:  # the published articles the bot serves
+        from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+        from dasan.knowledge.service import published_docs
+
+        engine = make_engine(_settings())
+        try:
+            with session_scope(make_sessionmaker(engine)) as s:
+                docs = published_docs(s)
+        finally:
+            engine.dispose()
+    _print(calibrate(docs, args.profile), args.json)
     return 0
 
 
@@ -573,12 +585,10 @@ def build_parser() -> argparse.ArgumentParser:
     ki.add_argument("file", type=_existing)
     ki.add_argument("--json", action="store_true")
     ki.set_defaults(func=cmd_kb_import)
-    kc = kb.add_parser("calibrate", help="set the bot's answer thresholds from development data")
-    kc.add_argument("--articles", type=_existing, required=True)
-    kc.add_argument("--queries", type=_existing, required=True)
-    kc.add_argument("--negatives", type=_existing, help="out-of-scope examples (CSV with a Q column, or JSONL)")
+    kc = kb.add_parser("calibrate", help="the bot's answer thresholds, per language, measured on the articles "
+                       "themselves (the published ones, or a JSONL file)")
+    kc.add_argument("--articles", type=_existing, help="articles JSONL (default: the published articles)")
     kc.add_argument("--profile", choices=["accurate", "fast"], default="accurate")
-    kc.add_argument("--lang", default="ko")
     kc.add_argument("--json", action="store_true")
     kc.set_defaults(func=cmd_kb_calibrate)
 

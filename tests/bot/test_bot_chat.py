@@ -141,8 +141,13 @@ def test_publication_reaches_another_process(settings):
                                 questions=["강아지 등록은 어디서 하나요"])
         do_submit(session=s, user=reviewer, art=art)
         do_review(session=s, reviewer=reviewer, art=art, approve=True)
+    before = b.state.knowledge.calibrated_revision
     found, _ = b.state.knowledge.search("반려견 동물등록은 어디서 하나요", lang="ko")
     assert found[0].article.title == "반려견 동물등록 방법"
+    # The answer thresholds follow: measured again on the collection with the new article.
+    assert b.state.knowledge.wait_calibrated(120)
+    assert b.state.knowledge.calibrated_revision == b.state.knowledge.revision > before
+    assert b.state.knowledge.calibrations["ko"].measured
     a.state.engine.dispose()
     b.state.engine.dispose()
 

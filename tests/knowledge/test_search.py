@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dasan.demo.data import ARTICLES
-from dasan.knowledge.search import Doc, SearchIndex, morphemes
+from dasan.knowledge.search import Doc, SearchIndex, _per_doc, morphemes
 
-
-def _docs():
-    return [Doc(id=str(i), title=t, questions=q, body=b) for i, (_, _, t, b, q) in enumerate(ARTICLES)]
-
-
-@pytest.fixture(scope="module")
-def index():
-    ix = SearchIndex("accurate")
-    ix.build(_docs())
-    return ix
+from .conftest import demo_docs
 
 
 def test_morphemes_lemmatise_predicates():
@@ -38,20 +31,44 @@ def test_paraphrases_find_their_article(index, query, title):
 
 
 def test_publishing_an_article_is_found_without_a_full_rebuild(index):
-    docs = _docs() + [Doc(id="new", title="반려견 등록 방법", questions=["강아지 등록은 어디서 하나요"])]
+    docs = demo_docs() + [Doc(id="new", title="반려견 등록 방법", questions=["강아지 등록은 어디서 하나요"])]
     index.build(docs)
     assert index.search("강아지 동물등록 하려면").hits[0].id == "new"
-    index.build(_docs())
+    index.build(demo_docs())
     assert all(h.id != "new" for h in index.search("강아지 동물등록 하려면").hits)
 
 
 def test_filters_and_empty_queries(index):
     allowed = [d.title != "대형폐기물(가구·가전) 버리는 방법" for d in index.docs]
-    import numpy as np
-
     res = index.search("대형폐기물 버리는 방법", allowed=np.array(allowed))
     assert all(index.docs[int(h.id)].title != "대형폐기물(가구·가전) 버리는 방법" for h in res.hits)
     assert index.search("   ").hits == []
     assert SearchIndex("fast").search("아무거나").hits == []  # an empty index
     with pytest.raises(ValueError, match="unknown search profile"):
         SearchIndex("magic")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.floats(-1, 1)), max_size=30))
+def test_unit_similarities_combine_per_article_like_the_plain_loop(units):
+    units = sorted(units, key=lambda u: u[0])  # the index keeps an article's units together
+    unit_doc = np.array([d for d, _ in units], dtype=np.int64)
+    sims = np.array([s for _, s in units], dtype=np.float64)
+    for how in ("max", "mean"):
+        got = _per_doc(sims, unit_doc, 7, how)
+        for doc in range(7):
+            mine = [s for d, s in units if d == doc]
+            want = (max(mine) if how == "max" else sum(mine) / len(mine)) if mine else -1.0
+            assert got[doc] == pytest.approx(want)
+
+
+def test_an_answer_at_the_end_of_a_long_body_is_found():
+    long_body = ("전입신고는 주민센터에서 합니다. " * 20
+                 + "반려견 동물등록은 구청 동물보호팀이나 동물병원에서 할 수 있습니다.")
+    docs = [Doc(id="move", title="전입신고 방법", body=long_body),
+            Doc(id="tax", title="자동차세 납부", body="자동차세는 6월과 12월에 냅니다."),
+            Doc(id="bus", title="버스 노선 안내", body="노선은 버스정보시스템에서 봅니다.")]
+    ix = SearchIndex("accurate")
+    ix.build(docs)
+    # The question is answered only by the end of a long body, far past what a title shows.
+    assert ix.search("강아지 동물등록은 어디서 하나요").hits[0].id == "move"

@@ -57,9 +57,9 @@ def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conv
     lang = detect(text, default=known_lang)
     if not center.serves(lang):
         lang = known_lang if center.serves(known_lang) else source
-    decision = knowledge.decision(lang)
     # Searches run outside any transaction (tens of milliseconds).
     found, result = knowledge.search(text, lang=lang, k=5)
+    decision = knowledge.decision(lang)  # after the search: it brings the index up to date
     native = lang == source or (bool(found) and decision.answers(result))
     if not native:
         # No confident answer written in the citizen's language: an agent who speaks it takes

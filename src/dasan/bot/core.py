@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from dasan.center.core import Center
 from dasan.i18n import catalogue
-from dasan.knowledge.evaluation import Decision
+from dasan.knowledge.calibrate import Decision
 from dasan.knowledge.search import Result
 from dasan.knowledge.service import Found
 

