@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The issue-3 figures: knowledge search, intents, languages — each with its anchor, same run.
+# The issue-3 and issue-13 figures: knowledge search, intents, languages — each with its anchor, same run.
 # Usage: bench/quality.sh [kb|intents|lang|all]   (search latency is also measured on one core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,9 +9,15 @@ DASAN=".venv/bin/dasan"
 what=${1:-all}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 if [ "$what" = all ] || [ "$what" = kb ]; then
-  for profile in bm25 fast accurate; do
-    echo "kb eval ($profile, one core): $(taskset -c 0 $DASAN kb eval --articles $D/kb/parakqc_articles.jsonl --queries $D/kb/parakqc_queries.jsonl --profile $profile --json)"
+  for coll in parakqc welfare; do
+    for profile in bm25 char e5 fast accurate; do
+      echo "kb eval $coll ($profile, one core): $(taskset -c 0 $DASAN kb eval --articles $D/kb/${coll}_articles.jsonl --queries $D/kb/${coll}_queries.jsonl --profile $profile --json)"
+    done
   done
+  echo "fusion weights, chosen on each collection and on both (every 3rd query):"
+  $PY bench/kb_fusion.py $D/kb/parakqc_articles.jsonl $D/kb/parakqc_queries.jsonl $D/kb/welfare_articles.jsonl $D/kb/welfare_queries.jsonl
+  echo "self-calibration rates against real queries:"
+  $PY bench/kb_calibration.py $D/kb/welfare_articles.jsonl $D/kb/welfare_queries.jsonl $D/kb/parakqc_articles.jsonl $D/kb/parakqc_queries.jsonl
   echo "lexical engines (one core):"; taskset -c 0 $PY bench/lexical_compare.py $D/kb/parakqc_articles.jsonl $D/kb/parakqc_queries.jsonl
 fi
 if [ "$what" = all ] || [ "$what" = intents ]; then

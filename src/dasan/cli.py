@@ -578,7 +578,8 @@ def build_parser() -> argparse.ArgumentParser:
     ke = kb.add_parser("eval", help="retrieval and answer-decision quality on articles + queries (JSONL)")
     ke.add_argument("--articles", type=_existing, required=True)
     ke.add_argument("--queries", type=_existing, required=True)
-    ke.add_argument("--profile", choices=["accurate", "fast", "bm25"], default="accurate")
+    ke.add_argument("--profile", choices=["accurate", "fast", "bm25", "char", "e5"], default="accurate",
+                    help="bm25, char and e5 are single scorers, the anchors of docs/performance.md")
     ke.add_argument("--json", action="store_true")
     ke.set_defaults(func=cmd_kb_eval)
     ki = kb.add_parser("import", help="import and publish articles from JSONL, CSV or XLSX")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dasan.core import clock
@@ -45,6 +45,9 @@ class CaseType(Base):
     priority: Mapped[str] = mapped_column(String(10), default="normal")
     published: Mapped[bool] = mapped_column(Boolean, default=True)
     attributes: Mapped[list] = mapped_column(JSON, default=list)  # Open311 service definition attributes
+    # What citizens write when they want this procedure, per language ({"ko": [...], "en": [...]}):
+    # the bot's procedure recognizer learns from them.
+    phrases: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
 
 class Case(Base):

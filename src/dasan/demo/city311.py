@@ -109,3 +109,11 @@ CASE_KEYWORDS = {
     "water-bill": "water bill meter charge",
 }
 CASE_ATTRIBUTES: dict[str, list[dict]] = {}
+CASE_PHRASES = {
+    "bulky-item": {"en": ["I want to schedule a bulky item pickup", "please pick up my old couch",
+                          "request a mattress collection"]},
+    "missed-collection": {"en": ["my trash was not picked up", "you missed my recycling today"]},
+    "pothole": {"en": ["report a pothole", "there is a big hole in the road on my street"]},
+    "streetlight": {"en": ["report a streetlight out", "the street lamp on my block is broken"]},
+    "water-bill": {"en": ["I want to dispute my water bill", "my water charge is wrong"]},
+}

@@ -402,6 +402,69 @@ CASE_KEYWORDS = {
     "welfare-support": "welfare benefit assistance homeless support",
 }
 
+
+# What citizens write when they want each procedure (the bot's procedure recognizer learns from
+# these; an information question such as "how do I throw away a sofa" is answered from the
+# knowledge base instead).
+CASE_PHRASES = {
+    "bulky-waste": {
+        "ko": ["대형폐기물 수거 신청할게요", "소파 버리게 수거 요청하려고요", "냉장고 가져가 달라고 신청하고 싶어요",
+               "매트리스 수거 신청해 주세요", "폐가구 수거 접수해 주세요"],
+        "en": ["I want to book a bulky waste pickup", "please collect my old sofa", "schedule a pickup for a fridge",
+               "request collection of a mattress"],
+    },
+    "illegal-dumping": {
+        "ko": ["쓰레기 무단투기 신고합니다", "골목에 누가 쓰레기를 버리고 갔어요 신고할게요", "무단투기 현장 신고하려고요"],
+        "en": ["I want to report illegal dumping", "someone dumped trash in the alley", "report fly-tipping"],
+    },
+    "missed-collection": {
+        "ko": ["쓰레기를 안 가져갔어요", "오늘 수거 날인데 쓰레기 수거가 안 됐어요", "재활용 쓰레기 미수거 신고할게요"],
+        "en": ["my garbage was not picked up", "missed trash collection today", "the recycling was not collected"],
+    },
+    "noise": {
+        "ko": ["소음 신고하려고요", "공사장 소음 때문에 신고할게요", "밤늦게 시끄러워서 민원 넣고 싶어요"],
+        "en": ["I want to report noise", "construction noise complaint", "loud party next door, please report it"],
+    },
+    "illegal-parking": {
+        "ko": ["불법주차 신고하려고요", "집 앞에 불법주차된 차 신고할게요", "불법 주정차 단속해 주세요",
+               "차가 대문을 막고 주차돼 있어요 신고합니다", "소화전 앞 주차 신고하고 싶어요"],
+        "en": ["I want to report illegal parking", "a car is parked illegally in front of my house",
+               "someone is blocking my driveway, please report it", "report a car parked on the crosswalk"],
+        "vi": ["Tôi muốn báo cáo đỗ xe trái phép", "có xe đỗ trái phép trước nhà tôi"],
+        "zh": ["我要举报违章停车", "我家门口有车违停"],
+        "ja": ["違法駐車を通報したいです", "家の前に違法駐車があります"],
+        "mn": ["Хууль бус зогсоолыг мэдэгдэх гэсэн юм", "гэрийн урд машин буруу зогссон байна"],
+    },
+    "abandoned-vehicle": {
+        "ko": ["방치 차량 신고합니다", "몇 달째 세워둔 차가 있어요 신고할게요", "버려진 차 신고하려고요"],
+        "en": ["report an abandoned vehicle", "a car has been left on our street for months"],
+    },
+    "bus-complaint": {
+        "ko": ["버스 기사 불친절 신고하려고요", "버스가 정류장을 그냥 지나갔어요 민원 넣을게요", "시내버스 불편 신고합니다"],
+        "en": ["complaint about a bus driver", "the bus skipped my stop, I want to complain"],
+    },
+    "road-damage": {
+        "ko": ["도로에 포트홀 신고하려고요", "도로가 파여 있어요 신고할게요", "보도블록 파손 신고합니다"],
+        "en": ["report a pothole", "the road is broken in front of my building", "report a damaged sidewalk"],
+    },
+    "streetlight": {
+        "ko": ["가로등 고장 신고하려고요", "가로등이 안 켜져요 신고할게요", "보안등이 깜빡거려요 고쳐 주세요"],
+        "en": ["report a broken streetlight", "the street light is out on my street", "a lamp post is flickering"],
+    },
+    "water-bill": {
+        "ko": ["수도요금 이의신청하려고요", "수도요금이 너무 많이 나와서 이의 제기할게요"],
+        "en": ["I want to dispute my water bill", "my water bill is wrong, I want to appeal"],
+    },
+    "passport-issue": {
+        "ko": ["여권 발급 처리 문의 접수해 주세요", "여권이 아직 안 나와서 확인 요청합니다"],
+        "en": ["follow up on my passport application", "my passport has not been issued yet, please check"],
+    },
+    "welfare-support": {
+        "ko": ["복지 지원 상담 신청할게요", "생활이 어려워서 지원 요청하려고요", "긴급 복지 지원 신청하고 싶어요"],
+        "en": ["I need welfare support", "apply for emergency assistance", "I want to ask for help with living costs"],
+    },
+}
+
 # Open311 service definition attributes (GeoReport v2: datatype string | number | datetime | text |
 # singlevaluelist | multivaluelist), per case type.
 CASE_ATTRIBUTES = {

@@ -35,8 +35,10 @@ PROFILES = {
     # best mean top-1 over paraKQC (questions only) and welfare programmes (articles with bodies).
     "accurate": {"e5": 1.0, "e5_mean": 1.0, "e5_body": 0.5, "bm25": 0.2, "char": 0.2, "char_questions": 0.1},
     "fast": {"use": 1.0, "bm25": 0.2, "char": 0.2, "char_questions": 0.1},
-    # The anchor of docs/performance.md: BM25 over Kiwi morphemes alone.
+    # The anchors of docs/performance.md: one scorer alone.
     "bm25": {"bm25": 1.0},
+    "char": {"char": 1.0},
+    "e5": {"e5": 1.0},
 }
 # dense scorer → (embedding model, which units of an article: "q" title and questions, "b" body
 # passages; how an article's units are combined: the best one, or their mean)
@@ -155,6 +157,15 @@ def embed(kind: str, texts: Sequence[str]) -> np.ndarray:
     return np.asarray(_e5().query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
 
+@lru_cache(maxsize=8192)
+def _query_vector(kind: str, text: str) -> np.ndarray:
+    """A query's embedding, remembered: the calibration asks the same pseudo-queries again after
+    each publication (12 MB at most for e5)."""
+    v = embed(kind, [text])[0]
+    v.setflags(write=False)
+    return v
+
+
 def _z(x: np.ndarray) -> np.ndarray:
     sd = float(x.std())
     return (x - float(x.mean())) / (sd if sd > 1e-9 else 1.0)
@@ -266,7 +277,7 @@ class SearchIndex:
         for name, (unit_doc, mat) in dense.items():
             kind, _, how = DENSE[name]
             if kind not in queries:
-                queries[kind] = embed(kind, [query])[0]
+                queries[kind] = _query_vector(kind, query)
             sims = mat @ queries[kind]
             per_doc = _per_doc(sims, unit_doc, n, how)
             fused += self.weights[name] * _z(per_doc)
