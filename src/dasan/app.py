@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dasan import api
 from dasan.bot.language import warm_up
+from dasan.bot.recognizer import ProcedureRecognizer, published_services
 from dasan.cases.scheduled import escalate_periodically as escalate_case_deadlines
 from dasan.center import service as center_service
 from dasan.channels.email import EmailSender, InboundHandler
@@ -29,7 +30,7 @@ from dasan.channels.webhook import WebhookReplySender, escalate_periodically
 from dasan.config import Settings
 from dasan.core import commit
 from dasan.core.errors import DasanError
-from dasan.db.engine import make_engine, make_read_engine, make_sessionmaker
+from dasan.db.engine import make_engine, make_read_engine, make_sessionmaker, session_scope
 from dasan.events import actions as event_actions
 from dasan.events.bus import make_bus
 from dasan.knowledge.service import KnowledgeSearch
@@ -55,11 +56,14 @@ def route_policy(route) -> Policy | None:
     return None
 
 
-def _warm(knowledge: KnowledgeSearch) -> None:
-
+def _warm(knowledge: KnowledgeSearch, recognizer: ProcedureRecognizer, factory) -> None:
+    """Build the knowledge index, measure the bot's thresholds, train the procedure recognizer."""
     try:
         warm_up()
         knowledge.refresh()
+        with session_scope(factory) as s:
+            services = published_services(s)
+        recognizer.refresh(services, knowledge.index.docs)
     except Exception:  # the first search will try again
         log.exception("knowledge index warm-up failed")
 
@@ -114,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         warmup = None
         if settings.kb_warmup:
             # In the background: the server answers at once; the first search waits for the index.
-            warmup = asyncio.create_task(anyio.to_thread.run_sync(_warm, knowledge))
+            warmup = asyncio.create_task(anyio.to_thread.run_sync(_warm, knowledge, app.state.procedures, factory))
         try:
             yield
         finally:
@@ -151,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.bot_pending = set()  # (conversation id, message seq) queued or running on bot_pool
     app.state.dispatcher = dispatcher
     app.state.knowledge = knowledge
+    app.state.procedures = ProcedureRecognizer()
     api.mount(app)
 
     @app.get("/docs", include_in_schema=False, dependencies=[Depends(Public())])

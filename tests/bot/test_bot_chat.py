@@ -181,3 +181,106 @@ def test_a_waiting_citizen_who_takes_the_bot_offer_keeps_the_place(bot_client):
         assert conv.status == "queued" and conv.queued_at == queued_at  # the place in line is kept
     kinds = [k for k, _ in _events(factory, conv_id)]
     assert kinds.count("bot_offered") == 1 and "bot_offer_accepted" in kinds and "bot_answered" in kinds
+
+
+def _case(factory, number):
+    from dasan.cases.models import Case, CaseType
+    from dasan.orgs.models import Department
+
+    with session_scope(factory) as s:
+        case = s.scalar(select(Case).where(Case.number == number))
+        return (case, s.get(CaseType, case.case_type_id).code, s.get(Department, case.department_id).code)
+
+
+def test_a_request_for_a_procedure_is_filed_step_by_step_in_korean(bot_client):
+    client, app = bot_client
+    factory = app.state.session_factory
+    with client.websocket_connect("/ws/chat") as ws:
+        conv_id, reply = _ask(ws, "p" * 20, "집 앞에 불법주차 신고하려고요")
+        assert "불법 주정차 단속 요청" in reply and "어디인가요" in reply
+        _, reply = _say(ws, "월드컵로 212 앞이요", "m2")
+        assert "이대로 접수할까요" in reply and "월드컵로 212 앞이요" in reply
+        _, notice = _say(ws, "네", "m3")  # the case's own notice to the citizen, then the bot's reply
+        reply = next(f["data"]["body"] for f in iter(ws.receive_json, None)
+                     if f["type"] == "message.created" and f["data"]["kind"] == "outbound")
+    number = reply.split("접수번호 ")[1].split(",")[0]
+    assert number in notice and "주차계획과" in reply
+    case, code, dept = _case(factory, number)
+    assert code == "illegal-parking" and dept == "parking" and case.source == "chat"
+    assert case.conversation_id == conv_id and case.address == "월드컵로 212 앞이요"
+    assert case.description.startswith("집 앞에 불법주차 신고하려고요")
+    kinds = [(k, d.get("action")) for k, d in _events(factory, conv_id) if k == "bot_procedure"]
+    assert kinds == [("bot_procedure", "ask"), ("bot_procedure", "ask"), ("bot_procedure", "open")]
+    assert _status(factory, conv_id)[0] == "bot"  # filed by the bot, no agent needed
+
+
+def test_a_procedure_in_english_asks_for_the_district_cancels_and_hands_over(bot_client):
+    client, app = bot_client
+    factory = app.state.session_factory
+    with client.websocket_connect("/ws/chat") as ws:
+        conv_id, reply = _ask(ws, "q" * 20, "I want to book a bulky waste pickup for my old sofa", lang="en")
+        assert "Bulky waste collection" in reply and "Where is it?" in reply
+        _, reply = _say(ws, "12 Elm street", "m2")
+        assert "names the district" in reply  # a district's service: the address must name one
+        _, reply = _say(ws, "Mapo-gu, 12 Elm street", "m3")
+        assert "What is to be collected?" in reply and "2. Sofa" in reply  # the service's required attribute
+        _, reply = _say(ws, "2", "m3b")
+        assert "Shall I file it like this?" in reply and "ITEM: sofa" in reply
+        _, reply = _say(ws, "cancel", "m4")
+        assert "cancelled" in reply
+        _, reply = _say(ws, "I want to report illegal parking", "m5")
+        assert "Illegal parking" in reply
+        _, reply = _say(ws, "x", "m6")
+        _, reply = _say(ws, "?", "m7")
+    assert "connecting you to an agent" in reply
+    assert _status(factory, conv_id) == ("queued", "lang-en")
+    handoff = [d for k, d in _events(factory, conv_id) if k == "bot_handoff"][-1]
+    assert handoff["reason"] == "procedure"
+
+
+def test_questions_and_small_talk_do_not_start_a_procedure(bot_client):
+    client, app = bot_client
+    with client.websocket_connect("/ws/chat") as ws:
+        conv_id, reply = _ask(ws, "r" * 20, "소파를 버리려면 어떻게 해야 하나요?")
+    assert reply.startswith("대형폐기물(가구·가전) 버리는 방법")  # answered from the knowledge base
+    assert not [k for k, _ in _events(app.state.session_factory, conv_id) if k == "bot_procedure"]
+
+
+def _upload(client, visitor, data, name="car.jpg", ctype="image/jpeg"):
+    return client.post("/api/v1/chat/attachments", headers={"X-Visitor": visitor}, files={"file": (name, data, ctype)})
+
+
+def test_a_photo_in_the_chat_is_the_uploaders_alone_and_outside_a_procedure_goes_to_an_agent(bot_client):
+    from ..attachments.test_attachments import photo_with_gps
+
+    client, app = bot_client
+    factory = app.state.session_factory
+    mine, other = "s" * 20, "t" * 20
+    up = _upload(client, mine, photo_with_gps())
+    assert up.status_code == 200 and up.json()["content_type"] == "image/jpeg"
+    bad = _upload(client, mine, b"MZ\x90\x00 not a photo", name="x.exe", ctype="application/octet-stream")
+    assert bad.status_code == 422 and bad.json()["error"] == "bad_attachment"
+    assert client.post("/api/v1/chat/attachments", files={"file": ("a.jpg", b"x", "image/jpeg")}).status_code == 422
+    with client.websocket_connect("/ws/chat") as ws:
+        ws.send_json({"type": "hello", "visitor": other, "lang": "ko", "after_seq": 0})
+        assert ws.receive_json()["type"] == "welcome"
+        # Another visitor's file cannot be attached: refused, nothing stored.
+        ws.send_json({"type": "send", "client_msg_id": "x1", "text": "", "attachments": [up.json()["ref"]]})
+        err = ws.receive_json()
+        assert err["type"] == "error" and err["code"] == "bad_attachment"
+        ws.send_json({"type": "send", "client_msg_id": "x2", "text": "  "})
+        assert ws.receive_json()["code"] == "invalid"  # neither text nor a file
+    with session_scope(factory) as s:
+        assert s.scalar(select(Message.id).where(Message.client_msg_id.in_(["x1", "x2"]))) is None
+    with client.websocket_connect("/ws/chat") as ws:
+        ws.send_json({"type": "hello", "visitor": mine, "lang": "ko", "after_seq": 0})
+        assert ws.receive_json()["type"] == "welcome"
+        ws.send_json({"type": "send", "client_msg_id": "y1", "text": "", "attachments": [up.json()["ref"]]})
+        while (f := ws.receive_json())["type"] != "message.created" or f["data"]["kind"] != "outbound":
+            pass
+        conv_id = f["data"]["conversation_id"]
+    with session_scope(factory) as s:
+        stored = s.scalar(select(Message).where(Message.client_msg_id == "y1"))
+        assert stored.attachments[0]["content_type"] == "image/jpeg" and stored.body == ""
+    assert _status(factory, conv_id)[0] == "queued"
+    assert [d["reason"] for k, d in _events(factory, conv_id) if k == "bot_handoff"] == ["attachment"]

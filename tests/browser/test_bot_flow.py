@@ -8,6 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from ..conftest import wait_until_ready
 from .test_chat_flow import log_in
 
 
@@ -102,3 +103,54 @@ def test_official_drafts_reviewer_publishes_bot_answers_within_two_seconds(brows
     answer = _ask(citizen, "다 쓴 건전지는 어디에 버리나요?")
     expect(answer).to_contain_text("폐건전지·폐형광등 버리는 곳")
     assert time.monotonic() - published < 2.0
+
+
+def _case_by_number(settings_env, number):
+    from sqlalchemy import select
+
+    from dasan.cases.models import Case, CaseType
+    from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+    from dasan.orgs.models import Department
+
+    from ..conftest import settings_from_env
+
+    engine = make_engine(settings_from_env(settings_env))
+    try:
+        with session_scope(make_sessionmaker(engine)) as s:
+            case = s.scalar(select(Case).where(Case.number == number))
+            return (s.get(CaseType, case.case_type_id).code, s.get(Department, case.department_id).code,
+                    case.address, [a["content_type"] for a in case.attachments])
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("lang", "request_text", "place", "yes", "number_after"), [
+    ("ko", "집 앞에 불법주차 신고하려고요", "마포구 월드컵로 212 앞", "네", "접수를 마쳤습니다"),
+    ("en", "I want to report a car parked illegally in front of my house", "Mapo-gu, 212 World Cup-ro", "yes",
+     "your request is filed as"),
+])
+def test_a_citizen_files_a_request_with_a_photo_in_the_chat(browser, bot_server, server_env, tmp_path, lang,
+                                                           request_text, place, yes, number_after):
+    from ..attachments.test_attachments import photo_with_gps
+
+    photo = tmp_path / "car.jpg"
+    photo.write_bytes(photo_with_gps())
+    wait_until_ready(bot_server.url)
+    citizen = _citizen(browser, bot_server.url, lang)
+    expect(_ask(citizen, request_text)).to_contain_text("불법 주정차" if lang == "ko" else "Illegal parking")
+    expect(_ask(citizen, place)).to_contain_text("사진" if lang == "ko" else "photo")
+    before = citizen.locator(".dw-msg.outbound").count()
+    citizen.set_input_files(".dw-form input[type=file]", str(photo))
+    expect(citizen.locator(".dw-msg.inbound").last).to_contain_text("📷")
+    expect(citizen.locator(".dw-msg.outbound")).to_have_count(before + 1, timeout=20_000)
+    expect(citizen.locator(".dw-msg.outbound").last).to_contain_text(place)  # the confirmation
+    citizen.fill(".dw-form textarea", yes)
+    citizen.keyboard.press("Enter")
+    # The case's own notice, then the bot's closing line with the number.
+    done = citizen.locator(".dw-msg.outbound", has_text=number_after)
+    expect(done).to_have_count(1, timeout=20_000)
+    number = re.search(r"\d{4}-\d{6}", done.inner_text()).group(0)
+    code, dept, address, files = _case_by_number(server_env, number)
+    assert (code, dept, address) == ("illegal-parking", "parking", place)
+    assert files == ["image/jpeg"]  # the photo travelled with the case

@@ -5,8 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dasan.bot.core import BotTurn, choose_reply, fit_for_channel
+from dasan.bot import procedures
+from dasan.bot.core import BotTurn, choose_reply, fit_for_channel, wants_human
 from dasan.bot.language import detect
+from dasan.bot.recognizer import ProcedureRecognizer, department_name, published_services
+from dasan.cases.actions import do_open_case
+from dasan.cases.models import CaseType
+from dasan.cases.open311.service import district_named
 from dasan.center import service as center_service
 from dasan.conversations.actions import (
     do_append_message,
@@ -23,14 +28,27 @@ from dasan.knowledge.actions import do_count_usage
 from dasan.knowledge.service import KnowledgeSearch
 from dasan.routing.core import queue_for
 
-BOT_EVENTS = ("bot_answered", "bot_choices", "bot_smalltalk", "bot_handoff")
+BOT_EVENTS = ("bot_answered", "bot_choices", "bot_smalltalk", "bot_handoff", "bot_procedure")
+# Channels whose photos reach the bot's turn (a procedure asks for one there). An MMS with a photo
+# goes to an agent before the bot (channels/sms.py).
+PHOTO_CHANNELS = frozenset({"webchat"})
 
 
-def _pending_choices(session: Session, conv_id: int) -> list[int]:
-    last = session.scalar(select(ConversationEvent).where(ConversationEvent.conversation_id == conv_id,
-                                                         ConversationEvent.kind.in_(BOT_EVENTS))
+def _last_bot_event(session: Session, conv_id: int) -> ConversationEvent | None:
+    return session.scalar(select(ConversationEvent).where(ConversationEvent.conversation_id == conv_id,
+                                                          ConversationEvent.kind.in_(BOT_EVENTS))
                           .order_by(ConversationEvent.id.desc()).limit(1))
+
+
+def _pending_choices(last: ConversationEvent | None) -> list[int]:
     return list(last.data.get("article_ids", [])) if last is not None and last.kind == "bot_choices" else []
+
+
+def _open_procedure(last: ConversationEvent | None) -> procedures.State | None:
+    """The procedure the citizen is in the middle of (its last question is unanswered)."""
+    if last is None or last.kind != "bot_procedure" or last.data.get("action") != "ask":
+        return None
+    return procedures.State.from_json(last.data["state"])
 
 
 def bot_may_answer(conv: Conversation) -> bool:
@@ -40,8 +58,12 @@ def bot_may_answer(conv: Conversation) -> bool:
 
 
 def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conversation_id: int,
-             text: str, reply_to_seq: int | None = None) -> BotTurn | None:
+             text: str, reply_to_seq: int | None = None, recognizer: ProcedureRecognizer | None = None,
+             attachments: list[dict] | None = None) -> BotTurn | None:
     """Answer one citizen message if the conversation is still with the bot; returns what it did.
+
+    A message that asks for a procedure the center offers (`recognizer`) starts its dialogue, and
+    while one is open each message answers its question (`attachments`: what came with it).
 
     With `reply_to_seq` (the citizen message's seq) the reply is keyed to that message: a second
     turn for the same message (a crash sweeper racing a backlog, two processes) records nothing,
@@ -50,13 +72,31 @@ def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conv
         conv = s.get(Conversation, conversation_id)
         if conv is None or not bot_may_answer(conv):
             return None
-        pending = _pending_choices(s, conv.id)
+        last = _last_bot_event(s, conv.id)
+        pending = _pending_choices(last)
+        open_procedure = _open_procedure(last)
         known_lang = conv.lang
         center = center_service.get(s)
+        services = published_services(s) if recognizer is not None or open_procedure else []
     source = center.default_lang  # the language the departments write their articles in
     lang = detect(text, default=known_lang)
     if not center.serves(lang):
         lang = known_lang if center.serves(known_lang) else source
+    if open_procedure is not None or recognizer is not None:
+        done = _procedure_turn(factory=factory, knowledge=knowledge, recognizer=recognizer, services=services,
+                               conversation_id=conversation_id, state=open_procedure, text=text, lang=lang,
+                               attachments=attachments or [], key=f"bot:{reply_to_seq}" if reply_to_seq else None)
+        if done is not None:
+            return None if done.action == "none" else done
+    if attachments:  # a photo or file outside a procedure: a person must look at it
+        turn = BotTurn(action="handoff", text=catalogue.text("bot.handoff", lang, center), reason="attachment")
+        with session_scope(factory) as s:
+            conv = s.get(Conversation, conversation_id, with_for_update=True)
+            if conv is None or not bot_may_answer(conv):
+                return None
+            do_handoff(session=s, conv=conv, turn=turn, lang=lang,
+                       client_msg_id=f"bot:{reply_to_seq}" if reply_to_seq else None)
+        return turn
     # Searches run outside any transaction (tens of milliseconds).
     found, result = knowledge.search(text, lang=lang, k=5)
     decision = knowledge.decision(lang)  # after the search: it brings the index up to date
@@ -105,7 +145,7 @@ def do_handoff(*, session: Session, conv: Conversation, turn: BotTurn, lang: str
     """Put the contact in the queue with what the bot knew: the reason and its candidates."""
     do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND, body=turn.text, client_msg_id=client_msg_id)
     center = center_service.get(session)
-    known = {"requested", "low_confidence", "no_translation", "no_match", "attachment"}
+    known = {"requested", "low_confidence", "no_translation", "no_match", "attachment", "procedure"}
     reason = (catalogue.staff_text(f"handoff.{turn.reason}", center, lang=lang) if turn.reason in known
               else turn.reason)
     lines = [catalogue.staff_text("note.bot_handoff", center, reason=reason, code=turn.reason)]
@@ -128,3 +168,64 @@ def do_handoff(*, session: Session, conv: Conversation, turn: BotTurn, lang: str
                           "queue": conv.queue_code, "interpreting": turn.reason == "no_translation"})
     notify_conversation(session, conv)
     notify_citizen_status(session, conv, position=1)
+
+
+def _procedure_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch,
+                    recognizer: ProcedureRecognizer | None, services: list, conversation_id: int,
+                    state: procedures.State | None, text: str, lang: str, attachments: list[dict],
+                    key: str | None) -> BotTurn | None:
+    """A step of a procedure, or the start of one; None when the message is not about one."""
+    by_code = {svc.code: (ct, svc) for ct, svc in services}
+    found = None
+    if state is not None and state.service not in by_code:
+        state = None  # the service was withdrawn meanwhile: the message is an ordinary one
+    if state is None:
+        if recognizer is None or wants_human(text):
+            return None
+        knowledge.refresh()
+        recognizer.refresh(services, knowledge.index.docs)
+        found = recognizer.recognize(text)
+        if found is None:
+            return None
+    with session_scope(factory) as s:
+        conv = s.get(Conversation, conversation_id, with_for_update=True)
+        if conv is None or not bot_may_answer(conv):
+            return BotTurn(action="none")
+        if key and s.scalar(select(Message.id).where(Message.conversation_id == conv.id,
+                                                     Message.client_msg_id == key)) is not None:
+            return BotTurn(action="none")  # this message was answered already
+        center = center_service.get(s)
+        photos = conv.channel in PHOTO_CHANNELS
+        if state is None:
+            assert found is not None
+            reply = procedures.start(found.service, lang=lang, description=text, photos=photos)
+        else:
+            lang = state.lang  # the dialogue stays in the language it began in
+            if wants_human(text):
+                reply = procedures.Reply("handoff", state, "bot.proc_handoff")
+            else:
+                reply = procedures.answer(state, by_code[state.service][1], text=text, attachments=attachments,
+                                          photos=photos, district_of=lambda a: district_named(s, a) or None)
+        params = dict(reply.params)
+        ctype: CaseType = by_code[reply.state.service][0]
+        number = ""
+        if reply.action == "open":
+            st = reply.state
+            details = "; ".join(f"{k}: {v}" for k, v in st.values.items())
+            case = do_open_case(session=s, ctype=ctype, title=f"{ctype.name} — {st.place}"[:300],
+                                description="\n".join(x for x in (st.description, details) if x),
+                                conversation=conv, district_code=st.district, address=st.place,
+                                attributes=st.values, source="chat")
+            number = case.number or ""
+            params.update(number=number, department=department_name(s, ctype))
+        conv.lang = lang
+        body = catalogue.text(reply.key, lang, center, **params)
+        do_record_event(session=s, conv=conv, kind="bot_procedure",
+                        data={"action": reply.action, "service": ctype.code, "state": reply.state.as_json(),
+                              **({"case_number": number} if number else {})})
+        if reply.action == "handoff":
+            turn = BotTurn(action="handoff", text=body, reason="procedure")
+            do_handoff(session=s, conv=conv, turn=turn, lang=lang, client_msg_id=key)
+            return turn
+        do_append_message(session=s, conv=conv, kind=MsgKind.OUTBOUND, body=body, client_msg_id=key)
+        return BotTurn(action="procedure", text=body, reason=reply.action)

@@ -143,7 +143,7 @@ def submit_bot_turn(app, conversation_id: int, text: str, seq: int) -> None:
 def _bot_reply(app, conversation_id: int, text: str, seq: int) -> None:
     try:
         bot_turn(factory=app.state.session_factory, knowledge=app.state.knowledge,
-                 conversation_id=conversation_id, text=text, reply_to_seq=seq)
+                 conversation_id=conversation_id, text=text, reply_to_seq=seq, recognizer=app.state.procedures)
     except Exception:  # the message is stored; an agent sees it if the bot could not answer
         log.exception("bot turn for SMS conversation %s failed", conversation_id)
 

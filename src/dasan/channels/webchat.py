@@ -17,15 +17,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import hmac
 import json
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from fastapi import APIRouter, Depends, Header, Request, UploadFile, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from dasan.attachments.core import MAX_BYTES
+from dasan.attachments.service import find as find_attachment
+from dasan.attachments.service import store as store_attachment
 from dasan.bot.actions import bot_turn
 from dasan.center import service as center_service
 from dasan.center.core import SERVICE_LANGS
@@ -52,6 +56,7 @@ from dasan.security.deps import Public
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webchat"])
 CHANNEL = "webchat"
+MAX_FILES = 4  # files with one message
 
 
 class Hello(BaseModel):
@@ -71,7 +76,38 @@ class Hello(BaseModel):
 
 class Send(BaseModel):
     client_msg_id: str = Field(min_length=1, max_length=80)
-    text: str = Field(min_length=1, max_length=4000)
+    text: str = Field(default="", max_length=4000)
+    # Files uploaded first (POST /api/v1/chat/attachments), by the reference the upload returned.
+    attachments: list[str] = Field(default_factory=list, max_length=MAX_FILES)
+
+    @model_validator(mode="after")
+    def _something(self) -> Send:
+        if not self.text.strip() and not self.attachments:
+            raise ValueError("a message needs text or a file")
+        return self
+
+
+def attachment_ref(secret: str, visitor_token: str, key: str) -> str:
+    """What the widget sends back for a file it uploaded: the key, signed for that visitor (a
+    visitor can attach only what it uploaded itself)."""
+    mac = hmac.new(secret.encode(), f"{_visitor_key(visitor_token)}|{key}".encode(), hashlib.sha256)
+    return f"{key}.{mac.hexdigest()[:32]}"
+
+
+def attachment_of(secret: str, visitor_token: str, ref: str, data_dir) -> dict[str, Any]:
+    """The attachment record a reference stands for; Invalid when it is not this visitor's file."""
+    key, _, _ = ref.partition(".")
+    if not hmac.compare_digest(attachment_ref(secret, visitor_token, key), ref):
+        raise Invalid("that file was not uploaded from this chat", code="bad_attachment")
+    found = find_attachment(data_dir, key)
+    if found is None:
+        raise Invalid("that file is no longer here: upload it again", code="bad_attachment")
+    _, content_type = found
+    record = {"url": f"/api/v1/attachments/{key}", "name": "", "content_type": content_type,
+              "size": found[0].stat().st_size}
+    if content_type.startswith("image/"):
+        record["thumbnail_url"] = f"/api/v1/attachments/{key}.thumb"
+    return record
 
 
 def _visitor_key(token: str) -> str:
@@ -129,8 +165,8 @@ class ChatSession:
         wait = wait_estimate(session=s, conv=conv, position=position) if position else 0.0
         return {"position": position, "wait_s": wait, "wait_kind": "simple"}
 
-    def _store(self, msg: Send) -> tuple[dict[str, Any], bool]:
-        """Store a citizen message; returns (ack, the bot should answer)."""
+    def _store(self, msg: Send, files: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+        """Store a citizen message (with its files); returns (ack, the bot should answer)."""
         assert self.hello is not None
         settings = self.app.state.settings
         with session_scope(self.factory) as s:
@@ -159,7 +195,7 @@ class ChatSession:
             self.conversation_id = conv.id
             stored, created = do_append_message(
                 session=s, conv=conv, kind=MsgKind.INBOUND, body=msg.text, client_msg_id=msg.client_msg_id,
-                max_chars=settings.max_message_chars,
+                max_chars=settings.max_message_chars, attachments=files or None,
             )
             ack = {"type": "ack", "client_msg_id": msg.client_msg_id, "seq": stored.seq,
                    "conversation_id": conv.id, "duplicate": not created}
@@ -167,9 +203,9 @@ class ChatSession:
                 conv.status == ConvStatus.QUEUED and "bot_accepted" in offers_of(conv)))
         return ack, with_bot
 
-    def _bot(self, conversation_id: int, text: str):
+    def _bot(self, conversation_id: int, text: str, files: list[dict[str, Any]]):
         return bot_turn(factory=self.factory, knowledge=self.app.state.knowledge, conversation_id=conversation_id,
-                        text=text)
+                        text=text, recognizer=self.app.state.procedures, attachments=files)
 
     def _sync(self, after_seq: int) -> dict[str, Any]:
         with session_scope(self.factory) as s:
@@ -281,10 +317,13 @@ class ChatSession:
                 await self.send({"type": "error", "code": "hello_first", "message": "send hello first"})
             elif kind == "send":
                 msg = Send.model_validate(frame)
-                ack, with_bot = await anyio.to_thread.run_sync(self._store, msg)
+                settings = self.app.state.settings
+                files = [attachment_of(settings.secret_key, self.hello.visitor, ref, settings.data_dir)
+                         for ref in msg.attachments]
+                ack, with_bot = await anyio.to_thread.run_sync(self._store, msg, files)
                 await self.send(ack)
                 if with_bot:
-                    await anyio.to_thread.run_sync(self._bot, ack["conversation_id"], msg.text)
+                    await anyio.to_thread.run_sync(self._bot, ack["conversation_id"], msg.text, files)
             elif kind == "sync":
                 after = int(frame.get("after_seq") or 0)
                 await self.send(await anyio.to_thread.run_sync(self._sync, after))
@@ -333,3 +372,19 @@ async def chat_socket(ws: WebSocket) -> None:
 
 chat_socket.policy = Public()  # type: ignore[attr-defined]
 router.add_api_websocket_route("/ws/chat", chat_socket)
+
+
+@router.post("/api/v1/chat/attachments", dependencies=[Depends(Public())])
+async def upload_attachment(request: Request, file: UploadFile,
+                            x_visitor: Annotated[str, Header(min_length=16, max_length=200)]) -> dict[str, Any]:
+    """A photo or file for the chat (the widget's visitor token in `X-Visitor` is the credential):
+    cleaned and kept (images re-encoded without their metadata), then sent with a message by the
+    reference returned."""
+    data = await file.read(MAX_BYTES + 1)
+    record = await anyio.to_thread.run_sync(lambda: store_attachment(
+        request.app.state.settings.data_dir, data, name=file.filename or "", declared_type=file.content_type or ""))
+    if record.get("rejected"):
+        raise Invalid(f"the file was refused: {record['rejected']}", code="bad_attachment")
+    key = record["url"].rsplit("/", 1)[1]
+    return {"ref": attachment_ref(request.app.state.settings.secret_key, x_visitor, key),
+            "name": record["name"], "content_type": record["content_type"], "size": record["size"]}

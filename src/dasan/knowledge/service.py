@@ -140,9 +140,9 @@ class KnowledgeSearch:
                     pass
             try:
                 calibrations = calibrate_index(index.snapshot())
-            except Exception:  # the previous thresholds (or none: no answers by itself) stay
+            except Exception:  # no thresholds: the bot offers choices or hands over, never answers alone
                 log.exception("calibrating the bot's answer thresholds failed")
-                return
+                calibrations = {}
             with self._lock:
                 if revision >= self.calibrated_revision:
                     self.calibrations, self.calibrated_revision = calibrations, revision

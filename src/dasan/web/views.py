@@ -260,10 +260,11 @@ def widget_script(center: CenterDep) -> Response:
 
 @router.get("/healthz", dependencies=[Depends(Public())])
 async def healthz(request: Request) -> dict:
-    """Liveness, and whether this process's knowledge index is built (a load balancer can wait
-    for `knowledge_ready` before sending it citizens: a cold build takes seconds). Answered on
+    """Liveness, and whether this process's knowledge index is built and the bot's answer
+    thresholds measured on it (a load balancer can wait for `knowledge_ready` before sending it
+    citizens: a cold build takes seconds). Answered on
     the event loop, never queued behind busy worker threads (a flood of gateway retries)."""
-    return {"ok": True, "knowledge_ready": request.app.state.knowledge.revision >= 0}
+    return {"ok": True, "knowledge_ready": request.app.state.knowledge.calibrated_revision >= 0}
 
 
 def _same_origin(ws: WebSocket) -> bool:

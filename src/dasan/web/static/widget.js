@@ -27,6 +27,7 @@
     t.sec = function (n) { return fill(x.seconds, { n: n }); };
     t.humanText = x.human_text;
     t.askBot = x.ask_bot;
+    t.uploadFailed = x.upload_failed;
     return t;
   }
 
@@ -57,7 +58,10 @@
     var form = el("form", "dw-form");
     var input = el("textarea"); input.rows = 2; input.maxLength = 4000; input.placeholder = t.placeholder; input.setAttribute("aria-label", t.placeholder);
     var btn = el("button", null, t.send); btn.type = "submit";
-    form.append(input, btn);
+    // A photo: uploaded first, then sent as a message by the reference the upload returned.
+    var fileInput = el("input"); fileInput.type = "file"; fileInput.accept = "image/*"; fileInput.hidden = true;
+    var attachBtn = el("button", "dw-attach", t.attach); attachBtn.type = "button"; attachBtn.setAttribute("aria-label", t.attach);
+    form.append(input, attachBtn, btn, fileInput);
     var endBtn = el("button", "dw-end", t.end); endBtn.type = "button";
     var humanBtn = el("button", "dw-end dw-human", t.human); humanBtn.type = "button";
     var actions = el("span", "dw-actions"); actions.append(humanBtn, endBtn);
@@ -82,7 +86,7 @@
       else {
         li = el("li", "dw-msg " + m.kind);
         if (m.kind === "outbound" && m.author_name) li.append(el("span", "dw-author", m.author_name));
-        li.append(el("span", "dw-body", m.body));
+        li.append(el("span", "dw-body", m.body || t.photo));
         list.append(li);
       }
       li.dataset.seq = m.seq;
@@ -92,7 +96,7 @@
 
     function renderPending(item) {
       var li = el("li", "dw-msg inbound pending");
-      li.append(el("span", "dw-body", item.text), el("span", "dw-state", t.pending));
+      li.append(el("span", "dw-body", item.text || t.photo), el("span", "dw-state", t.pending));
       list.append(li);
       pendingEls[item.client_msg_id] = li;
       li.scrollIntoView({ block: "end" });
@@ -171,7 +175,7 @@
           showOffers(f.offers || []);
           if (!f.status) status.textContent = t.online;
           // Resend everything not yet acknowledged, in order; the server stores each id once.
-          for (var i = 0; i < st.outbox.length; i++) send({ type: "send", client_msg_id: st.outbox[i].client_msg_id, text: st.outbox[i].text });
+          for (var i = 0; i < st.outbox.length; i++) sendItem(st.outbox[i]);
         } else if (f.type === "ack") {
           if (f.conversation_id !== st.conversationId) switchTo(f.conversation_id);
           st.outbox = st.outbox.filter(function (o) { return o.client_msg_id !== f.client_msg_id; });
@@ -208,12 +212,27 @@
       };
     }
 
-    function submitText(text) {
-      var item = { client_msg_id: randomId(), text: text };
+    function sendItem(item) {
+      send({ type: "send", client_msg_id: item.client_msg_id, text: item.text, attachments: item.attachments || [] });
+    }
+    function submitText(text, attachments) {
+      var item = { client_msg_id: randomId(), text: text, attachments: attachments || [] };
       st.outbox.push(item); persist();
       renderPending(item);
-      send({ type: "send", client_msg_id: item.client_msg_id, text: text });
+      sendItem(item);
     }
+    attachBtn.addEventListener("click", function () { fileInput.click(); });
+    fileInput.addEventListener("change", function () {
+      var file = fileInput.files && fileInput.files[0];
+      if (!file) return;
+      var body = new FormData(); body.append("file", file);
+      attachBtn.disabled = true;
+      fetch(server + "/api/v1/chat/attachments", { method: "POST", headers: { "X-Visitor": st.visitor }, body: body })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (up) { var text = input.value.trim(); input.value = ""; submitText(text, [up.ref]); })
+        .catch(function () { list.append(el("li", "dw-msg system", t.uploadFailed)); })
+        .then(function () { attachBtn.disabled = false; fileInput.value = ""; });
+    });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var text = input.value.trim();
