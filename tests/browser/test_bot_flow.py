@@ -14,7 +14,9 @@ from .test_chat_flow import log_in
 
 @pytest.fixture
 def bot_server(server_env, servers):
-    return servers({**server_env, "DASAN_BOT_ENABLED": "true", "DASAN_KB_WARMUP": "true"})
+    server = servers({**server_env, "DASAN_BOT_ENABLED": "true", "DASAN_KB_WARMUP": "true"})
+    wait_until_ready(server.url)  # index built and the bot's thresholds measured (seconds when cold)
+    return server
 
 
 def _citizen(browser, base, lang="ko"):
@@ -136,7 +138,6 @@ def test_a_citizen_files_a_request_with_a_photo_in_the_chat(browser, bot_server,
 
     photo = tmp_path / "car.jpg"
     photo.write_bytes(photo_with_gps())
-    wait_until_ready(bot_server.url)
     citizen = _citizen(browser, bot_server.url, lang)
     expect(_ask(citizen, request_text)).to_contain_text("불법 주정차" if lang == "ko" else "Illegal parking")
     expect(_ask(citizen, place)).to_contain_text("사진" if lang == "ko" else "photo")

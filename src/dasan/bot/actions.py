@@ -25,7 +25,7 @@ from dasan.core.commit import ROUTING, on_commit
 from dasan.db.engine import session_scope
 from dasan.i18n import catalogue
 from dasan.knowledge.actions import do_count_usage
-from dasan.knowledge.service import KnowledgeSearch
+from dasan.knowledge.service import Found, KnowledgeSearch
 from dasan.routing.core import queue_for
 
 BOT_EVENTS = ("bot_answered", "bot_choices", "bot_smalltalk", "bot_handoff", "bot_procedure")
@@ -107,6 +107,10 @@ def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conv
         found, result = knowledge.search(text, lang=source, k=5)
     turn = choose_reply(text=text, lang=lang, found=found, result=result, decision=decision,
                         pending_choices=pending, has_native_match=native, center=center)
+    if turn.reason == "requested" and pending:
+        # Asked for a person after the bot offered choices: the agent sees what it offered.
+        offered = {a.id: a for a in knowledge.articles}
+        turn.candidates = [Found(article=offered[i], score=0.0) for i in pending if i in offered]
     by_id = {f.article.id: f.article for f in found}
     key = f"bot:{reply_to_seq}" if reply_to_seq is not None else None
     with session_scope(factory) as s:
