@@ -16,10 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('case_types') as batch:
-        batch.add_column(sa.Column('phrases', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+    # A plain ADD COLUMN on both databases (SQLite's batch mode would copy and drop the table,
+    # which the cases' foreign keys refuse).
+    op.add_column('case_types', sa.Column('phrases', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('case_types') as batch:
-        batch.drop_column('phrases')
+    op.drop_column('case_types', 'phrases')
