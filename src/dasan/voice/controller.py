@@ -22,6 +22,7 @@ import contextlib
 import functools
 import json
 import logging
+import random
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -1103,7 +1104,11 @@ class VoiceController:
         settle = self.leg_answered.get(leg.call_id, 0.0) + REPOINT_SETTLE_S - time.monotonic()
         if settle > 0:
             await asyncio.sleep(settle)
-        for _ in range(2):  # a phone still settling its own answer may let the first one go
+        for attempt in range(3):  # a phone still settling its own answer may let one go, or refuse it
+            if attempt:
+                # After a refusal (491 Request Pending while the phone renegotiates) the side that
+                # owns the Call-ID waits 2.1-4 s before asking again (RFC 3261 §14.1).
+                await asyncio.sleep(random.uniform(2.1, 4.0))
             got = await self._transport.reinvite(leg, sdp, leg.remote_addr, timeout_s=4.0)
             if got is not None:
                 self.leg_sdp[leg.call_id] = sdp
