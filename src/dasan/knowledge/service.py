@@ -79,11 +79,14 @@ def _questions(session: Session) -> dict[int, tuple[list[str], str]]:
     return {aid: (list(q or []), kw or "") for aid, q, kw in rows}
 
 
+def _as_docs(articles: list[Published], extra: dict[int, tuple[list[str], str]]) -> list[Doc]:
+    return [Doc(id=str(a.id), title=a.title, questions=extra.get(a.id, ([], ""))[0], body=a.body,
+                keywords=extra.get(a.id, ([], ""))[1], lang=a.lang) for a in articles]
+
+
 def published_docs(session: Session) -> list[Doc]:
     """The published articles as the search index reads them."""
-    extra = _questions(session)
-    return [Doc(id=str(a.id), title=a.title, questions=extra.get(a.id, ([], ""))[0], body=a.body,
-                keywords=extra.get(a.id, ([], ""))[1], lang=a.lang) for a in published_articles(session)]
+    return _as_docs(published_articles(session), _questions(session))
 
 
 class KnowledgeSearch:
@@ -118,9 +121,7 @@ class KnowledgeSearch:
         with self._build_lock:  # one build at a time; a second caller finds it done
             if revision == self.revision:
                 return
-            docs = [Doc(id=str(a.id), title=a.title, questions=extra.get(a.id, ([], ""))[0], body=a.body,
-                        keywords=extra.get(a.id, ([], ""))[1], lang=a.lang) for a in articles]
-            self.index.build(docs)
+            self.index.build(_as_docs(articles, extra))
             with self._lock:
                 self.articles = articles
                 self.revision = revision
