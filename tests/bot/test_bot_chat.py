@@ -229,7 +229,7 @@ def test_a_procedure_in_english_asks_for_the_district_cancels_and_hands_over(bot
         _, reply = _say(ws, "skip", "m3a")
         assert "What is to be collected?" in reply and "2. Sofa" in reply  # the service's required attribute
         _, reply = _say(ws, "2", "m3b")
-        assert "Shall I file it like this?" in reply and "ITEM: sofa" in reply
+        assert "Shall I file it like this?" in reply and "What is to be collected: Sofa" in reply
         _, reply = _say(ws, "cancel", "m4")
         assert "cancelled" in reply
         _, reply = _say(ws, "I want to report illegal parking", "m5")
@@ -240,6 +240,20 @@ def test_a_procedure_in_english_asks_for_the_district_cancels_and_hands_over(bot
     assert _status(factory, conv_id) == ("queued", "lang-en")
     handoff = [d for k, d in _events(factory, conv_id) if k == "bot_handoff"][-1]
     assert handoff["reason"] == "procedure"
+
+
+def test_a_procedure_in_chinese_names_the_service_and_asks_its_questions_in_chinese(bot_client):
+    client, app = bot_client
+    with client.websocket_connect("/ws/chat") as ws:
+        conv_id, reply = _ask(ws, "z" * 20, "我要申请大件垃圾回收，旧沙发", lang="zh")
+        assert "大件垃圾回收申请" in reply  # the service's Chinese name, in the Chinese catalogue's sentence
+        _, reply = _say(ws, "마포구 城山洞 1", "z2")  # district names: Korean or English
+        _, reply = _say(ws, "跳过", "z3")
+        assert "要回收什么？" in reply and "2. 沙发" in reply
+        _, reply = _say(ws, "沙发", "z4")
+        assert "要回收什么: 沙发" in reply
+    state = [d for k, d in _events(app.state.session_factory, conv_id) if k == "bot_procedure"][-1]["state"]
+    assert state["values"] == {"ITEM": "sofa"} and state["lang"] == "zh"
 
 
 def test_questions_and_small_talk_do_not_start_a_procedure(bot_client):

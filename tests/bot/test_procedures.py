@@ -70,6 +70,41 @@ def test_skip_the_photo_cancel_and_hand_over_after_two_unusable_answers():
     assert r.action == "handoff" and r.state.misses == MAX_MISSES
 
 
+PARKING_ZH = Service(
+    code="illegal-parking", names={"ko": "불법 주정차 단속 요청", "en": "Illegal parking", "zh": "违章停车举报"},
+    by_district=False, attributes=(
+        {"variable": True, "code": "BLOCKING", "datatype": "multivaluelist", "required": True, "order": 1,
+         "description": "What does it block?",
+         "values": [{"key": "crosswalk", "name": "Crosswalk"}, {"key": "hydrant", "name": "Fire hydrant"},
+                    {"key": "bus-stop", "name": "Bus stop"}]},),
+    attribute_texts={"zh": {"BLOCKING": {"description": "挡住了什么？",
+                                         "values": {"crosswalk": "人行横道", "hydrant": "消防栓"}}},
+                     "ko": {"BLOCKING": {"description": "무엇을 막고 있나요?", "values": {"hydrant": "소화전"}}}})
+
+
+def test_the_service_and_its_questions_in_the_citizens_language_with_the_definitions_text_for_the_rest():
+    r = start(PARKING_ZH, lang="zh", description="我家门口有车违停", photos=False)
+    assert r.params["service"] == "违章停车举报"
+    r = answer(r.state, PARKING_ZH, text="麻浦区 世界杯路 212", attachments=[], photos=False, district_of=districts)
+    assert r.params["question"] == "挡住了什么？"
+    assert r.params["options"] == "1. 人行横道\n2. 消防栓\n3. Bus stop"  # no Chinese name: the definition's
+    r = answer(r.state, PARKING_ZH, text="消防栓, Bus stop", attachments=[], photos=False, district_of=districts)
+    assert r.state.values == {"BLOCKING": ["bus-stop", "hydrant"]} and r.key == "bot.proc_confirm"
+    assert r.params["details"] == "挡住了什么: Bus stop, 消防栓"
+    # Mongolian has no text at all: the definition's own, and the name in English
+    r = start(PARKING_ZH, lang="mn", description="машин буруу зогссон", photos=False)
+    assert r.params["service"] == "Illegal parking"
+    r = answer(r.state, PARKING_ZH, text="Мапо 1", attachments=[], photos=False, district_of=districts)
+    assert r.params["question"] == "What does it block?"
+    # a value answered by its name in another language, or by a multi-word name, is still that value
+    r = answer(r.state, PARKING_ZH, text="소화전", attachments=[], photos=False, district_of=districts)
+    assert r.state.values == {"BLOCKING": ["hydrant"]}
+    r = start(PARKING_ZH, lang="en", description="report parking", photos=False)
+    r = answer(r.state, PARKING_ZH, text="12 Elm st", attachments=[], photos=False, district_of=districts)
+    r = answer(r.state, PARKING_ZH, text="fire hydrant", attachments=[], photos=False, district_of=districts)
+    assert r.state.values == {"BLOCKING": ["hydrant"]}
+
+
 def test_state_survives_json():
     r = start(BULKY, lang="ko", description="소파 수거 신청", photos=True)
     r = answer(r.state, BULKY, text="마포구 성산동 1", attachments=[], photos=True, district_of=districts)

@@ -54,9 +54,29 @@ class Service:
     names: dict[str, str]  # by language; the service's own name stands in for the others
     by_district: bool  # a district's department answers it: the place must name a district
     attributes: tuple[dict, ...] = ()  # Open311 attribute definitions
+    # The attributes' questions and values in other languages, by language, then attribute code:
+    # {"zh": {"ITEM": {"description": "...", "values": {"fridge": "冰箱"}}}}. The definition's own
+    # text (Open311's, usually English) stands in for a language without one.
+    attribute_texts: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names.get("en") or next(iter(self.names.values()), self.code)
+
+    def question(self, attr: dict, lang: str) -> str:
+        """The attribute's question in the language."""
+        own = self.attribute_texts.get(lang, {}).get(attr["code"], {}).get("description")
+        return own or attr.get("description") or attr["code"]
+
+    def value_names(self, attr: dict, value: dict) -> set[str]:
+        """Every name a listed value goes by (its key, its own name, its names in each language)."""
+        names = {str(value["key"]), str(value.get("name", ""))}
+        for texts in self.attribute_texts.values():
+            names.add(str(texts.get(attr["code"], {}).get("values", {}).get(value["key"], "")))
+        return {n for n in names if n}
+
+    def value_name(self, attr: dict, value: dict, lang: str) -> str:
+        own = self.attribute_texts.get(lang, {}).get(attr["code"], {}).get("values", {}).get(value["key"])
+        return str(own or value.get("name") or value["key"])
 
     def asked(self) -> list[dict]:
         """The attributes the citizen is asked for: variable and required, in their order."""
@@ -118,13 +138,23 @@ def _ask(state: State, service: Service, photos: bool) -> Reply:
         return Reply("ask", state, "bot.proc_photo")
     if state.step.startswith("attr:"):
         attr = next(a for a in service.asked() if a["code"] == state.step[5:])
-        options = "\n".join(f"{i}. {v.get('name', v.get('key'))}" for i, v in enumerate(attr.get("values") or [], 1))
+        options = "\n".join(f"{i}. {service.value_name(attr, v, state.lang)}"
+                             for i, v in enumerate(attr.get("values") or [], 1))
         return Reply("ask", state, "bot.proc_attribute",
-                     {"question": attr.get("description") or attr["code"], "options": options})
+                     {"question": service.question(attr, state.lang), "options": options})
     return Reply("ask", state, "bot.proc_confirm", {
         "service": service.name(state.lang), "place": state.place,
         "photo": "✓" if state.photo else "—",
-        "details": ", ".join(f"{k}: {v}" for k, v in state.values.items())})
+        "details": ", ".join(_detail(service, code, value, state.lang) for code, value in state.values.items())})
+
+
+def _detail(service: Service, code: str, value: Any, lang: str) -> str:
+    """An answered attribute as the citizen reads it back: its question, then the value's name."""
+    attr: dict[str, Any] = next((a for a in service.attributes if a.get("code") == code), {"code": code})
+    by_key: dict[str, dict] = {v["key"]: v for v in attr.get("values") or []}
+    shown = [service.value_name(attr, by_key[v], lang) if v in by_key else str(v)
+             for v in (value if isinstance(value, list) else [value])]
+    return f"{service.question(attr, lang).rstrip('?？ ')}: {', '.join(shown)}"
 
 
 def _advance(state: State, service: Service, photos: bool) -> Reply:
@@ -173,7 +203,7 @@ def answer(state: State, service: Service, *, text: str, attachments: list[dict]
         return _miss(state, service, photos, "bot.proc_photo_again")
     if state.step.startswith("attr:"):
         attr = next(a for a in service.asked() if a["code"] == state.step[5:])
-        value = _attribute_value(attr, text)
+        value = _attribute_value(service, attr, text)
         if value is None:
             return _miss(state, service, photos, "bot.proc_attribute_again")
         state.values[attr["code"]] = value
@@ -184,20 +214,25 @@ def answer(state: State, service: Service, *, text: str, attachments: list[dict]
     return _miss(state, service, photos, "bot.proc_confirm_again")
 
 
-def _attribute_value(attr: dict, text: str) -> Any | None:
+def _attribute_value(service: Service, attr: dict, text: str) -> Any | None:
     """The citizen's answer as the attribute's datatype wants it (None when it cannot be)."""
     t = text.strip()
     values = attr.get("values") or []
     kind = attr.get("datatype", "string")
     if kind in ("singlevaluelist", "multivaluelist"):
+
+        def pick(part: str) -> str | None:  # a value's number in the list, or one of its names
+            p = _norm(part)
+            if p.isdigit() and 1 <= int(p) <= len(values):
+                return str(values[int(p) - 1]["key"])
+            return next((str(v["key"]) for v in values if p in {_norm(n) for n in service.value_names(attr, v)}),
+                        None)
+
         picked = []
-        for part in re.split(r"[,\s]+", t):
-            if part.isdigit() and 1 <= int(part) <= len(values):
-                picked.append(values[int(part) - 1]["key"])
-            else:
-                match = [v["key"] for v in values if _norm(part) in (_norm(str(v.get("name", ""))), _norm(v["key"]))]
-                if match:
-                    picked.append(match[0])
+        for part in re.split(r"[,，、;]+", t):  # "Fire hydrant" whole, else word by word ("1 3")
+            whole = pick(part)
+            found = [whole] if whole else [k for k in map(pick, part.split()) if k]
+            picked.extend(found)
         if not picked or (kind == "singlevaluelist" and len(picked) != 1):
             return None
         return picked[0] if kind == "singlevaluelist" else sorted(set(picked))

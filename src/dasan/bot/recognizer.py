@@ -2,10 +2,10 @@
 published services' own example phrases (`case_types.phrases`).
 
 Classes are the services; the out-of-scope class learns from what is not a request for a
-procedure: the bundled out-of-scope messages (small talk) and the published articles' titles and
-example questions (questions the knowledge base answers). The classifier's rejection threshold is
-set on a held-out third of those (`dasan.bot.intents`). A per-process instance follows the
-services: it is trained again when their phrases change.
+procedure, in every service language: the bundled out-of-scope messages (small talk) and the
+published articles' titles and example questions (questions the knowledge base answers). The
+classifier's rejection threshold is set on a held-out third of those (`dasan.bot.intents`). A
+per-process instance follows the services: it is trained again when their phrases change.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from dasan.bot.intents import OOS, IntentClassifier
 from dasan.bot.procedures import Service
 from dasan.cases.models import CaseType
+from dasan.center.core import SERVICE_LANGS
 from dasan.knowledge.calibrate import out_of_scope
 from dasan.knowledge.search import Doc
 from dasan.orgs.models import Department
@@ -41,8 +42,12 @@ def published_services(session: Session) -> list[tuple[CaseType, Service]]:
     for ct in rows:
         if not any(ct.phrases.get(lang) for lang in ct.phrases or {}):
             continue
-        out.append((ct, Service(code=ct.code, names={"ko": ct.name, "en": ct.name_en or ct.name},
-                                by_district=bool(ct.district_suffix), attributes=tuple(ct.attributes or []))))
+        texts = ct.translations or {}
+        names = {"ko": ct.name, "en": ct.name_en or ct.name,
+                 **{lang: t["name"] for lang, t in texts.items() if t.get("name")}}
+        out.append((ct, Service(code=ct.code, names=names, by_district=bool(ct.district_suffix),
+                                attributes=tuple(ct.attributes or []),
+                                attribute_texts={lang: t.get("attributes", {}) for lang, t in texts.items()})))
     return out
 
 
@@ -73,7 +78,7 @@ class ProcedureRecognizer:
         if len({c for c, _, _ in phrases}) >= MIN_SERVICES:
             texts = [p for _, _, p in phrases]
             labels = [c for c, _, _ in phrases]
-            negatives = [*others, *out_of_scope("ko"), *out_of_scope("en")]
+            negatives = [*others, *(t for lang in SERVICE_LANGS for t in out_of_scope(lang))]
             model = IntentClassifier().fit(texts + negatives, labels + [OOS] * len(negatives))
         with self._lock:
             self._key, self._model = key, model

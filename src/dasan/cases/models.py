@@ -48,6 +48,10 @@ class CaseType(Base):
     # What citizens write when they want this procedure, per language ({"ko": [...], "en": [...]}):
     # the bot's procedure recognizer learns from them.
     phrases: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    # The service in the citizen's other languages, by language: its name and its attributes'
+    # questions and values ({"zh": {"name": "...", "attributes": {"ITEM": {"description": "...",
+    # "values": {"fridge": "冰箱"}}}}}). Open311 shows the definition's own text; the bot, these.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
 
 class Case(Base):

@@ -109,6 +109,7 @@ CASE_KEYWORDS = {
     "water-bill": "water bill meter charge",
 }
 CASE_ATTRIBUTES: dict[str, list[dict]] = {}
+CASE_TRANSLATIONS: dict[str, dict[str, dict]] = {}  # the services in other languages (none here)
 CASE_PHRASES = {
     "bulky-item": {"en": ["I want to schedule a bulky item pickup", "please pick up my old couch",
                           "request a mattress collection"]},

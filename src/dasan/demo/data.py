@@ -412,6 +412,10 @@ CASE_PHRASES = {
                "매트리스 수거 신청해 주세요", "폐가구 수거 접수해 주세요"],
         "en": ["I want to book a bulky waste pickup", "please collect my old sofa", "schedule a pickup for a fridge",
                "request collection of a mattress"],
+        "zh": ["我要申请大件垃圾回收", "请来收走我的旧沙发"],
+        "ja": ["粗大ごみの収集を申し込みたいです", "古いソファを回収してください"],
+        "vi": ["Tôi muốn đăng ký thu gom rác cồng kềnh", "xin thu gom ghế sofa cũ của tôi"],
+        "mn": ["Том хог ачуулах хүсэлт гаргая", "хуучин буйданг минь ачиж өгөөч"],
     },
     "illegal-dumping": {
         "ko": ["쓰레기 무단투기 신고합니다", "골목에 누가 쓰레기를 버리고 갔어요 신고할게요", "무단투기 현장 신고하려고요"],
@@ -492,4 +496,74 @@ CASE_ATTRIBUTES = {
         {"variable": True, "code": "POLE", "datatype": "string", "required": False,
          "datatype_description": "The number on the pole's plate", "order": 2, "description": "Pole number"},
     ],
+}
+
+# The services in the citizen's other languages (the bot's procedure dialogue asks in them):
+# names, and the attributes' questions and values (Korean included: the definitions above are
+# Open311's English).
+_NAMES = {
+    "bulky-waste": ("大件垃圾回收申请", "粗大ごみ収集の申込み", "Yêu cầu thu gom rác cồng kềnh", "Том хог хаягдал ачуулах хүсэлт"),
+    "illegal-dumping": ("乱扔垃圾举报", "不法投棄の通報", "Báo cáo đổ rác trái phép", "Хог хууль бусаар хаясныг мэдэгдэх"),
+    "missed-collection": ("垃圾未收运", "ごみの収集漏れ", "Rác chưa được thu gom", "Хог ачигдаагүй"),
+    "noise": ("噪音投诉", "騒音の苦情", "Khiếu nại tiếng ồn", "Дуу чимээний гомдол"),
+    "illegal-parking": ("违章停车举报", "違法駐車の取締り依頼", "Báo cáo đỗ xe trái phép", "Хууль бус зогсоолын мэдээлэл"),
+    "abandoned-vehicle": ("弃置车辆举报", "放置車両の通報", "Báo cáo xe bị bỏ rơi", "Орхигдсон тээврийн хэрэгсэл"),
+    "bus-complaint": ("公交服务投诉", "市内バスの苦情", "Khiếu nại xe buýt", "Автобусны үйлчилгээний гомдол"),
+    "road-damage": ("道路破损・坑洼", "道路の破損・穴", "Hư hỏng đường, ổ gà", "Замын эвдрэл, нүх"),
+    "streetlight": ("路灯故障", "街灯の故障", "Đèn đường bị hỏng", "Гудамжны гэрэл эвдэрсэн"),
+    "water-bill": ("水费异议申请", "水道料金への異議", "Khiếu nại hóa đơn tiền nước", "Усны төлбөрийн маргаан"),
+    "passport-issue": ("护照签发查询处理", "旅券発給の照会", "Theo dõi cấp hộ chiếu", "Гадаад паспорт олголтын лавлагаа"),
+    "welfare-support": ("福利支援咨询申请", "福祉支援の相談申込み", "Yêu cầu hỗ trợ phúc lợi", "Нийгмийн халамжийн дэмжлэг хүсэх"),
+}
+_ATTRIBUTES: dict[str, dict[str, dict[str, dict]]] = {
+    "bulky-waste": {
+        "ko": {"ITEM": {"description": "무엇을 수거할까요?",
+                        "values": {"fridge": "냉장고", "sofa": "소파", "mattress": "매트리스", "other": "기타"}},
+               "COUNT": {"description": "몇 개인가요?"}, "PICKUP": {"description": "원하시는 수거 일시"}},
+        "zh": {"ITEM": {"description": "要回收什么？",
+                        "values": {"fridge": "冰箱", "sofa": "沙发", "mattress": "床垫", "other": "其他"}},
+               "COUNT": {"description": "有几件？"}, "PICKUP": {"description": "希望的回收时间"}},
+        "ja": {"ITEM": {"description": "何を収集しますか？",
+                        "values": {"fridge": "冷蔵庫", "sofa": "ソファ", "mattress": "マットレス", "other": "その他"}},
+               "COUNT": {"description": "いくつありますか？"}, "PICKUP": {"description": "希望の収集日時"}},
+        "vi": {"ITEM": {"description": "Cần thu gom món gì?",
+                        "values": {"fridge": "Tủ lạnh", "sofa": "Ghế sofa", "mattress": "Nệm", "other": "Khác"}},
+               "COUNT": {"description": "Có bao nhiêu món?"}, "PICKUP": {"description": "Thời gian thu gom mong muốn"}},
+        "mn": {"ITEM": {"description": "Юуг ачуулах вэ?",
+                        "values": {"fridge": "Хөргөгч", "sofa": "Буйдан", "mattress": "Матрас", "other": "Бусад"}},
+               "COUNT": {"description": "Хэдэн ширхэг вэ?"}, "PICKUP": {"description": "Ачуулах хүссэн цаг"}},
+    },
+    "illegal-parking": {
+        "ko": {"PLATE": {"description": "차량 번호(보이면)"},
+               "BLOCKING": {"description": "무엇을 막고 있나요?",
+                            "values": {"crosswalk": "횡단보도", "driveway": "출입구", "hydrant": "소화전",
+                                       "bus-stop": "버스 정류장"}}},
+        "zh": {"PLATE": {"description": "车牌号（如能看到）"},
+               "BLOCKING": {"description": "挡住了什么？",
+                            "values": {"crosswalk": "人行横道", "driveway": "出入口", "hydrant": "消防栓",
+                                       "bus-stop": "公交车站"}}},
+        "ja": {"PLATE": {"description": "ナンバー（見えれば）"},
+               "BLOCKING": {"description": "何をふさいでいますか？",
+                            "values": {"crosswalk": "横断歩道", "driveway": "出入口", "hydrant": "消火栓",
+                                       "bus-stop": "バス停"}}},
+        "vi": {"PLATE": {"description": "Biển số xe (nếu thấy)"},
+               "BLOCKING": {"description": "Xe chắn lối nào?",
+                            "values": {"crosswalk": "Vạch qua đường", "driveway": "Lối ra vào",
+                                       "hydrant": "Trụ cứu hỏa", "bus-stop": "Trạm xe buýt"}}},
+        "mn": {"PLATE": {"description": "Улсын дугаар (харагдвал)"},
+               "BLOCKING": {"description": "Юуг хааж байна вэ?",
+                            "values": {"crosswalk": "Явган хүний гарц", "driveway": "Орц гарц",
+                                       "hydrant": "Галын цорго", "bus-stop": "Автобусны буудал"}}},
+    },
+    "streetlight": {
+        "ko": {"POLE": {"description": "전주 번호"}}, "zh": {"POLE": {"description": "灯杆编号"}},
+        "ja": {"POLE": {"description": "電柱番号"}}, "vi": {"POLE": {"description": "Số cột đèn"}},
+        "mn": {"POLE": {"description": "Шонгийн дугаар"}},
+    },
+}
+CASE_TRANSLATIONS: dict[str, dict[str, dict]] = {
+    code: {lang: {"name": name, "attributes": _ATTRIBUTES.get(code, {}).get(lang, {})}
+           for lang, name in zip(("zh", "ja", "vi", "mn"), names, strict=True)}
+    | ({"ko": {"attributes": _ATTRIBUTES[code]["ko"]}} if code in _ATTRIBUTES else {})
+    for code, names in _NAMES.items()
 }

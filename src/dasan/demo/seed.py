@@ -78,7 +78,8 @@ def seed(*, session: Session, profile: str = "seoul120") -> bool:
                              department_id=depts[dept_code].id if dept_code else None, district_suffix=suffix,
                              working_days=days, priority=priority, category=category, group=group,
                              description=cname_en, attributes=d.CASE_ATTRIBUTES.get(ccode, []),
-                             keywords=d.CASE_KEYWORDS.get(ccode, ""), phrases=d.CASE_PHRASES.get(ccode, {})))
+                             keywords=d.CASE_KEYWORDS.get(ccode, ""), phrases=d.CASE_PHRASES.get(ccode, {}),
+                             translations=d.CASE_TRANSLATIONS.get(ccode, {})))
     session.flush()
     do_install_default_menus(session=session)  # the one number and each legacy line answer by voice
     return True
