@@ -127,6 +127,54 @@ def test_a_photo_mms_goes_to_an_agent_not_the_bot(bot_client):
         assert item.recipient == f"+82{PHONE[1:]}" and item.channel == "sms"  # the one identity, E.164
 
 
+def _texts_to(factory, phone, n, timeout=60.0):
+    """The first `n` SMS replies to the phone (the bot answers on its own pool, after the gateway)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with session_scope(factory) as s:
+            bodies = [i.body for i in s.scalars(select(OutboxItem).where(OutboxItem.recipient == phone)
+                                                .order_by(OutboxItem.id))]
+        if len(bodies) >= n or time.monotonic() > deadline:
+            return bodies
+        time.sleep(0.1)
+
+
+def test_a_photo_mms_answers_the_bots_question_in_a_procedure_begun_by_sms(bot_client):
+    from dasan.cases.models import Case
+
+    client, app = bot_client
+    factory = app.state.session_factory
+    token = _token(factory)
+    e164 = f"+82{PHONE[1:]}"
+
+    def sms(text, kid):
+        r = client.get("/channels/sms/kannel/mo", params={"token": token, "from": PHONE, "to": "120", "text": text,
+                                                          "id": kid})
+        assert r.status_code == 200
+
+    sms("집 앞에 불법주차 신고하려고요", "k-1")
+    assert "어디인가요" in _texts_to(factory, e164, 1)[-1]
+    sms("마포구 월드컵로 212 앞", "k-2")
+    assert "사진" in _texts_to(factory, e164, 2)[-1]  # the SMS thread carries MMS: a photo is asked for
+    body, ctype = deliver_req(tid="mmsc-0003", sender=PHONE, text="",
+                              files=[("car.jpg", "image/jpeg", photo_with_gps())])
+    assert _post(client, token, body, ctype).status_code == 200
+    reply = _texts_to(factory, e164, 3)[-1]
+    assert "이대로 접수할까요" in reply and "사진: ✓" in reply  # the MMS answered the question
+    sms("네", "k-3")
+    replies = _texts_to(factory, e164, 5)
+    opened = next(r for r in replies if "접수번호" in r and "접수를 마쳤습니다" in r)
+    number = opened.split("접수번호 ")[1].split(",")[0]
+    with session_scope(factory) as s:
+        case = s.scalar(select(Case).where(Case.number == number))
+        conv = s.get(Conversation, case.conversation_id)
+        assert case.source == "chat" and case.address == "마포구 월드컵로 212 앞"
+        assert conv.channel == "sms" and conv.status == "bot"  # no agent was needed
+        assert [a["content_type"] for a in case.attachments] == ["image/jpeg"]
+
+
 def test_wrong_requests_get_a_clear_error_and_store_nothing(client, seeded):
     factory = seeded
     token = _token(factory)

@@ -29,9 +29,9 @@ from dasan.knowledge.service import Found, KnowledgeSearch
 from dasan.routing.core import queue_for
 
 BOT_EVENTS = ("bot_answered", "bot_choices", "bot_smalltalk", "bot_handoff", "bot_procedure")
-# Channels whose photos reach the bot's turn (a procedure asks for one there). An MMS with a photo
-# goes to an agent before the bot (channels/sms.py).
-PHOTO_CHANNELS = frozenset({"webchat"})
+# Channels whose photos reach the bot's turn (a procedure asks for one there): the web chat's
+# uploads, and MMS in the SMS thread. Outside a procedure, a photo goes to an agent.
+PHOTO_CHANNELS = frozenset({"webchat", "sms"})
 
 
 def _last_bot_event(session: Session, conv_id: int) -> ConversationEvent | None:
@@ -42,6 +42,11 @@ def _last_bot_event(session: Session, conv_id: int) -> ConversationEvent | None:
 
 def _pending_choices(last: ConversationEvent | None) -> list[int]:
     return list(last.data.get("article_ids", [])) if last is not None and last.kind == "bot_choices" else []
+
+
+def in_procedure(session: Session, conv_id: int) -> bool:
+    """The citizen is in the middle of a procedure with the bot (a photo they send answers it)."""
+    return _open_procedure(_last_bot_event(session, conv_id)) is not None
 
 
 def _open_procedure(last: ConversationEvent | None) -> procedures.State | None:

@@ -194,7 +194,8 @@ def answer(state: State, service: Service, *, text: str, attachments: list[dict]
         state.place, state.district = place[:300], district or ""
         return _advance(state, service, photos)
     if state.step == "photo":
-        images = [a for a in attachments if str(a.get("content_type", "")).startswith("image/")]
+        images = [a for a in attachments
+                  if str(a.get("content_type", "")).startswith("image/") and not a.get("rejected")]
         if images:
             state.photo = images[0]
             return _advance(state, service, photos)

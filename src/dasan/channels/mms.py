@@ -79,10 +79,11 @@ async def mm7_deliver(request: Request, token: MmscToken) -> Response:
                             sender=phone_or_address(req.sender), text=text, sent_at=datetime.now(UTC),
                             attachments=files, dialled_number=req.recipient[:40] or None)
         with session_scope(app.state.session_factory) as s:
-            return (*do_take_text(session=s, msg=msg, settings=settings), text)
+            return (*do_take_text(session=s, msg=msg, settings=settings), text,
+                    [f.model_dump() for f in files])
 
     try:
-        accepted, ask_bot, text = await anyio.to_thread.run_sync(store)
+        accepted, ask_bot, text, records = await anyio.to_thread.run_sync(store)
     except ValueError as e:  # a sender or text the intake refuses
         return _xml(fault(req.transaction_id, 4004, str(e)), 400)
     except DasanError as e:  # e.g. a sender that is no phone number
@@ -90,5 +91,5 @@ async def mm7_deliver(request: Request, token: MmscToken) -> Response:
     except Exception:
         log.exception("storing an MMS failed")
         return _xml(fault(req.transaction_id, 3000, "temporary failure, send it again", server=True), 500)
-    after_commit(app, accepted, ask_bot, text)
+    after_commit(app, accepted, ask_bot, text, records)
     return _xml(deliver_rsp(req), 200)

@@ -25,7 +25,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import func, select
 
-from dasan.bot.actions import bot_turn, do_handoff
+from dasan.bot.actions import bot_turn, do_handoff, in_procedure
 from dasan.bot.core import BotTurn
 from dasan.center import service as center_service
 from dasan.channels.intake import IntakeAccepted, IntakeMessage, Sender, do_intake
@@ -62,14 +62,15 @@ def kannel_mo(
                         sent_at=datetime.now(UTC), dialled_number=to or None)
     accepted, ask_bot = do_take_text(session=session, msg=msg, settings=settings)
     session.commit()
-    after_commit(request.app, accepted, ask_bot, text)
+    after_commit(request.app, accepted, ask_bot, text, [])
     return ""
 
 
 def do_take_text(*, session, msg: IntakeMessage, settings) -> tuple[IntakeAccepted, bool]:
     """One SMS or MMS from a citizen's phone: recorded once; opt-out keywords honoured; the bot
     first, except for a message with files (a photo of a pothole needs a person), which goes to
-    an agent. Returns (ids, the bot should answer it)."""
+    an agent — unless the citizen is in a procedure with the bot, whose photo it answers.
+    Returns (ids, the bot should answer it)."""
     keyword = opt_keyword(msg.text) if not msg.attachments else None
     accepted = do_intake(session=session, msg=msg, max_chars=settings.max_message_chars,
                          bot=settings.bot_enabled and keyword is None)
@@ -80,6 +81,8 @@ def do_take_text(*, session, msg: IntakeMessage, settings) -> tuple[IntakeAccept
         return accepted, False
     if msg.attachments:
         conv = session.get(Conversation, accepted.conversation_id)
+        if conv.status == ConvStatus.BOT and settings.bot_enabled and in_procedure(session, conv.id):
+            return accepted, True
         if conv.status == ConvStatus.BOT:
             do_handoff(session=session, conv=conv, lang=conv.lang,
                        turn=BotTurn(action="handoff", text=citizen_text(session, conv, "bot.handoff"),
@@ -88,12 +91,12 @@ def do_take_text(*, session, msg: IntakeMessage, settings) -> tuple[IntakeAccept
     return accepted, settings.bot_enabled
 
 
-def after_commit(app, accepted: IntakeAccepted, ask_bot: bool, text: str) -> None:
+def after_commit(app, accepted: IntakeAccepted, ask_bot: bool, text: str, attachments: list[dict]) -> None:
     if ask_bot:
         # The same bot as web chat answers first; its reply goes out through the outbox and a
         # hand-off puts the contact in the queue. It runs on the bot's own small pool, after this
         # answer: the gateway is not kept waiting, and a burst of messages cannot take every thread.
-        submit_bot_turn(app, accepted.conversation_id, text, accepted.seq)
+        submit_bot_turn(app, accepted.conversation_id, text, accepted.seq, attachments)
 
 
 OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "수신거부", "거부", "080수신거부"}
@@ -130,20 +133,22 @@ def do_set_opt_out(*, session, conversation_id: int, opt_out: bool) -> None:
                              resolution=Resolution.SOLVED)
 
 
-def submit_bot_turn(app, conversation_id: int, text: str, seq: int) -> None:
-    """Queue a bot turn for message `seq` unless this process has it queued or running already."""
+def submit_bot_turn(app, conversation_id: int, text: str, seq: int, attachments: list[dict] | None = None) -> None:
+    """Queue a bot turn for message `seq` (with the files that came with it) unless this process
+    has it queued or running already."""
     pending: set = app.state.bot_pending
     if (conversation_id, seq) in pending:
         return
     pending.add((conversation_id, seq))
-    fut = app.state.bot_pool.submit(_bot_reply, app, conversation_id, text, seq)
+    fut = app.state.bot_pool.submit(_bot_reply, app, conversation_id, text, seq, attachments or [])
     fut.add_done_callback(lambda _f: pending.discard((conversation_id, seq)))
 
 
-def _bot_reply(app, conversation_id: int, text: str, seq: int) -> None:
+def _bot_reply(app, conversation_id: int, text: str, seq: int, attachments: list[dict]) -> None:
     try:
         bot_turn(factory=app.state.session_factory, knowledge=app.state.knowledge,
-                 conversation_id=conversation_id, text=text, reply_to_seq=seq, recognizer=app.state.procedures)
+                 conversation_id=conversation_id, text=text, reply_to_seq=seq, recognizer=app.state.procedures,
+                 attachments=attachments)
     except Exception:  # the message is stored; an agent sees it if the bot could not answer
         log.exception("bot turn for SMS conversation %s failed", conversation_id)
 
@@ -161,7 +166,8 @@ def kannel_dlr(
     return ""
 
 
-def unanswered(session, *, older_than_s: float = 20.0, limit: int = 5000) -> list[tuple[int, str, int]]:
+def unanswered(session, *, older_than_s: float = 20.0,
+               limit: int = 5000) -> list[tuple[int, str, int, list[dict]]]:
     """SMS contacts still with the bot whose last message from the citizen has no reply after it
     and is older than `older_than_s`: their bot turn was lost (the process stopped first)."""
     last_in = (select(Message.conversation_id, func.max(Message.seq).label("seq"))
@@ -169,7 +175,7 @@ def unanswered(session, *, older_than_s: float = 20.0, limit: int = 5000) -> lis
     last_out = (select(Message.conversation_id, func.max(Message.seq).label("seq"))
                 .where(Message.kind == MsgKind.OUTBOUND).group_by(Message.conversation_id).subquery())
     rows = session.execute(
-        select(Conversation.id, Message.body, Message.seq)
+        select(Conversation.id, Message.body, Message.seq, Message.attachments)
         .join(last_in, last_in.c.conversation_id == Conversation.id)
         .outerjoin(last_out, last_out.c.conversation_id == Conversation.id)
         .join(Message, (Message.conversation_id == Conversation.id) & (Message.seq == last_in.c.seq))
@@ -179,7 +185,7 @@ def unanswered(session, *, older_than_s: float = 20.0, limit: int = 5000) -> lis
         .order_by(Conversation.id)
         .limit(limit)
     ).all()
-    return [(cid, body, seq) for cid, body, seq in rows]
+    return [(cid, body, seq, list(files or [])) for cid, body, seq, files in rows]
 
 
 async def answer_lost_turns(app, *, every_s: float = 5.0) -> None:
@@ -192,7 +198,7 @@ async def answer_lost_turns(app, *, every_s: float = 5.0) -> None:
                     return unanswered(s)
             # A turn waiting in this process's backlog is not given twice; one given by another
             # process too is keyed to the message's seq, so whichever runs second records nothing.
-            for conv_id, text, seq in await anyio.to_thread.run_sync(find):
-                submit_bot_turn(app, conv_id, text, seq)
+            for conv_id, text, seq, files in await anyio.to_thread.run_sync(find):
+                submit_bot_turn(app, conv_id, text, seq, files)
         except Exception:
             log.exception("looking for unanswered SMS failed")
