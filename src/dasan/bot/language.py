@@ -4,7 +4,8 @@ Script first, statistics second: each of Hangul, kana and Cyrillic belongs to ex
 six languages (Mongolian is the only Cyrillic one), so a single such character decides, even in a
 two-letter message. What a script leaves open, lingua decides between the languages it leaves:
 Han characters without kana between Chinese and Japanese, Latin letters between English and
-Vietnamese (a letter only Vietnamese has decides at once). Measured on whole sentences and on
+Vietnamese (a letter only Vietnamese has decides at once; a near tie keeps the conversation's
+language when it is one of the two). Measured on whole sentences and on
 1–3-word fragments of them against lingua alone (docs/performance.md).
 """
 
@@ -49,16 +50,18 @@ def _lingua():
     for Han characters without kana, English or Vietnamese for Latin letters."""
     from lingua import Language, LanguageDetectorBuilder  # heavy: its models load on first use
 
-    def build(*langs: Language, distance: float = 0.0):
-        return (LanguageDetectorBuilder.from_languages(*langs).with_minimum_relative_distance(distance)
-                .with_preloaded_language_models().build())
+    def build(*langs: Language):
+        return LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models().build()
 
     names = {Language.ENGLISH: "en", Language.VIETNAMESE: "vi", Language.CHINESE: "zh", Language.JAPANESE: "ja"}
-    # Between English and Vietnamese, lingua's own "too close to tell" (relative distance 0.1) leaves
-    # a coin flip such as "hi" (0.54 vi / 0.46 en) to English; on the development fragments that
-    # costs 7 of 2,496 one- and two-word Latin texts (docs/performance.md).
-    return (build(Language.CHINESE, Language.JAPANESE), build(Language.ENGLISH, Language.VIETNAMESE, distance=0.1),
-            names)
+    return build(Language.CHINESE, Language.JAPANESE), build(Language.ENGLISH, Language.VIETNAMESE), names
+
+
+# English and Vietnamese closer than this in lingua's confidence ("hi": 0.54 vi / 0.46 en) keep
+# the language the conversation is already in, when it is one of the two; otherwise lingua's best
+# guess stands. (Taking English whenever it was this close cost 7 of 2,496 one- and two-word Latin
+# fragments: docs/performance.md.)
+TOO_CLOSE = 0.1
 
 
 def detect(text: str, default: str = "ko") -> str:
@@ -81,8 +84,12 @@ def detect(text: str, default: str = "ko") -> str:
     if c["vi"]:
         return "vi"
     # Latin letters without Vietnamese's own: English, or Vietnamese typed without its diacritics.
-    found = latin.detect_language_of(text)
-    return names[found] if found is not None else "en"
+    ranked = latin.compute_language_confidence_values(text)
+    if not ranked:
+        return default if default in ("en", "vi") else "en"
+    if default in ("en", "vi") and len(ranked) > 1 and ranked[0].value - ranked[1].value < TOO_CLOSE:
+        return default
+    return names[ranked[0].language]
 
 
 def warm_up() -> None:
