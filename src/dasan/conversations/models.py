@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dasan.core import clock
@@ -67,11 +67,17 @@ class Conversation(Base):
     """One contact on one channel, from first message to the closing record."""
 
     __tablename__ = "conversations"
+    __table_args__ = (
+        # The dispatcher's line in arrival order, and the waiting on the channels that can take an
+        # offer: read by the first rows of an index, not by scanning every waiting contact.
+        Index("ix_conversations_line", "status", "queued_at", "id"),
+        Index("ix_conversations_status_channel", "status", "channel", "queued_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default=ConvStatus.QUEUED, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ConvStatus.QUEUED)  # indexed first in ix_conversations_line
     queue_code: Mapped[str] = mapped_column(String(40), default="general")
     lang: Mapped[str] = mapped_column(String(8), default="ko")
     dialled_number: Mapped[str] = mapped_column(String(40), default="")
