@@ -17,6 +17,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError, IntegrityError
 
 from dasan import api
 from dasan.bot.language import warm_up
@@ -172,6 +173,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(DasanError)
     async def _dasan_error(request: Request, exc: DasanError):
         return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError):
+        # A safety net: references are checked before they are written, but a race (a row deleted
+        # meanwhile, two requests inserting the same key) ends here as a refusal, never a 500.
+        log.warning("refused by the database on %s %s: %s", request.method, request.url.path, exc.orig)
+        return JSONResponse({"error": "conflict", "message": "the request conflicts with stored data: a duplicate, "
+                             "or a reference to something that does not exist (any more)"}, status_code=409)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError):
+        log.warning("value refused by the database on %s %s: %s", request.method, request.url.path, exc.orig)
+        return JSONResponse({"error": "invalid", "message": "a value is out of the range the database holds"},
+                            status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

@@ -16,6 +16,7 @@ from dasan.conversations import service as conversations
 from dasan.conversations.models import Message, MsgKind
 from dasan.core import clock
 from dasan.core.errors import Invalid, NotFound
+from dasan.core.ids import Id, OptionalId, PathId
 from dasan.orgs.models import Department, Role, User
 from dasan.security.deps import Allow, Principal, Public, SessionDep, SettingsDep
 
@@ -31,7 +32,7 @@ class CaseCreate(BaseModel):
     case_type: str = Field(min_length=1, max_length=60)
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=8000)
-    department_id: int | None = None
+    department_id: OptionalId = None
     district: str = Field(default="", max_length=40)
     priority: str | None = None
     address: str = Field(default="", max_length=300)
@@ -70,7 +71,7 @@ class Resolve(BaseModel):
 
 
 class Reassign(BaseModel):
-    assignee_id: int
+    assignee_id: Id
 
 
 class Return(BaseModel):
@@ -78,7 +79,7 @@ class Return(BaseModel):
 
 
 class Transfer(BaseModel):
-    department_id: int
+    department_id: Id
 
 
 class SurveyAnswer(BaseModel):
@@ -111,7 +112,7 @@ def case_types(session: SessionDep, me: CaseStaff) -> list[dict]:
 
 
 @router.get("/conversations/{conversation_id}/case-suggestions")
-def suggestions(conversation_id: int, session: SessionDep, me: Center, district: str = "",
+def suggestions(conversation_id: PathId, session: SessionDep, me: Center, district: str = "",
                 category: str = "") -> list[dict]:
     """Where this consultation's matter most likely goes: from the knowledge articles used, the
     category, and the citizen's district."""
@@ -120,7 +121,7 @@ def suggestions(conversation_id: int, session: SessionDep, me: Center, district:
 
 
 @router.post("/conversations/{conversation_id}/cases", status_code=201, response_model=CaseRead)
-def open_case(conversation_id: int, body: CaseCreate, session: SessionDep, me: Center,
+def open_case(conversation_id: PathId, body: CaseCreate, session: SessionDep, me: Center,
               settings: SettingsDep) -> CaseRead:
     """Turn the consultation into a case for the responsible department."""
     conv = conversations.access_conversation(session=session, user=me.user, conversation_id=conversation_id,
@@ -145,7 +146,7 @@ def list_cases(session: SessionDep, me: CaseStaff, status: str | None = None, ov
 
 
 @router.get("/cases/{case_id}")
-def get_case(case_id: int, session: SessionDep, me: CaseStaff) -> dict:
+def get_case(case_id: PathId, session: SessionDep, me: CaseStaff) -> dict:
     """A case with its comments (internal ones included) and history."""
     case = actions.access_case(session=session, user=me.user, case_id=case_id)
     rows = list(session.scalars(select(CaseComment).where(CaseComment.case_id == case.id).order_by(CaseComment.id)))
@@ -175,13 +176,13 @@ def _writable(session, me: Principal, case_id: int) -> Case:
 
 
 @router.post("/cases/{case_id}/take", response_model=CaseRead)
-def take(case_id: int, session: SessionDep, me: Official) -> CaseRead:
+def take(case_id: PathId, session: SessionDep, me: Official) -> CaseRead:
     """I take this case (an official of its department)."""
     return read(session, actions.do_take(session=session, case=_writable(session, me, case_id), official=me.user))
 
 
 @router.post("/cases/{case_id}/comments", status_code=201)
-def comment(case_id: int, body: CommentCreate, session: SessionDep, me: Official) -> dict:
+def comment(case_id: PathId, body: CommentCreate, session: SessionDep, me: Official) -> dict:
     """An internal note, or a public comment the citizen is sent."""
     c = actions.do_comment(session=session, case=_writable(session, me, case_id), author=me.user, body=body.body,
                            public=body.public)
@@ -189,7 +190,7 @@ def comment(case_id: int, body: CommentCreate, session: SessionDep, me: Official
 
 
 @router.post("/cases/{case_id}/resolve", response_model=CaseRead)
-def resolve(case_id: int, body: Resolve, session: SessionDep, me: Official, settings: SettingsDep) -> CaseRead:
+def resolve(case_id: PathId, body: Resolve, session: SessionDep, me: Official, settings: SettingsDep) -> CaseRead:
     """Answer and close: the citizen gets the answer, then the satisfaction survey (once)."""
     case = _writable(session, me, case_id)
     url = f"{settings.public_url.rstrip('/')}/cases/{case.number}/survey" if settings.public_url else ""
@@ -198,7 +199,7 @@ def resolve(case_id: int, body: Resolve, session: SessionDep, me: Official, sett
 
 
 @router.post("/cases/{case_id}/reassign", response_model=CaseRead)
-def reassign(case_id: int, body: Reassign, session: SessionDep, me: Official) -> CaseRead:
+def reassign(case_id: PathId, body: Reassign, session: SessionDep, me: Official) -> CaseRead:
     """Give the case to another official of the department."""
     case = _writable(session, me, case_id)
     assignee = session.get(User, body.assignee_id)
@@ -208,7 +209,7 @@ def reassign(case_id: int, body: Reassign, session: SessionDep, me: Official) ->
 
 
 @router.post("/cases/{case_id}/return", response_model=CaseRead)
-def return_case(case_id: int, body: Return, session: SessionDep, me: Official) -> CaseRead:
+def return_case(case_id: PathId, body: Return, session: SessionDep, me: Official) -> CaseRead:
     """Send the case back to the center: not this department's matter."""
     case = _writable(session, me, case_id)
     return read(session, actions.do_return(session=session, case=case, official=me.user, reason=body.reason))
@@ -219,7 +220,7 @@ class CallbackRequest(BaseModel):
 
 
 @router.post("/cases/{case_id}/callback", status_code=201)
-def request_callback(case_id: int, body: CallbackRequest, request: Request, session: SessionDep,
+def request_callback(case_id: PathId, body: CallbackRequest, request: Request, session: SessionDep,
                      me: Official) -> dict:
     """The department asks the center to call the citizen back: a callback task for an agent."""
     case = _writable(session, me, case_id)
@@ -228,7 +229,7 @@ def request_callback(case_id: int, body: CallbackRequest, request: Request, sess
 
 
 @router.post("/cases/{case_id}/transfer", response_model=CaseRead)
-def transfer(case_id: int, body: Transfer, session: SessionDep, me: Supervising) -> CaseRead:
+def transfer(case_id: PathId, body: Transfer, session: SessionDep, me: Supervising) -> CaseRead:
     """The center sends a case to another department."""
     case = _writable(session, me, case_id)
     return read(session, actions.do_transfer(session=session, case=case, actor=me.user,

@@ -33,6 +33,7 @@ from dasan.conversations.actions import citizen_text, do_append_message, do_clos
 from dasan.conversations.models import Citizen, Conversation, ConvStatus, Message, MsgKind, Resolution
 from dasan.core import clock
 from dasan.core.errors import Invalid, NotFound
+from dasan.core.ids import MAX_ID
 from dasan.db.engine import session_scope
 from dasan.i18n import catalogue
 from dasan.outbox.actions import do_delivery_report
@@ -155,7 +156,7 @@ def _bot_reply(app, conversation_id: int, text: str, seq: int, attachments: list
 
 @router.get("/dlr", response_class=PlainTextResponse)
 def kannel_dlr(
-    session: SessionDep, token: KannelToken, id: Annotated[int, Query(ge=1)],
+    session: SessionDep, token: KannelToken, id: Annotated[int, Query(ge=1, le=MAX_ID)],
     type: Annotated[int, Query(ge=0, le=255)], reply: Annotated[str, Query(max_length=500)] = "",
 ) -> str:
     """A delivery report for outbox row `id` (1 delivered, 2 failed, 4 buffered, 8 submitted,

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from dasan.conversations.models import Resolution
+from dasan.core.ids import OptionalId
 from dasan.events.schemas import MessageFields
 
 
@@ -73,6 +74,6 @@ class HistoryRead(BaseModel):
 
 
 class Transfer(BaseModel):
-    to_agent_id: int | None = None
+    to_agent_id: OptionalId = None
     to_queue: str | None = None
     note: str = Field(default="", max_length=1000)

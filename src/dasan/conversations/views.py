@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ from dasan.conversations.schemas import (
 )
 from dasan.conversations.service import message_data
 from dasan.core.errors import Conflict, NotFound
+from dasan.core.ids import MAX_ID, PathId, Seq
 from dasan.orgs.models import Department, User
 from dasan.outbox.actions import delivery_of
 from dasan.routing import dispatch
@@ -92,7 +93,7 @@ def set_presence(body: PresenceIn, request: Request, session: SessionDep, me: St
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
-def get_conversation(conversation_id: int, session: SessionDep, me: StaffDep, after_seq: int = 0):
+def get_conversation(conversation_id: PathId, session: SessionDep, me: StaffDep, after_seq: Seq = 0):
     """A contact with its messages (internal notes included)."""
     conv = service.access_conversation(session=session, user=me.user, conversation_id=conversation_id)
     return ConversationDetail(**_read(session, conv).model_dump(), messages=_messages(session, conv, after_seq))
@@ -100,7 +101,7 @@ def get_conversation(conversation_id: int, session: SessionDep, me: StaffDep, af
 
 @router.post("/conversations/{conversation_id}/messages", status_code=201, response_model=MessageRead)
 def post_message(
-    conversation_id: int, body: MessageCreate, session: SessionDep, me: StaffDep, settings: SettingsDep
+    conversation_id: PathId, body: MessageCreate, session: SessionDep, me: StaffDep, settings: SettingsDep
 ) -> MessageRead:
     """Reply to the citizen, or add an internal note."""
     conv = service.access_conversation(session=session, user=me.user, conversation_id=conversation_id, write=True)
@@ -112,7 +113,7 @@ def post_message(
 
 
 @router.post("/conversations/{conversation_id}/accept", response_model=ConversationRead)
-def accept(conversation_id: int, request: Request, session: SessionDep, me: StaffDep):
+def accept(conversation_id: PathId, request: Request, session: SessionDep, me: StaffDep):
     """Accept the contact offered to me. A call, when this center takes calls, is accepted by
     answering it on the phone (the phone is ringing; accepting here would leave it ringing)."""
     if getattr(request.app.state, "voice", None) is not None:
@@ -124,7 +125,7 @@ def accept(conversation_id: int, request: Request, session: SessionDep, me: Staf
 
 
 @router.post("/conversations/{conversation_id}/decline", response_model=ConversationRead)
-def decline(conversation_id: int, request: Request, session: SessionDep, me: StaffDep):
+def decline(conversation_id: PathId, request: Request, session: SessionDep, me: StaffDep):
     """Give an offered contact back to the queue."""
     conv = dispatch.do_decline(session=session, user=me.user, conversation_id=conversation_id)
     out = _read(session, conv)
@@ -132,14 +133,14 @@ def decline(conversation_id: int, request: Request, session: SessionDep, me: Sta
 
 
 @router.post("/conversations/{conversation_id}/end", response_model=ConversationRead)
-def end(conversation_id: int, session: SessionDep, me: StaffDep):
+def end(conversation_id: PathId, session: SessionDep, me: StaffDep):
     """End the live contact and go to the wrap-up form."""
     conv = service.access_conversation(session=session, user=me.user, conversation_id=conversation_id, write=True)
     return _read(session, dispatch.do_end_contact(session=session, user=me.user, conv=conv))
 
 
 @router.post("/conversations/{conversation_id}/wrapup", response_model=RecordRead)
-def wrapup(conversation_id: int, body: WrapUp, request: Request, session: SessionDep, me: StaffDep):
+def wrapup(conversation_id: PathId, body: WrapUp, request: Request, session: SessionDep, me: StaffDep):
     """Write the consultation record and close the contact."""
     conv = service.access_conversation(session=session, user=me.user, conversation_id=conversation_id, write=True)
     if conv.status == "active":
@@ -154,7 +155,7 @@ def wrapup(conversation_id: int, body: WrapUp, request: Request, session: Sessio
 
 
 @router.post("/conversations/{conversation_id}/transfer", response_model=ConversationRead)
-def transfer(conversation_id: int, body: Transfer, request: Request, session: SessionDep, me: StaffDep):
+def transfer(conversation_id: PathId, body: Transfer, request: Request, session: SessionDep, me: StaffDep):
     """Hand the contact to another agent or queue."""
     conv = service.access_conversation(session=session, user=me.user, conversation_id=conversation_id, write=True)
     dispatch.do_transfer(session=session, user=me.user, conv=conv, to_agent_id=body.to_agent_id,
@@ -164,7 +165,7 @@ def transfer(conversation_id: int, body: Transfer, request: Request, session: Se
 
 
 @router.get("/citizens/{citizen_id}/history", response_model=HistoryRead)
-def history(citizen_id: int, session: SessionDep, me: StaffDep) -> HistoryRead:
+def history(citizen_id: PathId, session: SessionDep, me: StaffDep) -> HistoryRead:
     """A citizen's past consultations; every opening is written to the audit log."""
     citizen = session.get(Citizen, citizen_id)
     if citizen is None:
@@ -202,13 +203,14 @@ def list_queues(session: SessionDep, me: StaffDep) -> list[dict]:
 @router.get("/records", response_model=list[RecordRead])
 def list_records(
     session: SessionDep, me: Annotated[Principal, Depends(Allow("supervisor", "analyst", "admin"))],
-    limit: int = 100, before_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ):
     """Consultation records, newest first (paged with before_id)."""
     q = select(CR, User.display_name).outerjoin(User, User.id == CR.agent_id).order_by(CR.id.desc())
     if before_id:
         q = q.where(CR.id < before_id)
-    rows = session.execute(q.limit(max(1, min(limit, 1000)))).all()
+    rows = session.execute(q.limit(limit)).all()
     return [RecordRead(id=r.id, conversation_id=r.conversation_id, channel=r.channel, category=r.category,
                        summary=r.summary, resolution=r.resolution, agent_name=n or "", wait_s=r.wait_s,
                        handle_s=r.handle_s, closed_at=r.closed_at) for r, n in rows]

@@ -21,7 +21,7 @@ from dasan.knowledge.models import (
     ArticleVersion,
     KnowledgeState,
 )
-from dasan.orgs.models import Role, User
+from dasan.orgs.models import Department, Role, User
 
 ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "ul", "ol", "li", "a", "h3", "h4"}
 LANGS = set(SERVICE_LANGS)
@@ -91,6 +91,11 @@ def do_create_article(
     """A new draft (version 1)."""
     questions = [q.strip() for q in (questions or []) if q.strip()]
     _check_fields(title, body, questions, lang)
+    # References are checked before the row is written (a foreign key would refuse it only at flush).
+    if department_id is not None and session.get(Department, department_id) is None:
+        raise Invalid(f"no department {department_id}", code="unknown_department")
+    if translation_of_id is not None and session.get(Article, translation_of_id) is None:
+        raise Invalid(f"no article {translation_of_id} to translate", code="unknown_article")
     art = Article(department_id=department_id, title=title.strip(), body=sanitize(body), questions=questions,
                   keywords=keywords.strip(), category=category.strip(), lang=lang, status=ArticleStatus.DRAFT,
                   organisations=list(organisations or []), translation_of_id=translation_of_id,

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from dasan.core.ids import OptionalId
+
 
 class ArticleCreate(BaseModel):
     title: str = Field(min_length=1, max_length=300)
@@ -15,8 +17,8 @@ class ArticleCreate(BaseModel):
     category: str = Field(default="", max_length=80)
     lang: str = "ko"
     organisations: list[str] = Field(default_factory=list)
-    translation_of_id: int | None = None
-    department_id: int | None = None  # officials: their own department
+    translation_of_id: OptionalId = None
+    department_id: OptionalId = None  # officials: their own department
     valid_from: datetime | None = None
     expires_at: datetime | None = None
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from dasan.core.errors import Forbidden, NotFound
+from dasan.core.ids import PathId
 from dasan.knowledge import actions, service
 from dasan.knowledge.actions import plain_text
 from dasan.knowledge.models import Article, ArticleFlag
@@ -92,12 +93,12 @@ def create_article(body: ArticleCreate, session: SessionDep, me: Writer):
 
 
 @router.get("/articles/{article_id}", response_model=ArticleRead)
-def get_article(article_id: int, session: SessionDep, me: Reader):
+def get_article(article_id: PathId, session: SessionDep, me: Reader):
     return _read(_get(session, article_id))
 
 
 @router.put("/articles/{article_id}", response_model=ArticleRead)
-def edit_article(article_id: int, body: ArticleUpdate, session: SessionDep, me: Writer):
+def edit_article(article_id: PathId, body: ArticleUpdate, session: SessionDep, me: Writer):
     """Save a new version of the working copy."""
     art = _get(session, article_id)
     fields = body.model_dump(exclude={"note"}, exclude_unset=True)
@@ -105,25 +106,25 @@ def edit_article(article_id: int, body: ArticleUpdate, session: SessionDep, me: 
 
 
 @router.post("/articles/{article_id}/submit", response_model=ArticleRead)
-def submit(article_id: int, session: SessionDep, me: Writer):
+def submit(article_id: PathId, session: SessionDep, me: Writer):
     """Ask for review."""
     return _read(actions.do_submit(session=session, user=me.user, art=_get(session, article_id)))
 
 
 @router.post("/articles/{article_id}/review", response_model=ArticleRead)
-def review(article_id: int, body: Review, session: SessionDep, me: Writer):
+def review(article_id: PathId, body: Review, session: SessionDep, me: Writer):
     """Approve (publish) or return to draft."""
     return _read(actions.do_review(session=session, reviewer=me.user, art=_get(session, article_id),
                                    approve=body.approve, note=body.note))
 
 
 @router.post("/articles/{article_id}/archive", response_model=ArticleRead)
-def archive(article_id: int, session: SessionDep, me: Writer):
+def archive(article_id: PathId, session: SessionDep, me: Writer):
     return _read(actions.do_archive(session=session, user=me.user, art=_get(session, article_id)))
 
 
 @router.get("/articles/{article_id}/versions")
-def versions(article_id: int, session: SessionDep, me: Writer) -> list[dict]:
+def versions(article_id: PathId, session: SessionDep, me: Writer) -> list[dict]:
     """Every saved version with its author and the diff from the one before."""
     _get(session, article_id)
     out, prev = [], None
@@ -138,14 +139,14 @@ def versions(article_id: int, session: SessionDep, me: Writer) -> list[dict]:
 
 
 @router.post("/articles/{article_id}/flag", status_code=201)
-def flag(article_id: int, body: Flag, session: SessionDep, me: Staff) -> dict:
+def flag(article_id: PathId, body: Flag, session: SessionDep, me: Staff) -> dict:
     """Report an article as wrong or outdated."""
     f = actions.do_flag(session=session, user=me.user, art=_get(session, article_id), reason=body.reason)
     return {"id": f.id, "article_id": article_id}
 
 
 @router.post("/articles/{article_id}/used")
-def used(article_id: int, session: SessionDep, me: Staff) -> dict:
+def used(article_id: PathId, session: SessionDep, me: Staff) -> dict:
     """An agent answered with this article (counts usage for the owning department)."""
     _get(session, article_id)
     actions.do_count_usage(session=session, article_ids=[article_id])
@@ -153,7 +154,7 @@ def used(article_id: int, session: SessionDep, me: Staff) -> dict:
 
 
 @router.post("/flags/{flag_id}/resolve")
-def resolve_flag(flag_id: int, session: SessionDep, me: Writer) -> dict:
+def resolve_flag(flag_id: PathId, session: SessionDep, me: Writer) -> dict:
     f = session.get(ArticleFlag, flag_id)
     if f is None:
         raise NotFound(f"flag {flag_id} not found")

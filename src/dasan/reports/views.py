@@ -29,7 +29,7 @@ def get_intervals(
     center: CenterDep,
     me: Annotated[Principal, Depends(Allow(*REPORT_ROLES))],
     day: date | None = None,
-    interval_min: Annotated[int, Query()] = 30,
+    interval_min: Annotated[int, Query(ge=1, le=1440)] = 30,  # 15, 30 or 60 (the report says so)
     queue: str | None = None,
     format: Literal["json", "csv"] = "json",
 ):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from dasan.conversations.models import Conversation, ConvStatus
 from dasan.core.errors import Conflict, Forbidden, Invalid, NotFound
+from dasan.core.ids import OptionalId, PathId
 from dasan.orgs.models import Department, Role, User
 from dasan.routing.models import AgentStatus
 from dasan.security.actions import do_audit
@@ -114,13 +115,13 @@ def _call_out(c: VoiceCall) -> dict:
 
 
 @router.get("/conversations/{conversation_id}/calls")
-def calls_of(conversation_id: int, session: SessionDep, me: ListenerDep) -> list[dict]:
+def calls_of(conversation_id: PathId, session: SessionDep, me: ListenerDep) -> list[dict]:
     """The calls of a voice contact."""
     return [_call_out(c) for c in service.calls_of(session=session, conversation_id=conversation_id)]
 
 
 @router.get("/calls/{call_id}/recording")
-def play_recording(call_id: int, session: SessionDep, settings: SettingsDep, me: ListenerDep) -> FileResponse:
+def play_recording(call_id: PathId, session: SessionDep, settings: SettingsDep, me: ListenerDep) -> FileResponse:
     """A call's recording (stereo WAV: citizen left, agent right). Supervisors and admins may
     play any; an agent only the calls they took. Every play is written to the audit log."""
     call = session.get(VoiceCall, call_id)
@@ -139,7 +140,7 @@ def play_recording(call_id: int, session: SessionDep, settings: SettingsDep, me:
 
 
 class ThirdIn(BaseModel):
-    user_id: int | None = None  # a colleague or an official with a phone
+    user_id: OptionalId = None  # a colleague or an official with a phone
     number: str | None = Field(default=None, max_length=40)  # an outside number (three-party calls only)
 
 
@@ -188,7 +189,7 @@ def _run(request: Request, session: SessionDep, make: Any) -> None:
 
 
 @router.post("/conversations/{conversation_id}/consult", status_code=202)
-def consult(conversation_id: int, body: ThirdIn, request: Request, session: SessionDep, me: StaffDep) -> dict:
+def consult(conversation_id: PathId, body: ThirdIn, request: Request, session: SessionDep, me: StaffDep) -> dict:
     """Warm transfer, step 1: the citizen hears hold music while I call a colleague or a
     department's line; then `complete` (they take the caller) or `cancel` (back to the caller)."""
     _my_call(session, conversation_id, me)
@@ -198,7 +199,7 @@ def consult(conversation_id: int, body: ThirdIn, request: Request, session: Sess
 
 
 @router.post("/conversations/{conversation_id}/consult/complete")
-def complete_consult(conversation_id: int, request: Request, session: SessionDep, me: StaffDep) -> dict:
+def complete_consult(conversation_id: PathId, request: Request, session: SessionDep, me: StaffDep) -> dict:
     """Hand the caller to the colleague or official I am consulting."""
     _my_call(session, conversation_id, me)
     my_id = me.id
@@ -207,7 +208,7 @@ def complete_consult(conversation_id: int, request: Request, session: SessionDep
 
 
 @router.post("/conversations/{conversation_id}/consult/cancel")
-def cancel_consult(conversation_id: int, request: Request, session: SessionDep, me: StaffDep) -> dict:
+def cancel_consult(conversation_id: PathId, request: Request, session: SessionDep, me: StaffDep) -> dict:
     """Back to the caller; the consulted phone is released."""
     _my_call(session, conversation_id, me)
     my_id = me.id
@@ -216,7 +217,7 @@ def cancel_consult(conversation_id: int, request: Request, session: SessionDep, 
 
 
 @router.post("/conversations/{conversation_id}/conference", status_code=202)
-def conference(conversation_id: int, body: ThirdIn, request: Request, session: SessionDep, me: StaffDep) -> dict:
+def conference(conversation_id: PathId, body: ThirdIn, request: Request, session: SessionDep, me: StaffDep) -> dict:
     """Add an interpreter to the call: a colleague's or an official's phone, or an outside number."""
     _my_call(session, conversation_id, me)
     if (body.user_id is None) == (body.number is None):
@@ -231,7 +232,7 @@ def conference(conversation_id: int, body: ThirdIn, request: Request, session: S
 
 
 @router.post("/conversations/{conversation_id}/conference/end")
-def end_conference(conversation_id: int, request: Request, session: SessionDep, me: StaffDep) -> dict:
+def end_conference(conversation_id: PathId, request: Request, session: SessionDep, me: StaffDep) -> dict:
     """The interpreter leaves the call."""
     _my_call(session, conversation_id, me)
     my_id = me.id
