@@ -10,6 +10,7 @@ from dasan.cases.open311 import views as open311
 from dasan.channels import intake, mms, sms, webchat, webhook
 from dasan.conversations import views as conversations
 from dasan.knowledge import views as knowledge
+from dasan.observability import views as observability
 from dasan.orgs import views as orgs
 from dasan.reports import views as reports
 from dasan.routing import views as routing
@@ -19,7 +20,7 @@ from dasan.web import views as web
 
 ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, reports.router,
            routing.router, intake.router, sms.router, mms.router, webhook.router,
-           webchat.router, attachments.router, cases.router, open311.router, voice.router)
+           webchat.router, attachments.router, cases.router, open311.router, voice.router, observability.router)
 
 
 def mount(app: FastAPI) -> None:

@@ -35,6 +35,7 @@ from dasan.db.engine import make_engine, make_read_engine, make_sessionmaker, se
 from dasan.events import actions as event_actions
 from dasan.events.bus import make_bus
 from dasan.knowledge.service import KnowledgeSearch
+from dasan.observability.middleware import ObservabilityMiddleware
 from dasan.outbox import actions as outbox_actions
 from dasan.outbox.runner import OutboxWorker
 from dasan.routing.runner import Dispatcher
@@ -219,4 +220,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     missing = [r.path for r in all_routes(app) if route_policy(r) is None]
     if missing:
         raise RuntimeError(f"routes without an access policy: {missing}")
+    # Outermost: the request id and the latency cover every other layer, errors included.
+    app.add_middleware(ObservabilityMiddleware)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import secrets
 import shutil
@@ -28,15 +29,23 @@ def _settings() -> Settings:
 def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn  # heavy: only `dasan serve` runs a server
 
+    from dasan.observability.logs import log_config
+
+    logs = log_config(settings.log_format)
     if workers > 1:
         # Each worker is a full Dasan process; they share work through the database and live
         # events through Redis (create_app reads the same DASAN_* settings in every worker).
+        # Their metrics meet in one directory, so a scrape of any worker sums them all.
+        metrics_dir = settings.data_dir / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         uvicorn.run("dasan.app:create_app", factory=True, host=host, port=port, workers=workers,
-                    log_level="info", ws_ping_interval=20)
+                    log_level="info", ws_ping_interval=20, log_config=logs)
         return
     from dasan.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws_ping_interval=20)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws_ping_interval=20, log_config=logs)
 
 
 def cmd_serve(args) -> int:

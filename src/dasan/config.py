@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,8 @@ class Settings(BaseSettings):
     kb_profile: str = "accurate"
     # Build the knowledge index when the server starts, so the first question is answered fast.
     kb_warmup: bool = True
+    # Server logs: "json" (one object a line, with the request id) or "text" (for a terminal).
+    log_format: Literal["json", "text"] = "json"
     # SMS through Kannel (issue 5): smsbox's sendsms interface, its user, and the sender number.
     kannel_sendsms_url: str | None = None  # e.g. http://127.0.0.1:13013/cgi-bin/sendsms
     kannel_username: str = ""

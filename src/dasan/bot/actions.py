@@ -26,6 +26,7 @@ from dasan.db.engine import session_scope
 from dasan.i18n import catalogue
 from dasan.knowledge.actions import do_count_usage
 from dasan.knowledge.service import Found, KnowledgeSearch
+from dasan.observability import metrics
 from dasan.routing.core import queue_for
 
 BOT_EVENTS = ("bot_answered", "bot_choices", "bot_smalltalk", "bot_handoff", "bot_procedure")
@@ -73,6 +74,14 @@ def bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conv
     With `reply_to_seq` (the citizen message's seq) the reply is keyed to that message: a second
     turn for the same message (a crash sweeper racing a backlog, two processes) records nothing,
     so a citizen never gets the same answer twice."""
+    with metrics.timed(metrics.BOT_TURN_SECONDS):
+        return _bot_turn(factory=factory, knowledge=knowledge, conversation_id=conversation_id, text=text,
+                         reply_to_seq=reply_to_seq, recognizer=recognizer, attachments=attachments)
+
+
+def _bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, conversation_id: int,
+              text: str, reply_to_seq: int | None, recognizer: ProcedureRecognizer | None,
+              attachments: list[dict] | None) -> BotTurn | None:
     with session_scope(factory) as s:
         conv = s.get(Conversation, conversation_id)
         if conv is None or not bot_may_answer(conv):

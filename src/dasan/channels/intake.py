@@ -19,6 +19,7 @@ from dasan.conversations import service
 from dasan.conversations.actions import do_append_message, do_get_or_create_citizen, do_start_conversation
 from dasan.conversations.models import Message, MsgKind
 from dasan.core.errors import Forbidden
+from dasan.observability import metrics
 from dasan.security.deps import SessionDep, SettingsDep, TokenAuth
 from dasan.security.models import ApiToken
 
@@ -94,6 +95,7 @@ def do_intake(*, session: Session, msg: IntakeMessage, max_chars: int = 4000, bo
         select(Message).where(Message.channel == msg.channel, Message.external_id == msg.external_id)
     )
     if dup is not None:
+        metrics.INTAKE.labels(channel=msg.channel, outcome="duplicate").inc()
         return IntakeAccepted(conversation_id=dup.conversation_id, message_id=dup.id, seq=dup.seq,
                               duplicate=True)
     kind, value = msg.sender.identity(msg.channel)
@@ -114,6 +116,7 @@ def do_intake(*, session: Session, msg: IntakeMessage, max_chars: int = 4000, bo
     if not created and new:
         # A redelivery raced a closed conversation: never leave an empty conversation behind.
         session.rollback()
+    metrics.INTAKE.labels(channel=msg.channel, outcome="accepted" if created else "duplicate").inc()
     return IntakeAccepted(conversation_id=stored.conversation_id, message_id=stored.id, seq=stored.seq,
                           duplicate=not created)
 
@@ -124,6 +127,8 @@ def intake_message(
     token: Annotated[ApiToken, Depends(TokenAuth())],
 ) -> IntakeAccepted:
     """Accept one inbound message from a channel adapter; idempotent on (channel, external_id)."""
+    if token.channel == "metrics":  # a scraper's token reads /metrics and nothing else
+        raise Forbidden("a metrics token cannot send messages", code="wrong_channel")
     if body.channel != token.channel:
         raise Forbidden(f"this token is for channel '{token.channel}', not '{body.channel}'", code="wrong_channel")
     accepted = do_intake(session=session, msg=body, max_chars=settings.max_message_chars)

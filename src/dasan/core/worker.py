@@ -11,6 +11,7 @@ import anyio
 
 from dasan.core import clock
 from dasan.db.engine import session_scope
+from dasan.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ class PeriodicWorker:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
             self._wake.clear()
             try:
-                await anyio.to_thread.run_sync(self.run_once)
+                with metrics.timed(metrics.WORKER_ROUND_SECONDS, worker=self.name):
+                    await anyio.to_thread.run_sync(self.run_once)
             except Exception:  # keep going; the next round retries
                 log.exception("%s failed", self.name)
 

@@ -80,6 +80,9 @@ class LocalBus:
     async def stop(self) -> None:
         self.loop = None
 
+    async def ping(self) -> None:
+        """Nothing to reach: the in-process bus is always there."""
+
     def publish(self, audience: Audience, event: Event) -> None:
         """Thread-safe: hand the event to the event loop."""
         self._dispatch(Envelope(audience=audience, event=event.model_dump(mode="json")))
@@ -130,6 +133,10 @@ class RedisBus(LocalBus):
     def publish(self, audience: Audience, event: Event) -> None:
         envelope = Envelope(audience=audience, event=event.model_dump(mode="json"))
         self._sync.publish(CHANNEL, envelope.model_dump_json())
+
+    async def ping(self) -> None:
+        """Raises when Redis does not answer (readiness)."""
+        await self._async.ping()
 
     async def _listen(self) -> None:
         while True:

@@ -19,6 +19,7 @@ from dasan.knowledge.calibrate import Calibration, Decision, calibrate_index
 from dasan.knowledge.evaluation import decision_for
 from dasan.knowledge.models import Article, ArticleFlag, ArticleStatus, ArticleVersion
 from dasan.knowledge.search import Doc, Result, SearchIndex
+from dasan.observability import metrics
 from dasan.orgs.models import Department
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,8 @@ class KnowledgeSearch:
         mask = np.array([a.applies(lang=lang, district=district, now=now) for a in articles], dtype=bool)
         if not mask.any():
             return [], Result(hits=[], margin=0.0, top_cos=0.0)
-        result = self.index.search(query, k=k, allowed=mask)
+        with metrics.timed(metrics.SEARCH_SECONDS):
+            result = self.index.search(query, k=k, allowed=mask)
         by_id = {str(a.id): a for a in articles}
         return [Found(article=by_id[h.id], score=h.score) for h in result.hits if h.id in by_id], result
 

@@ -1,0 +1,107 @@
+"""Operations: /metrics after traffic shows the counters moving, every response and log line
+carries a request id, /readyz says whether the database and Redis answer."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+from fastapi.testclient import TestClient
+
+from dasan.app import create_app
+from dasan.db.engine import session_scope
+from dasan.observability.logs import JsonFormatter, RequestIdFilter
+from dasan.security.actions import do_create_api_token
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    """The value of one sample of the exposition text (0 when absent)."""
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        found = dict(re.findall(r'(\w+)="([^"]*)"', line.split(" ")[0]))
+        if all(found.get(k) == v for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def _tokens(factory) -> tuple[str, str]:
+    with session_scope(factory) as s:
+        return do_create_api_token(session=s, channel="metrics"), do_create_api_token(session=s, channel="sms")
+
+
+def _message(i: int) -> dict:
+    return {"channel": "sms", "external_id": f"obs-{i}", "sender": {"phone": f"010-5550-{1000 + i}"},
+            "text": "버스 정기권 환불 문의", "sent_at": "2026-11-21T09:00:00+09:00"}
+
+
+def test_metrics_after_traffic_show_the_counters_moving(client, seeded):
+    scrape_token, sms_token = _tokens(seeded)
+    auth = {"Authorization": f"Bearer {scrape_token}"}
+    assert client.get("/metrics").status_code == 401  # a scraper shows its token
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {sms_token}"}).status_code == 403
+    before = client.get("/metrics", headers=auth).text
+    route = "/api/v1/intake/messages"
+    for i in range(5):
+        r = client.post(route, json=_message(i), headers={"Authorization": f"Bearer {sms_token}"})
+        assert r.status_code == 202
+    client.post(route, json=_message(0), headers={"Authorization": f"Bearer {sms_token}"})  # a redelivery
+    with client.websocket_connect("/ws/chat") as ws:
+        ws.send_json({"type": "hello", "visitor": "o" * 20, "lang": "ko", "after_seq": 0})
+        ws.receive_json()
+        during = client.get("/metrics", headers=auth).text
+    after = client.get("/metrics", headers=auth).text
+
+    def moved(name, **labels):
+        return _sample(after, name, **labels) - _sample(before, name, **labels)
+
+    assert moved("dasan_http_request_duration_seconds_count", route=route, method="POST", status="202") == 6
+    assert moved("dasan_intake_messages_total", channel="sms", outcome="accepted") == 5
+    assert moved("dasan_intake_messages_total", channel="sms", outcome="duplicate") == 1
+    # the websocket was counted while open, and no longer after
+    assert _sample(during, "dasan_websocket_connections", path="/ws/chat") == 1
+    assert _sample(after, "dasan_websocket_connections", path="/ws/chat") == 0
+    # backlogs from the database: the five citizens wait in the queue
+    assert _sample(after, "dasan_contacts", status="queued") >= 5
+    assert "dasan_offers_waiting" in after and "dasan_outbox_backlog" in after
+    # ids never become labels: the route is the template
+    assert not re.search(r'route="[^"]*/\d+', after)
+    # and a scrape's token sends nothing
+    r = client.post(route, json={**_message(9), "channel": "metrics"}, headers=auth)
+    assert r.status_code == 403 and r.json()["error"] == "wrong_channel"
+
+
+def test_every_response_carries_a_request_id_and_a_sane_one_given_is_kept(client):
+    r = client.get("/healthz")
+    assert re.fullmatch(r"[0-9a-f]{32}", r.headers["x-request-id"])
+    assert client.get("/healthz", headers={"X-Request-ID": "lb-abc-12345"}).headers["x-request-id"] == "lb-abc-12345"
+    odd = client.get("/healthz", headers={"X-Request-ID": "x\" onload=1"}).headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", odd)  # not echoed: a new one
+    assert client.get("/api/v1/nothing-here").headers["x-request-id"]  # errors too
+
+
+def test_log_lines_are_json_with_the_request_id():
+    from dasan.observability.logs import request_id
+
+    record = logging.LogRecord("dasan.test", logging.WARNING, __file__, 1, "stored %s", ("x",), None)
+    token = request_id.set("abc123def456")
+    try:
+        RequestIdFilter().filter(record)
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id.reset(token)
+    assert line["msg"] == "stored x" and line["level"] == "warning" and line["request_id"] == "abc123def456"
+
+
+def test_readyz_names_what_is_down(settings):
+    with TestClient(create_app(settings)) as c:
+        r = c.get("/readyz")
+        assert r.status_code == 200 and r.json() == {"ready": True, "database": "ok"}
+    # Redis configured but not answering (nothing listens on port 1): not ready, and says why.
+    app = create_app(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
+    c = TestClient(app)
+    r = c.get("/readyz")
+    assert r.status_code == 503
+    body = r.json()
+    assert body["ready"] is False and body["database"] == "ok" and body["redis"].startswith("unavailable")
