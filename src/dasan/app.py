@@ -24,6 +24,7 @@ from dasan.bot.language import warm_up
 from dasan.bot.recognizer import ProcedureRecognizer, published_services
 from dasan.cases.scheduled import escalate_periodically as escalate_case_deadlines
 from dasan.center import service as center_service
+from dasan.channels.admission import Admission, AdmissionMiddleware
 from dasan.channels.email import EmailSender, InboundHandler
 from dasan.channels.sms import answer_lost_turns
 from dasan.channels.sms_sender import KannelSender
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s,
                             bot_enabled=settings.bot_enabled)
     knowledge = KnowledgeSearch(factory, settings.kb_profile)
+    admission = Admission(settings.intake_max_in_flight)
     outbox = OutboxWorker(factory, {"sms": KannelSender(settings, factory), "email": EmailSender(settings, factory),
                                     "sns": WebhookReplySender(factory)}, interval_s=settings.outbox_interval_s,
                           recover_after_s=settings.outbox_recover_after_s)
@@ -111,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         case_deadlines = asyncio.create_task(escalate_case_deadlines(app))
         smtp = None
         if settings.smtp_listen_port:
-            smtp = Controller(InboundHandler(factory, data_dir=settings.data_dir),
+            smtp = Controller(InboundHandler(factory, data_dir=settings.data_dir, admission=admission),
                               hostname="127.0.0.1",
                               port=settings.smtp_listen_port)
             smtp.start()
@@ -220,6 +222,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     missing = [r.path for r in all_routes(app) if route_policy(r) is None]
     if missing:
         raise RuntimeError(f"routes without an access policy: {missing}")
+    app.state.admission = admission
+    app.add_middleware(AdmissionMiddleware, admission=admission)
     # Outermost: the request id and the latency cover every other layer, errors included.
     app.add_middleware(ObservabilityMiddleware)
     return app

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_SECRET = "dasan-development-secret-do-not-use-in-production"
@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     kb_warmup: bool = True
     # Server logs: "json" (one object a line, with the request id) or "text" (for a terminal).
     log_format: Literal["json", "text"] = "json"
+    # Intake requests one process answers at once; past it, "try later" at once (channels/admission.py).
+    intake_max_in_flight: int = Field(default=64, ge=1)
     # SMS through Kannel (issue 5): smsbox's sendsms interface, its user, and the sender number.
     kannel_sendsms_url: str | None = None  # e.g. http://127.0.0.1:13013/cgi-bin/sendsms
     kannel_username: str = ""

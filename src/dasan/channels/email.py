@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dasan.attachments.service import store
 from dasan.center import service as center_service
+from dasan.channels.admission import Admission
 from dasan.channels.intake import Attachment, IntakeMessage, Sender, do_intake
 from dasan.channels.mime import payload_bytes
 from dasan.config import Settings
@@ -115,9 +116,10 @@ def do_store_email(*, session: Session, mail: ParsedEmail, max_chars: int = 4000
 class InboundHandler:
     """aiosmtpd handler: 250 after commit, 451 (try again) on any failure, 550 for junk."""
 
-    def __init__(self, factory: sessionmaker[Session], data_dir=None) -> None:
+    def __init__(self, factory: sessionmaker[Session], data_dir=None, admission: Admission | None = None) -> None:
         self.factory = factory
         self.data_dir = data_dir
+        self.admission = admission
 
     def _store(self, raw: bytes) -> str:
         try:
@@ -139,7 +141,13 @@ class InboundHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        return await asyncio.get_running_loop().run_in_executor(None, self._store, envelope.content)
+        if self.admission is not None and not self.admission.try_enter("smtp"):
+            return "451 4.3.2 too many messages at once, try again later"
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, self._store, envelope.content)
+        finally:
+            if self.admission is not None:
+                self.admission.leave()
 
 
 def build_reply(*, item, conv_first_line: str, in_reply_to: str | None, references: list[str], sender: str,

@@ -44,6 +44,9 @@ WORKER_ROUND_SECONDS = _metric(Histogram, "dasan_worker_round_seconds",
 BOT_TURN_SECONDS = _metric(Histogram, "dasan_bot_turn_seconds", "The bot's turn for one citizen message",
                            buckets=_BUCKETS)
 SEARCH_SECONDS = _metric(Histogram, "dasan_search_seconds", "One knowledge search", buckets=_BUCKETS)
+INTAKE_IN_FLIGHT = _metric(Gauge, "dasan_intake_in_flight", "Intake requests being answered (the intake backlog)",
+                           multiprocess_mode="livesum")
+REFUSED = _metric(Counter, "dasan_intake_refused", "Intake requests refused past capacity (503, 451)", ("kind",))
 
 
 @contextmanager
