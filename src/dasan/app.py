@@ -17,7 +17,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dasan import api
 from dasan.bot.language import warm_up
@@ -184,6 +185,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.warning("refused by the database on %s %s: %s", request.method, request.url.path, exc.orig)
         return JSONResponse({"error": "conflict", "message": "the request conflicts with stored data: a duplicate, "
                              "or a reference to something that does not exist (any more)"}, status_code=409)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_unavailable(request: Request, exc: Exception):
+        # The database restarting, unreachable or busy: nothing was written (the transaction did not
+        # commit), so "try again shortly" is true. The pool checks a connection before using it, so
+        # the app recovers by itself once the database is back.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"error": "unavailable", "message": "the database is not answering; try again shortly"},
+                            status_code=503, headers={"Retry-After": "2"})
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError):
