@@ -110,8 +110,9 @@ class RedisBus(LocalBus):
         import redis.asyncio as aredis  # heavy: only with DASAN_REDIS_URL
 
         self.url = url
-        self._sync = redis.Redis.from_url(url)
-        self._async = aredis.Redis.from_url(url)
+        self._sync = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        self._async = aredis.Redis.from_url(url, socket_connect_timeout=1)
+        self._errors = (redis.RedisError, OSError)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
@@ -132,18 +133,35 @@ class RedisBus(LocalBus):
 
     def publish(self, audience: Audience, event: Event) -> None:
         envelope = Envelope(audience=audience, event=event.model_dump(mode="json"))
-        self._sync.publish(CHANNEL, envelope.model_dump_json())
+        try:
+            self._sync.publish(CHANNEL, envelope.model_dump_json())
+        except self._errors:
+            # Redis is away (restarting): the change is committed, so the request goes on. This
+            # process's own clients get the event now; every process tells its clients to resync
+            # when its subscription comes back (below), so nobody keeps a stale view.
+            log.warning("redis unavailable: event delivered in this process only")
+            super().publish(audience, event)
 
     async def ping(self) -> None:
         """Raises when Redis does not answer (readiness)."""
         await self._async.ping()
 
+    def _resync_all(self) -> None:
+        for conn in list(self.hub.connections):
+            with contextlib.suppress(asyncio.QueueFull):
+                conn.queue.put_nowait(json.dumps({"type": "resync"}))
+
     async def _listen(self) -> None:
+        lost = False
         while True:
             try:
                 pubsub = self._async.pubsub()
                 await pubsub.subscribe(CHANNEL)
                 self._ready.set()
+                if lost:
+                    # Back after an outage: events published meanwhile never reached this process.
+                    lost = False
+                    self._resync_all()
                 async for item in pubsub.listen():
                     if item.get("type") != "message":
                         continue
@@ -156,12 +174,12 @@ class RedisBus(LocalBus):
             except asyncio.CancelledError:
                 raise
             except Exception:  # connection lost: clients resume from the database meanwhile
-                log.exception("redis subscription lost; retrying")
-                # Tell every client to resync, since events may have been missed.
-                for conn in list(self.hub.connections):
-                    with contextlib.suppress(asyncio.QueueFull):
-                        conn.queue.put_nowait(json.dumps({"type": "resync"}))
-                await asyncio.sleep(1)
+                log.warning("redis subscription lost; retrying", exc_info=True)
+                # Tell every client to resync now (events may have been missed), and again once
+                # the subscription is back.
+                lost = True
+                self._resync_all()
+                await asyncio.sleep(0.5)
 
 
 Bus = LocalBus | RedisBus
