@@ -23,7 +23,7 @@ from dasan.conversations.models import Message
 from dasan.db.engine import make_engine, make_sessionmaker, session_scope
 from dasan.security.actions import do_create_api_token
 
-from .conftest import PASSWORD, _port_open, free_port, settings_from_env
+from .conftest import PASSWORD, _port_open, free_port, run_async, settings_from_env
 
 
 class Cuttable:
@@ -236,7 +236,7 @@ def test_redis_restarting_during_a_chat_the_agent_still_gets_every_message_withi
             await citizen.close()
 
     try:
-        asyncio.run(run())
+        run_async(run())
     finally:
         redis_proc.kill()
     late = {t: round(seen[t] - s, 2) if t in seen else None for t, s in sent.items()

@@ -22,7 +22,7 @@ from dasan.conversations.models import Message
 from dasan.db.engine import make_engine, make_sessionmaker, session_scope
 from dasan.security.actions import do_create_api_token
 
-from .conftest import REDIS_URL, _port_open, free_port, require_service, settings_from_env
+from .conftest import REDIS_URL, _port_open, free_port, require_service, run_async, settings_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
 INTAKE = 2000
@@ -160,7 +160,7 @@ def test_a_process_killed_under_load_loses_nothing_behind_haproxy(server_env, se
     base = haproxy([p.port for p in procs])
     _wait_ready(base)
 
-    acked = asyncio.run(_intake(base, token, procs[1].kill))
+    acked = run_async(_intake(base, token, procs[1].kill))
     assert procs[1].proc.poll() is not None  # it really died under the load
     assert len(acked) == INTAKE
     with session_scope(db) as s:
@@ -183,7 +183,7 @@ def test_a_process_killed_under_load_loses_nothing_behind_haproxy(server_env, se
                 return
         raise AssertionError("no process holds the chat's websocket")
 
-    conv_id, seqs = asyncio.run(_chat(base, kill_the_chats_process))
+    conv_id, seqs = run_async(_chat(base, kill_the_chats_process))
     assert len(killed) == 1
     with session_scope(db) as s:
         bodies = list(s.scalars(select(Message.body).where(Message.conversation_id == conv_id,

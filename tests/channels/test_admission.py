@@ -14,7 +14,7 @@ from dasan.conversations.models import Message
 from dasan.db.engine import session_scope
 from dasan.security.actions import do_create_api_token
 
-from ..conftest import settings_from_env
+from ..conftest import run_async, settings_from_env
 from .mm7msg import deliver_req
 
 
@@ -51,7 +51,7 @@ def test_past_the_ceiling_every_adapter_says_try_later_at_once_and_stores_nothin
         # a sending mail server gets SMTP's "try again later"
         handler = InboundHandler(factory, admission=admission)
         envelope = SimpleNamespace(content=b"From: a@example.org\r\nMessage-ID: <m1@example.org>\r\n\r\nhello")
-        assert asyncio.run(handler.handle_DATA(None, None, envelope)).startswith("451 4.3.2")
+        assert run_async(handler.handle_DATA(None, None, envelope)).startswith("451 4.3.2")
         assert _count(factory) == 0  # nothing was read or written
         # not intake: answered as usual
         assert client.get("/healthz").status_code == 200
@@ -83,7 +83,7 @@ def test_a_burst_past_capacity_gets_202_or_503_and_every_acknowledged_message_is
                 return i, r.status_code, r.headers.get("retry-after"), r.json()
             return await asyncio.gather(*(one(i) for i in range(300)))
 
-    results = asyncio.run(burst())
+    results = run_async(burst())
     statuses = {code for _, code, _, _ in results}
     assert statuses <= {202, 503} and 503 in statuses and 202 in statuses
     assert all(ra == "1" for _, code, ra, _ in results if code == 503)
