@@ -7,6 +7,7 @@ import os
 import secrets
 import shutil
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,6 +173,16 @@ def _udp_free(port: int) -> bool:
 @pytest.fixture
 def center(voice_settings, voice_stack: Stack, trunk_port: int, outbound_port: int,
            tmp_path: Path) -> Iterator[Center]:
+    # The module's controller port: free again once the previous test's controller has let go of
+    # it (seen once in a full PostgreSQL run: taken at the next two setups). Wait for it a while,
+    # and name the holder if it stays taken.
+    deadline = time.monotonic() + 15
+    while not _udp_free(voice_stack.ports.controller) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not _udp_free(voice_stack.ports.controller):
+        holders = subprocess.run(["ss", "-uanp"], capture_output=True, text=True).stdout
+        pytest.fail(f"UDP {voice_stack.ports.controller} stays taken:\n"
+                    + "\n".join(line for line in holders.splitlines() if f":{voice_stack.ports.controller} " in line))
     app = create_app(voice_settings)
     with session_scope(app.state.session_factory) as s:
         seed(session=s)
