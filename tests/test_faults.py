@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import shutil
 import socket
 import subprocess
@@ -23,7 +22,7 @@ from dasan.conversations.models import Message
 from dasan.db.engine import make_engine, make_sessionmaker, session_scope
 from dasan.security.actions import do_create_api_token
 
-from .conftest import PASSWORD, _port_open, free_port, run_async, settings_from_env
+from .conftest import _port_open, free_port, login, run_async, settings_from_env
 
 
 class Cuttable:
@@ -174,12 +173,10 @@ def test_redis_restarting_during_a_chat_the_agent_still_gets_every_message_withi
 
     async def run() -> None:
         nonlocal redis_proc
-        async with httpx.AsyncClient(base_url=a.url, timeout=30) as agent:
-            page = (await agent.get("/login")).text
-            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-            r = await agent.post("/login", data={"username": "agent1", "password": PASSWORD, "csrf_token": csrf})
-            assert r.status_code in (200, 303)
-            token = re.search(r'data-csrf="([^"]+)"', (await agent.get("/me")).text).group(1)
+        with httpx.Client(base_url=a.url, timeout=30) as form:  # the real login form (conftest.login)
+            token = login(form, "agent1")
+            session_cookies = form.cookies
+        async with httpx.AsyncClient(base_url=a.url, timeout=30, cookies=session_cookies) as agent:
             h = {"X-CSRF-Token": token}
             cookie = "; ".join(f"{k}={v}" for k, v in agent.cookies.items())
             staff = await websockets.connect(f"ws://127.0.0.1:{a.port}/ws/staff",
