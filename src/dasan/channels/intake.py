@@ -127,8 +127,6 @@ def intake_message(
     token: Annotated[ApiToken, Depends(TokenAuth())],
 ) -> IntakeAccepted:
     """Accept one inbound message from a channel adapter; idempotent on (channel, external_id)."""
-    if token.channel == "metrics":  # a scraper's token reads /metrics and nothing else
-        raise Forbidden("a metrics token cannot send messages", code="wrong_channel")
     if body.channel != token.channel:
         raise Forbidden(f"this token is for channel '{token.channel}', not '{body.channel}'", code="wrong_channel")
     accepted = do_intake(session=session, msg=body, max_chars=settings.max_message_chars)

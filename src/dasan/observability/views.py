@@ -15,11 +15,10 @@ from dasan.conversations.models import OPEN_STATUSES, Conversation
 from dasan.db.engine import session_scope
 from dasan.observability.metrics import BacklogCollector, render
 from dasan.outbox.models import PENDING, OutboxItem
-from dasan.security.deps import Public, TokenAuth
+from dasan.security.deps import METRICS_TOKEN, Public, TokenAuth
 from dasan.security.models import ApiToken
 
 router = APIRouter(tags=["operations"])
-METRICS_TOKEN = "metrics"  # the token kind a scraper uses
 
 
 def _backlogs(factory) -> dict[str, dict[str, float]]:

@@ -146,6 +146,9 @@ class Allow(Policy):
         return principal
 
 
+METRICS_TOKEN = "metrics"  # the token kind a Prometheus scraper uses (observability/views.py)
+
+
 class TokenAuth(Policy):
     """An integration's bearer token (`dasan tokens create`). Gateways that can only call a URL
     (Kannel's get-url and dlr-url) may put it in the `token` query parameter (`query=True`); with
@@ -176,6 +179,8 @@ class TokenAuth(Policy):
             raise Unauthorized("unknown or revoked token")
         if self.channel is not None and row.channel != self.channel:
             raise Forbidden(f"this token is for channel '{row.channel}', not '{self.channel}'", code="wrong_channel")
+        if self.channel is None and row.channel == METRICS_TOKEN:  # a scraper's token reads /metrics only
+            raise Forbidden("a metrics token cannot send messages", code="wrong_channel")
         _end_auth_transaction(session)
         return row
 
