@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from dasan.app import create_app
 from dasan.db.engine import session_scope
-from dasan.observability.logs import JsonFormatter, RequestIdFilter
+from dasan.observability.logs import JsonFormatter, RedactFilter, RequestIdFilter, log_config
 from dasan.security.actions import do_create_api_token
 
 
@@ -92,6 +92,23 @@ def test_log_lines_are_json_with_the_request_id():
     finally:
         request_id.reset(token)
     assert line["msg"] == "stored x" and line["level"] == "warning" and line["request_id"] == "abc123def456"
+
+
+def test_credentials_and_citizens_words_in_request_uris_never_reach_the_log():
+    # An access-log record as uvicorn writes it: the request URI is one of its arguments.
+    uri = ("/channels/sms/kannel/mo?token=s3cr3t-Tok_en&from=010&text=%EC%95%88&id=7&api_key=k3y"
+           "&dlr-url=http%3A%2F%2Fh%2Fdlr%3Ftoken%3Dd1r-s3cr3t%26id%3D9")
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5", "GET", uri, "1.1", 200), None)
+    RedactFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))["msg"]
+    assert "s3cr3t" not in line and "k3y" not in line and "010" not in line and "%EC%95%88" not in line
+    assert "mo?token=***&from=***&text=***&id=7&api_key=***&dlr-url=http%3A%2F%2Fh%2Fdlr%3Ftoken%3D***%26id%3D9" in line
+    # Both log formats run the filter on the one handler every logger writes through.
+    for fmt in ("json", "text"):
+        config = log_config(fmt)
+        assert config["handlers"]["main"]["filters"][0] == "redact"
+        assert config["loggers"]["httpx"]["level"] == "WARNING"  # outgoing URIs carry citizens' texts
 
 
 def test_readyz_names_what_is_down(settings):

@@ -38,6 +38,7 @@ def ucs2(text: str) -> str:
 class Kannel:
     def __init__(self, workdir: Path, dasan_url: str, token: str) -> None:
         self.dir = workdir
+        self.token = token
         self.dir.mkdir(parents=True, exist_ok=True)
         self.admin, self.box, self.smsc, self.sendsms = (free_port() for _ in range(4))
         self.user, self.password = "dasan", "kannel-test-secret"
@@ -107,8 +108,24 @@ get-url = "{dasan_url}/channels/sms/kannel/mo?token={token}&from=%p&to=%P&text=%
 
     def start(self) -> Kannel:
         self._start("bearerbox", ["bearerbox", str(self.conf)], self.box)
+        self._wait_port("bearerbox", self.smsc)  # the fake SMSC's port, which the phones dial
         self._start("smsbox", ["smsbox", str(self.conf)], self.sendsms)
         return self
+
+    def _wait_port(self, name: str, port: int) -> None:
+        deadline = time.time() + 20
+        while not _port_open("127.0.0.1", port):
+            if self.procs[name].poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"{name} does not listen on {port}: see {self.dir}/{name}.out")
+            time.sleep(0.1)
+
+    def tails(self, lines: int = 15) -> str:
+        """The end of every log of this Kannel, for a failing test's message."""
+        out = []
+        for log in sorted(self.dir.glob("*.out")) + sorted(self.dir.glob("*.log")):
+            text = log.read_text(errors="replace").splitlines()[-lines:]
+            out.append(f"--- {log.name}\n" + "\n".join(text))
+        return "\n".join(out)
 
     def stop(self, *names: str) -> None:
         for name in names or ("smsbox", "bearerbox"):
@@ -211,6 +228,8 @@ class Phones:
         self.proc = subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(self.kannel.smsc), "-i", "0.001"],
                                      stdin=subprocess.PIPE, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
         time.sleep(0.5)
+        if self.proc.poll() is not None:  # fakesmsc ends (with a PANIC) when it cannot connect
+            raise RuntimeError(f"the phones could not reach Kannel's SMSC port:\n{self.kannel.tails()}")
 
     def send(self, sender: str, text: str, to: str = "120") -> bool:
         """One SMS (UCS-2) from `sender`; False when the link is down."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -91,6 +92,11 @@ def test_korean_sms_round_trip_with_delivery_report(sms_stack):
     with session_scope(db) as s:
         item = s.scalar(select(OutboxItem))
         assert item.recipient == f"+82{PHONE[1:]}" and item.attempts == 1 and item.delivered_at is not None
+    # Kannel can only send its token (and the SMS) in the query string: the access log has the
+    # request, not the token, the number or the words.
+    server_log = server.log_path.read_text(errors="replace")
+    assert "/channels/sms/kannel/mo?token=***&from=***&to=***&text=***&id=" in server_log
+    assert kannel.token not in server_log and PHONE not in server_log and quote(question)[:18] not in server_log
 
 
 def test_replies_wait_while_kannel_is_down_and_go_out_once_in_order(sms_stack):

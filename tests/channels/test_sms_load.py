@@ -87,9 +87,13 @@ def test_kannel_stopped_60_s_during_traffic_every_reply_once_in_conversation_ord
         wait_until_ready(server.url)
         phones = Phones(kannel)
         down = threading.Event()
+        failed: list[BaseException] = []
 
         def stop_midway():  # Kannel goes away while messages come in and the bot answers them
-            wait_for(lambda: count(db, inbound_q) >= len(citizens) // 2, timeout=60, what="half the messages")
+            try:
+                wait_for(lambda: count(db, inbound_q) >= len(citizens) // 2, timeout=120, what="half the messages")
+            except AssertionError as e:
+                failed.append(e)
             down.set()
             kannel.stop()
 
@@ -98,9 +102,14 @@ def test_kannel_stopped_60_s_during_traffic_every_reply_once_in_conversation_ord
         for phone in citizens:
             if down.is_set():
                 break
-            phones.send(phone, ANSWERED[0])
+            sent = phones.send(phone, ANSWERED[0])
+            assert sent, f"the phones' link closed before Kannel was stopped:\n{kannel.tails()}"
             time.sleep(0.01)
         stopper.join()
+        if failed:  # say where the messages stopped: Kannel's logs and the server's
+            server_log = (tmp_path / "server.log").read_text(errors="replace").splitlines()[-20:]
+            raise AssertionError(f"{failed[0]}; {count(db, inbound_q)} stored\n{kannel.tails()}\n--- server.log\n"
+                                 + "\n".join(server_log))
         t_down = time.time()
         # Replies to what Dasan has wait for the gateway meanwhile.
         wait_for(lambda: count(db, select(func.count()).select_from(OutboxItem).where(OutboxItem.attempts > 1)) > 0,

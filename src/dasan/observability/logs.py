@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,31 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
+        return True
+
+
+# Query parameters that carry a credential (Kannel's callback token, an Open311 api_key …) or a
+# citizen's personal data (what they wrote, their number: Kannel's MO callback is a GET).
+# Also percent-encoded, as inside a callback URL given as a parameter (Kannel's dlr-url).
+SECRET_PARAM = re.compile(r"(?i)((?:[?&]|%3F|%26)(?:token|api_key|apikey|key|password|pass|secret|sig|signature"
+                          r"|text|from|to|sender|msisdn|phone|udh)"
+                          r"(?:=|%3D))(?:(?!%26)[^&\s\"'])*")
+
+
+def redact(text: str) -> str:
+    """`text` with the value of every credential or personal query parameter replaced by `***`."""
+    return SECRET_PARAM.sub(r"\1***", text)
+
+
+class RedactFilter(logging.Filter):
+    """Takes credentials out of every record before any handler writes it (access-log lines carry
+    whole request URIs, and some channels can only send their token in the query string)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
         return True
 
 
@@ -43,11 +69,14 @@ def log_config(fmt: str = "json", level: str = "INFO") -> dict:
     formatter = {"()": JsonFormatter} if fmt == "json" else {"format": text}
     return {
         "version": 1, "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {"request_id": {"()": RequestIdFilter}, "redact": {"()": RedactFilter}},
         "formatters": {"main": formatter},
-        "handlers": {"main": {"class": "logging.StreamHandler", "formatter": "main", "filters": ["request_id"],
-                              "stream": "ext://sys.stderr"}},
+        "handlers": {"main": {"class": "logging.StreamHandler", "formatter": "main",
+                              "filters": ["redact", "request_id"], "stream": "ext://sys.stderr"}},
         "root": {"handlers": ["main"], "level": level},
-        "loggers": {name: {"handlers": ["main"], "level": level, "propagate": False}
-                    for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+        "loggers": {**{name: {"handlers": ["main"], "level": level, "propagate": False}
+                       for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+                    # httpx logs every outgoing request URI at INFO: gateways' URIs carry what a
+                    # citizen wrote (Kannel's sendsms `text`), which has no place in a log.
+                    **{name: {"level": "WARNING"} for name in ("httpx", "httpcore")}},
     }
