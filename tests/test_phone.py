@@ -8,7 +8,7 @@ import secrets
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, select, text
 
@@ -31,6 +31,7 @@ def kr_writings(n: str) -> list[str]:
 
 
 @given(kr_mobile)
+@example("1059700000")  # a range the numbering metadata does not list (yet): still one number
 def test_every_usual_writing_of_a_korean_mobile_is_one_number(n):
     assert {normalize(w, "KR") for w in kr_writings(n)} == {f"+82{n}"}
 

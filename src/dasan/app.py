@@ -34,6 +34,7 @@ from dasan.config import Settings
 from dasan.core import commit
 from dasan.core.errors import DasanError
 from dasan.db.engine import make_engine, make_read_engine, make_sessionmaker, session_scope
+from dasan.db.groupcommit import GroupCommit
 from dasan.events import actions as event_actions
 from dasan.events.bus import make_bus
 from dasan.knowledge.service import KnowledgeSearch
@@ -42,6 +43,7 @@ from dasan.outbox import actions as outbox_actions
 from dasan.outbox.runner import OutboxWorker
 from dasan.routing.runner import Dispatcher
 from dasan.security.deps import LoginRequired, Policy, Public, policy_of
+from dasan.security.headers import SecurityHeadersMiddleware
 from dasan.voice.runner import voice_controller
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                             bot_enabled=settings.bot_enabled)
     knowledge = KnowledgeSearch(factory, settings.kb_profile)
     admission = Admission(settings.intake_max_in_flight)
+    intake_writer = GroupCommit(factory, name="intake")
     outbox = OutboxWorker(factory, {"sms": KannelSender(settings, factory), "email": EmailSender(settings, factory),
                                     "sns": WebhookReplySender(factory)}, interval_s=settings.outbox_interval_s,
                           recover_after_s=settings.outbox_recover_after_s)
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await bus.start()
+        intake_writer.start()
         await dispatcher.start()
         if settings.outbox_enabled:
             await outbox.start()
@@ -140,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.bot_pool.shutdown(wait=False, cancel_futures=True)
             await outbox.stop()
             await dispatcher.stop()
+            intake_writer.stop()
             await bus.stop()
             engine.dispose()
             if read_engine is not engine:
@@ -154,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_factory = make_sessionmaker(read_engine)
     app.state.bus = bus
     app.state.outbox = outbox
+    app.state.intake_writer = intake_writer
     # Bot turns for text channels whose gateway should not wait for them (SMS): a small pool of
     # its own, so a burst of messages never takes every request thread.
     app.state.bot_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dasan-bot")
@@ -217,24 +223,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     connect_src = "'self'" + (f" {settings.voice_janus_ws}" if settings.voice_enabled and settings.voice_janus_ws
                               else "")
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.headers.get("content-type", "").startswith("text/html") and request.url.path != "/docs":
-            # No inline scripts: a script smuggled into a page cannot run.
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                f"connect-src {connect_src}; frame-ancestors 'self'; object-src 'none'; base-uri 'none'",
-            )
-        return response
-
     missing = [r.path for r in all_routes(app) if route_policy(r) is None]
     if missing:
         raise RuntimeError(f"routes without an access policy: {missing}")
     app.state.admission = admission
+    app.add_middleware(SecurityHeadersMiddleware, connect_src=connect_src)
     app.add_middleware(AdmissionMiddleware, admission=admission)
     # Outermost: the request id and the latency cover every other layer, errors included.
     app.add_middleware(ObservabilityMiddleware)

@@ -6,6 +6,7 @@ routed the same way. The 202 answer is sent only after the message is committed.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated
 
@@ -19,9 +20,9 @@ from dasan.conversations import service
 from dasan.conversations.actions import do_append_message, do_get_or_create_citizen, do_start_conversation
 from dasan.conversations.models import Message, MsgKind
 from dasan.core.errors import Forbidden
+from dasan.events.actions import drop_pending_since, pending_mark
 from dasan.observability import metrics
-from dasan.security.deps import SessionDep, SettingsDep, TokenAuth
-from dasan.security.models import ApiToken
+from dasan.security.deps import GroupTokenAuth
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
 CHANNEL_NAME = r"^[a-z][a-z0-9_-]{0,19}$"
@@ -99,36 +100,56 @@ def do_intake(*, session: Session, msg: IntakeMessage, max_chars: int = 4000, bo
         return IntakeAccepted(conversation_id=dup.conversation_id, message_id=dup.id, seq=dup.seq,
                               duplicate=True)
     kind, value = msg.sender.identity(msg.channel)
-    citizen = do_get_or_create_citizen(
-        session=session, kind=kind, value=value, display_name=msg.sender.name or "",
-        email=msg.sender.email or "", lang=msg.sender.lang,
-    )
-    conv = service.get_open_conversation(session=session, citizen_id=citizen.id, channel=msg.channel)
-    new = conv is None
-    if conv is None:
-        conv = do_start_conversation(session=session, citizen=citizen, channel=msg.channel,
-                                     lang=msg.sender.lang or citizen.lang, dialled_number=msg.dialled_number or "",
-                                     bot=bot)
-    stored, created = do_append_message(
-        session=session, conv=conv, kind=MsgKind.INBOUND, body=msg.text, external_id=msg.external_id,
-        sent_at=msg.sent_at, attachments=[a.model_dump() for a in msg.attachments], max_chars=max_chars,
-    )
+    mark = pending_mark(session)
+    savepoint = session.begin_nested()
+    try:
+        citizen = do_get_or_create_citizen(
+            session=session, kind=kind, value=value, display_name=msg.sender.name or "",
+            email=msg.sender.email or "", lang=msg.sender.lang,
+        )
+        conv = service.get_open_conversation(session=session, citizen_id=citizen.id, channel=msg.channel)
+        new = conv is None
+        if conv is None:
+            conv = do_start_conversation(session=session, citizen=citizen, channel=msg.channel,
+                                         lang=msg.sender.lang or citizen.lang,
+                                         dialled_number=msg.dialled_number or "", bot=bot)
+        stored, created = do_append_message(
+            session=session, conv=conv, kind=MsgKind.INBOUND, body=msg.text, external_id=msg.external_id,
+            sent_at=msg.sent_at, attachments=[a.model_dump() for a in msg.attachments], max_chars=max_chars,
+        )
+        accepted = IntakeAccepted(conversation_id=stored.conversation_id, message_id=stored.id, seq=stored.seq,
+                                  duplicate=not created)
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        drop_pending_since(session, mark)
+        raise
     if not created and new:
         # A redelivery raced a closed conversation: never leave an empty conversation behind.
-        session.rollback()
+        savepoint.rollback()
+        drop_pending_since(session, mark)
+    else:
+        savepoint.commit()
     metrics.INTAKE.labels(channel=msg.channel, outcome="accepted" if created else "duplicate").inc()
-    return IntakeAccepted(conversation_id=stored.conversation_id, message_id=stored.id, seq=stored.seq,
-                          duplicate=not created)
+    return accepted
+
+
+_TOKEN = GroupTokenAuth()
 
 
 @router.post("/messages", status_code=202, response_model=IntakeAccepted)
-def intake_message(
-    body: IntakeMessage, request: Request, session: SessionDep, settings: SettingsDep,
-    token: Annotated[ApiToken, Depends(TokenAuth())],
+async def intake_message(
+    body: IntakeMessage, request: Request, token: Annotated[str, Depends(_TOKEN)],
 ) -> IntakeAccepted:
-    """Accept one inbound message from a channel adapter; idempotent on (channel, external_id)."""
-    if body.channel != token.channel:
-        raise Forbidden(f"this token is for channel '{token.channel}', not '{body.channel}'", code="wrong_channel")
-    accepted = do_intake(session=session, msg=body, max_chars=settings.max_message_chars)
-    session.commit()  # in this thread, now (a queued contact wakes the dispatcher on commit)
-    return accepted
+    """Accept one inbound message from a channel adapter; idempotent on (channel, external_id).
+    The 202 is sent after the transaction holding the message committed (group commit: the
+    messages that arrive together are written together, `db.groupcommit`)."""
+    max_chars = request.app.state.settings.max_message_chars
+
+    def job(session: Session) -> IntakeAccepted:
+        row = _TOKEN.verify(session, token)
+        if body.channel != row.channel:
+            raise Forbidden(f"this token is for channel '{row.channel}', not '{body.channel}'", code="wrong_channel")
+        return do_intake(session=session, msg=body, max_chars=max_chars)
+
+    return await asyncio.wrap_future(request.app.state.intake_writer.submit(job))

@@ -42,6 +42,7 @@ def normalize(raw: str, country: str) -> str:
     if parsed is not None and phonenumbers.is_valid_number(parsed):
         return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
     only = digits(text)
+    international = None
     if not text.startswith("+") and not only.startswith("0"):
         try:
             international = phonenumbers.parse("+" + only, None)
@@ -49,6 +50,14 @@ def normalize(raw: str, country: str) -> str:
             international = None
         if international is not None and phonenumbers.is_valid_number(international):
             return phonenumbers.format_number(international, PhoneNumberFormat.E164)
+    # A subscriber number of a range the library's metadata does not know yet (new allocations)
+    # but of the right shape: written with '+' or the trunk '0', or as country code and number.
+    # Short numbers (service codes such as 02-120) keep their digits.
+    explicit = text.startswith("+") or only.startswith("0")
+    for candidate in ((parsed,) if explicit else (international,)):
+        if (candidate is not None and not candidate.italian_leading_zero and len(str(candidate.national_number)) >= 7
+                and phonenumbers.is_possible_number(candidate)):
+            return phonenumbers.format_number(candidate, PhoneNumberFormat.E164)
     return ("+" if text.startswith("+") else "") + only
 
 

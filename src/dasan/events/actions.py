@@ -16,6 +16,18 @@ def send_event_on_commit(session: Session, audience: Audience, event: Event) -> 
     session.info.setdefault(_PENDING, []).append((audience, event))
 
 
+def pending_mark(session: Session) -> int:
+    """Where the session's queue of events stands now (for `drop_pending_since`)."""
+    return len(session.info.get(_PENDING, ()))
+
+
+def drop_pending_since(session: Session, mark: int) -> None:
+    """Forget the events queued since `mark`: the SAVEPOINT that made them was rolled back."""
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        del pending[mark:]
+
+
 def install(factory: sessionmaker[Session], bus: LocalBus) -> None:
     """Wire a session factory to a bus: publish pending events after commit, drop them on rollback."""
 

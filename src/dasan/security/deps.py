@@ -174,6 +174,12 @@ class TokenAuth(Policy):
             scheme, token = "bearer", request.query_params.get("token", "")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("send 'Authorization: Bearer TOKEN' (create one with 'dasan tokens create')")
+        row = self.verify(session, token)
+        _end_auth_transaction(session)
+        return row
+
+    def verify(self, session: Session, token: str) -> ApiToken:
+        """The token's row, if it is known, unrevoked and fit for this route."""
         row = get_api_token(session=session, token=token.strip())
         if row is None:
             raise Unauthorized("unknown or revoked token")
@@ -181,7 +187,28 @@ class TokenAuth(Policy):
             raise Forbidden(f"this token is for channel '{row.channel}', not '{self.channel}'", code="wrong_channel")
         if self.channel is None and row.channel == METRICS_TOKEN:  # a scraper's token reads /metrics only
             raise Forbidden("a metrics token cannot send messages", code="wrong_channel")
-        _end_auth_transaction(session)
+        return row
+
+
+class GroupTokenAuth(TokenAuth):
+    """A bearer token checked inside the group-commit transaction that does the request's work
+    (`db.groupcommit`): the dependency only takes the token from the header, without a database
+    session or a thread, and the job calls `verify` first — so a refused token writes nothing and
+    an accepted one costs no transaction of its own."""
+
+    async def __call__(self, request: Request) -> str:  # type: ignore[override]
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("send 'Authorization: Bearer TOKEN' (create one with 'dasan tokens create')")
+        return token.strip()
+
+    def verify(self, session: Session, token: str) -> ApiToken:
+        """As TokenAuth's, read once per transaction: a batch of one gateway's messages shares
+        its token, and a revocation holds from the next batch on."""
+        known: dict[str, ApiToken] = session.info.setdefault("dasan_tokens_read", {})
+        row = known.get(token)
+        if row is None:
+            row = known[token] = super().verify(session, token)
         return row
 
 
