@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Intake throughput: Dasan's POST /api/v1/intake/messages vs the django-helpdesk ticket API
 # (../shared/bench/peer_helpdesk.sh), same load generator, same machine, same run.
-# Usage: bench/intake_bench.sh [sqlite|postgres|all]   Env: N=3000 CONC=32 WARMUP=200 RUNS=3 PEER=1
+# Usage: bench/intake_bench.sh [sqlite|postgres|all]   Env: N=3000 CONC=32 WARMUP=200 RUNS=3 PEER=1 CLIENT=auto
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 SHARED=$(cd ../shared && pwd)
 N=${N:-3000}; CONC=${CONC:-32}; WARMUP=${WARMUP:-200}; RUNS=${RUNS:-3}; PEER=${PEER:-1}
-PORT=${PORT:-18120}; WORKERS=${WORKERS:-1}
+PORT=${PORT:-18120}; WORKERS=${WORKERS:-1}; CLIENT=${CLIENT:-auto}
 OUT=$ROOT/bench/results; mkdir -p "$OUT"
 stamp=$(date +%Y%m%d-%H%M%S)
 PY=$ROOT/.venv/bin/python
@@ -33,7 +33,7 @@ run_dasan() {  # run_dasan sqlite|postgres
   sleep 1
   local results=$OUT/$stamp-dasan-$db.jsonl
   for r in $(seq 1 "$RUNS"); do
-    "$PY" "$SHARED/bench/intake_load.py" --system dasan --db "$db" \
+    "$PY" "$SHARED/bench/intake_load.py" --system dasan --db "$db" --client "$CLIENT" \
       --url "http://127.0.0.1:$PORT/api/v1/intake/messages" -H "Authorization: Bearer $token" \
       --json '{"channel": "sms", "external_id": "{tag}-{i}", "sender": {"phone": "010-{i}"}, "text": "[{tag}] 버스 정기권 환불 문의 {i}", "sent_at": "2026-11-21T09:00:00+09:00"}' \
       --id-field message_id --verify-cmd "$PY $ROOT/bench/verify_intake.py {tag} {ids_file}" \

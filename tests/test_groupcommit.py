@@ -94,8 +94,9 @@ def test_a_failed_commit_acknowledges_nothing(factory):
     assert _count(factory, Message) == 0
 
 
-def test_jobs_from_many_threads_are_all_stored_once_and_the_writer_stops_cleanly(factory):
-    writer = GroupCommit(factory, name="test", max_batch=16)
+@pytest.mark.parametrize("writers", [1, 3])
+def test_jobs_from_many_threads_are_all_stored_once_and_the_writer_stops_cleanly(factory, writers):
+    writer = GroupCommit(factory, name="test", max_batch=16, writers=writers)
     futures: list[Future] = []
     lock = threading.Lock()
 

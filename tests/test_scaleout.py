@@ -18,11 +18,12 @@ import pytest
 import websockets
 from sqlalchemy import func, select
 
-from dasan.conversations.models import Message
+from dasan.conversations.models import Conversation, ConversationEvent, ConvStatus, Message
 from dasan.db.engine import make_engine, make_sessionmaker, session_scope
+from dasan.orgs.models import User
 from dasan.security.actions import do_create_api_token
 
-from .conftest import REDIS_URL, _port_open, free_port, require_service, run_async, settings_from_env
+from .conftest import REDIS_URL, _port_open, free_port, login, require_service, run_async, settings_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
 INTAKE = 2000
@@ -192,4 +193,72 @@ def test_a_process_killed_under_load_loses_nothing_behind_haproxy(server_env, se
                                                                      Message.kind == "inbound"))
     assert bodies == [f"메시지 {k}" for k in range(CHAT)] and n == CHAT  # in order, no loss, no duplicate
     assert seqs == sorted(seqs)
+    engine.dispose()
+
+
+@pytest.mark.multiprocess
+def test_no_contact_stays_offered_to_an_agent_whose_process_died(server_env, servers, settings, haproxy):
+    """A process offers a contact to an agent and is killed before the agent answers: the offer
+    lives in the database, not in the dead process, so a surviving process expires it and the
+    contact reaches an agent working through HAProxy."""
+    if not settings.database_url:
+        pytest.skip("several processes need PostgreSQL: this run is on SQLite (the PostgreSQL run covers it)")
+    require_service("Redis", "127.0.0.1", 6379)
+    offer_s = 2.0
+    env = {**server_env, "DASAN_REDIS_URL": REDIS_URL, "DASAN_OFFER_TIMEOUT_S": str(offer_s)}
+    engine = make_engine(settings_from_env(env))
+    db = make_sessionmaker(engine)
+    with session_scope(db) as s:
+        token = do_create_api_token(session=s, channel="sms")
+        ids = dict(s.execute(select(User.username, User.id).where(User.username.in_(["agent11", "agent1"]))).all())
+    procs = [servers(env) for _ in range(3)]
+    base = haproxy([p.port for p in procs])
+    _wait_ready(base)
+    doomed = procs[2]
+    # agent11 works on the doomed process (their browser's session there) and is the only one ready.
+    with httpx.Client(base_url=doomed.url, timeout=30) as c:
+        csrf = login(c, "agent11")
+        c.post("/api/v1/agent/presence", json={"presence": "available"}, headers={"X-CSRF-Token": csrf}
+               ).raise_for_status()
+        r = c.post("/api/v1/intake/messages", headers={"Authorization": f"Bearer {token}"},
+                   json={"channel": "sms", "external_id": "dead-offer-1", "sender": {"phone": "010-7777-0001"},
+                         "text": "수도가 안 나와요", "sent_at": "2026-11-21T09:00:00+09:00"})
+        assert r.status_code == 202, r.text
+        conv_id = r.json()["conversation_id"]
+        deadline = time.time() + 10
+        while True:
+            state = c.get("/api/v1/agent/state").json()
+            if any(cv["id"] == conv_id and cv["status"] == "offered" for cv in state["conversations"]):
+                break
+            assert time.time() < deadline, "the contact was never offered to agent11"
+            time.sleep(0.02)
+    doomed.kill()  # with the offer out and unanswered
+    killed_at = time.time()
+
+    # agent1 works through HAProxy (so on a surviving process) and accepts what is offered.
+    accepted_at = None
+    with httpx.Client(base_url=f"http://{base}", timeout=30) as c:
+        csrf = login(c, "agent1")
+        h = {"X-CSRF-Token": csrf}
+        c.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h).raise_for_status()
+        deadline = time.time() + offer_s + 20
+        while accepted_at is None and time.time() < deadline:
+            for cv in c.get("/api/v1/agent/state").json()["conversations"]:
+                if cv["id"] == conv_id and cv["status"] == "offered":
+                    c.post(f"/api/v1/conversations/{conv_id}/accept", headers=h).raise_for_status()
+                    accepted_at = time.time()
+            time.sleep(0.05)
+    assert accepted_at is not None, "the contact stayed with the dead process's offer"
+    assert accepted_at - killed_at < offer_s + 15
+    with session_scope(db) as s:
+        conv = s.get(Conversation, conv_id)
+        assert conv.status == ConvStatus.ACTIVE and conv.agent_id == ids["agent1"] and conv.offered_to_id is None
+        kinds = [(k, d.get("agent_id") or actor) for k, d, actor in s.execute(
+            select(ConversationEvent.kind, ConversationEvent.data, ConversationEvent.actor_id).where(
+                ConversationEvent.conversation_id == conv_id).order_by(ConversationEvent.id))]
+        stuck = s.scalar(select(func.count()).select_from(Conversation).where(
+            Conversation.status == ConvStatus.OFFERED, Conversation.offered_to_id == ids["agent11"]))
+    assert ("offered", ids["agent11"]) in kinds and ("offer_expired", ids["agent11"]) in kinds
+    assert kinds.index(("offer_expired", ids["agent11"])) < kinds.index(("accepted", ids["agent1"]))
+    assert stuck == 0
     engine.dispose()

@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dasan import api
 from dasan.bot.language import warm_up
@@ -48,6 +49,11 @@ from dasan.voice.runner import voice_controller
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "static"
+
+
+HTTP_ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                    405: "method_not_allowed", 406: "not_acceptable", 413: "too_large", 415: "unsupported_media_type",
+                    422: "invalid", 429: "too_many_requests"}
 
 
 def route_policy(route) -> Policy | None:
@@ -96,7 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                             bot_enabled=settings.bot_enabled)
     knowledge = KnowledgeSearch(factory, settings.kb_profile)
     admission = Admission(settings.intake_max_in_flight)
-    intake_writer = GroupCommit(factory, name="intake")
+    writers = settings.intake_writers or (1 if settings.resolved_database_url.startswith("sqlite") else 4)
+    intake_writer = GroupCommit(factory, name="intake", writers=writers)
     outbox = OutboxWorker(factory, {"sms": KannelSender(settings, factory), "email": EmailSender(settings, factory),
                                     "sns": WebhookReplySender(factory)}, interval_s=settings.outbox_interval_s,
                           recover_after_s=settings.outbox_recover_after_s)
@@ -179,6 +186,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _login_required(request: Request, exc: LoginRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        # The framework's own refusals (a body it cannot parse, no such route, a method the route
+        # does not take) in the same JSON error shape as ours, with their headers (Allow …).
+        code = HTTP_ERROR_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "error")
+        message = exc.detail if isinstance(exc.detail, str) and exc.detail else code.replace("_", " ")
+        return JSONResponse({"error": code, "message": message}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(DasanError)
     async def _dasan_error(request: Request, exc: DasanError):

@@ -42,37 +42,45 @@ class WriterStopped(DasanError):
 
 
 class GroupCommit:
-    """One writer thread that runs submitted jobs in shared transactions."""
+    """Writer threads (one by default) that run submitted jobs in shared transactions."""
 
-    def __init__(self, factory: sessionmaker[Session], *, max_batch: int = 128, name: str = "intake") -> None:
+    def __init__(self, factory: sessionmaker[Session], *, max_batch: int = 128, name: str = "intake",
+                 writers: int = 1) -> None:
         self.factory = factory
         self.max_batch = max_batch
         self.name = name
+        # SQLite writes one transaction at a time whatever the threads; on PostgreSQL a few writers
+        # overlap their round trips (each batch is still one transaction of its own).
+        self.writers = writers
         self._queue: queue.SimpleQueue[tuple[Job, Future] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._closed = False
 
     def start(self) -> None:
         with self._lock:
-            if self._thread is None and not self._closed:
-                self._thread = threading.Thread(target=self._run, name=f"dasan-{self.name}-writer", daemon=True)
-                self._thread.start()
+            if self._threads or self._closed:
+                return
+            for k in range(self.writers):
+                thread = threading.Thread(target=self._run, name=f"dasan-{self.name}-writer-{k}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
 
     def stop(self, timeout: float = 10) -> None:
-        """Finish what was submitted, then end the thread; later jobs are refused."""
+        """Finish what was submitted, then end the threads; later jobs are refused."""
         with self._lock:
             self._closed = True
-            thread, self._thread = self._thread, None
-        if thread is not None:
+            threads, self._threads = self._threads, []
+        for _ in threads:
             self._queue.put(None)
+        for thread in threads:
             thread.join(timeout)
 
     def submit(self, job: Callable[[Session], T]) -> Future[T]:
         """Run `job(session)` in the next batch; the future resolves after that batch commits.
-        The writer starts on first use (an app used without its lifespan, as in tests)."""
+        The writers start on first use (an app used without its lifespan, as in tests)."""
         fut: Future[T] = Future()
-        if self._thread is None:
+        if not self._threads:
             self.start()
         if self._closed:
             fut.set_exception(WriterStopped(f"the {self.name} writer has stopped"))
