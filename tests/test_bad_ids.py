@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from dasan.core.ids import MAX_ID
 from dasan.db.engine import session_scope
+from dasan.security.actions import do_create_api_token
 
 from .conftest import login
 
@@ -128,3 +129,27 @@ def test_a_write_the_database_refuses_anyway_is_a_4xx_in_the_error_shape(setting
     assert fk.status_code == 409 and rng.status_code == 422
     _error_shape(fk)
     _error_shape(rng)
+
+
+@pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31", "1899-12-31"])
+def test_dates_at_the_calendars_edges_are_invalid_input_not_an_overflow(app, client, seeded, when):
+    """Found by the fuzzing (tests/test_fuzz_api.py): a report for 9999-12-31 overflowed when its
+    day was turned into times in the center's zone. Every date and time a client sends is kept
+    within 1900–2999 (core.moments)."""
+    csrf = login(client, "supervisor1")
+    for url in (f"/api/v1/reports/intervals?day={when}", f"/api/v1/reports/cases?start={when}",
+                f"/api/v1/reports/cases?end={when}"):
+        r = client.get(url)
+        _error_shape(r)
+        assert r.status_code == 422, url
+    r = client.post("/api/v1/knowledge/articles", headers={"X-CSRF-Token": csrf},
+                    json={"title": "경계", "body": "본문", "expires_at": f"{when}T23:00:00-10:00"})
+    _error_shape(r)
+    assert r.status_code == 422 and "expires_at" in r.json()["message"], r.text
+    with session_scope(seeded) as s:
+        token = do_create_api_token(session=s, channel="sms")
+    r = client.post("/api/v1/intake/messages", headers={"Authorization": f"Bearer {token}"},
+                    json={"channel": "sms", "external_id": f"edge-{when}", "sender": {"phone": "010-5550-0000"},
+                          "text": "안녕하세요", "sent_at": f"{when}T23:00:00-10:00"})
+    _error_shape(r)
+    assert r.status_code == 422 and "sent_at" in r.json()["message"], r.text

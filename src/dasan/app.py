@@ -120,7 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await dispatcher.start()
         if settings.outbox_enabled:
             await outbox.start()
-        lost_turns = asyncio.create_task(answer_lost_turns(app)) if settings.bot_enabled else None
+        lost_turns = (asyncio.create_task(answer_lost_turns(app, every_s=settings.lost_turn_interval_s))
+                      if settings.bot_enabled else None)
         deadlines = asyncio.create_task(escalate_periodically(app))
         case_deadlines = asyncio.create_task(escalate_case_deadlines(app))
         smtp = None

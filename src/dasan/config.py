@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     default_max_chats: int = 3
     # Seconds between sweeps that re-offer expired offers and refresh queue positions.
     sweep_interval_s: float = 1.0
+    # How often SMS the bot never answered (a crash between storing and answering) are given to it again.
+    lost_turn_interval_s: float = Field(default=5.0, gt=0)
     max_message_chars: int = 4000
     # The self-service bot answers web chat first (hands off to a human when unsure).
     bot_enabled: bool = True

@@ -16,8 +16,19 @@ from dasan.db.engine import session_scope
 
 
 @pytest.fixture
-def bot_app(bot_client):
-    return bot_client[1]
+def bot_app(settings):
+    """The bot's app, started, without its lost-turn sweeper: the turns here are the test's own
+    (on a slow machine the sweeper could answer the message before the four racing turns)."""
+    from fastapi.testclient import TestClient
+
+    from dasan.app import create_app
+    from dasan.demo.seed import seed
+
+    app = create_app(settings.model_copy(update={"bot_enabled": True, "lost_turn_interval_s": 3600.0}))
+    with session_scope(app.state.session_factory) as s:
+        seed(session=s)
+    with TestClient(app):
+        yield app
 
 
 def _sms(app, ext: str, text: str):

@@ -7,7 +7,6 @@ routed the same way. The 202 answer is sent only after the message is committed.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -20,6 +19,7 @@ from dasan.conversations import service
 from dasan.conversations.actions import do_append_message, do_get_or_create_citizen, do_start_conversation
 from dasan.conversations.models import Message, MsgKind
 from dasan.core.errors import Forbidden
+from dasan.core.moments import Moment
 from dasan.events.actions import drop_pending_since, pending_mark
 from dasan.observability import metrics
 from dasan.security.deps import GroupTokenAuth
@@ -69,7 +69,7 @@ class IntakeMessage(BaseModel):
     external_id: str = Field(min_length=1, max_length=200)
     sender: Sender
     text: str = Field(default="", max_length=4000)
-    sent_at: datetime
+    sent_at: Moment
     attachments: list[Attachment] = Field(default_factory=list, max_length=20)
     dialled_number: str | None = Field(default=None, max_length=40)
 

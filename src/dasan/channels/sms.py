@@ -24,6 +24,7 @@ import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from dasan.bot.actions import bot_turn, do_handoff, in_procedure
 from dasan.bot.core import BotTurn
@@ -37,7 +38,7 @@ from dasan.core.ids import MAX_ID
 from dasan.db.engine import session_scope
 from dasan.i18n import catalogue
 from dasan.outbox.actions import do_delivery_report
-from dasan.security.deps import SessionDep, SettingsDep, TokenAuth
+from dasan.security.deps import GroupTokenAuth, SessionDep, TokenAuth
 from dasan.security.models import ApiToken
 
 log = logging.getLogger(__name__)
@@ -45,24 +46,34 @@ router = APIRouter(prefix="/channels/sms/kannel", tags=["channels"])
 KannelToken = Annotated[ApiToken, Depends(TokenAuth(query=True, channel="sms"))]
 
 
+_MO_TOKEN = GroupTokenAuth(query=True, channel="sms")
+
+
 @router.get("/mo", response_class=PlainTextResponse)
-def kannel_mo(
-    request: Request, session: SessionDep, settings: SettingsDep, token: KannelToken,
+async def kannel_mo(
+    request: Request, token: Annotated[str, Depends(_MO_TOKEN)],
     sender: Annotated[str, Query(alias="from", min_length=3, max_length=40)],
     text: Annotated[str, Query(max_length=4000)] = "",
     to: Annotated[str, Query(max_length=40)] = "",
     id: Annotated[str, Query(min_length=1, max_length=100)] = "",
 ) -> str:
     """One message from a citizen's phone; idempotent on Kannel's message id (smsbox retries a
-    get-url that failed, with the same id). The empty answer means: no automatic reply."""
+    get-url that failed, with the same id). The empty answer means: no automatic reply. Written
+    by group commit with whatever else arrives at the same time (`db.groupcommit`); answered
+    after that commit."""
     if not id:
         raise Invalid("the Kannel message id (%I) is missing", code="missing_id")
     if not text.strip():
         raise Invalid("empty message", code="empty_message")
+    settings = request.app.state.settings
     msg = IntakeMessage(channel="sms", external_id=f"kannel:{id}", sender=Sender(phone=sender), text=text,
                         sent_at=datetime.now(UTC), dialled_number=to or None)
-    accepted, ask_bot = do_take_text(session=session, msg=msg, settings=settings)
-    session.commit()
+
+    def job(session: Session) -> tuple[IntakeAccepted, bool]:
+        _MO_TOKEN.verify(session, token)
+        return do_take_text(session=session, msg=msg, settings=settings)
+
+    accepted, ask_bot = await asyncio.wrap_future(request.app.state.intake_writer.submit(job))
     after_commit(request.app, accepted, ask_bot, text, [])
     return ""
 

@@ -34,6 +34,7 @@ from dasan.channels.signing import MAX_BODY, sign, verify
 from dasan.conversations.actions import do_record_event, notify_conversation
 from dasan.conversations.models import OPEN_STATUSES, Conversation, ConversationEvent, Message, MsgKind
 from dasan.core.errors import DasanError, Invalid, NotFound, Unauthorized
+from dasan.core.moments import Moment
 from dasan.core.worker import every
 from dasan.db.engine import session_scope
 from dasan.outbox.models import OutboxItem
@@ -59,7 +60,7 @@ class WebhookMessage(BaseModel):
     message_id: str = Field(min_length=1, max_length=200)
     sender: WebhookSender
     text: str = Field(default="", max_length=4000)
-    sent_at: datetime | None = None
+    sent_at: Moment | None = None
     attachments: list[Attachment] = Field(default_factory=list, max_length=20)
 
 

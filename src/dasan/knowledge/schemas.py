@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from dasan.core.ids import OptionalId
+from dasan.core.moments import Moment
 
 
 class ArticleCreate(BaseModel):
@@ -19,8 +20,8 @@ class ArticleCreate(BaseModel):
     organisations: list[str] = Field(default_factory=list)
     translation_of_id: OptionalId = None
     department_id: OptionalId = None  # officials: their own department
-    valid_from: datetime | None = None
-    expires_at: datetime | None = None
+    valid_from: Moment | None = None
+    expires_at: Moment | None = None
 
 
 class ArticleUpdate(BaseModel):
@@ -30,8 +31,8 @@ class ArticleUpdate(BaseModel):
     keywords: str | None = Field(default=None, max_length=500)
     category: str | None = Field(default=None, max_length=80)
     organisations: list[str] | None = None
-    valid_from: datetime | None = None
-    expires_at: datetime | None = None
+    valid_from: Moment | None = None
+    expires_at: Moment | None = None
     note: str = Field(default="", max_length=500)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,6 +13,7 @@ from dasan.cases.reports import report_csv as cases_csv
 from dasan.center.deps import CenterDep
 from dasan.core import clock
 from dasan.core.errors import Invalid, NotFound
+from dasan.core.moments import Day
 from dasan.db.engine import session_scope
 from dasan.reports.service import interval_report, report_csv
 from dasan.security.deps import Allow, Principal, SessionDep
@@ -28,7 +29,7 @@ def get_intervals(
     session: SessionDep,
     center: CenterDep,
     me: Annotated[Principal, Depends(Allow(*REPORT_ROLES))],
-    day: date | None = None,
+    day: Day | None = None,
     interval_min: Annotated[int, Query(ge=1, le=1440)] = 30,  # 15, 30 or 60 (the report says so)
     queue: str | None = None,
     format: Literal["json", "csv"] = "json",
@@ -57,8 +58,8 @@ def get_case_report(
     session: SessionDep,
     center: CenterDep,
     me: Annotated[Principal, Depends(Allow(*REPORT_ROLES))],
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     by: Literal["day", "district"] = "day",
     format: Literal["json", "csv"] = "json",
 ):

@@ -162,21 +162,24 @@ class TokenAuth(Policy):
         self.basic = basic  # gateways configured with a user name and password (an MMSC): the password is the token
 
     def __call__(self, request: Request, session: SessionDep) -> ApiToken:
+        row = self.verify(session, self.presented(request))
+        _end_auth_transaction(session)
+        return row
+
+    def presented(self, request: Request) -> str:
+        """The token the request carries (header, Basic password or query, as the route allows)."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if self.basic and scheme.lower() == "basic":
-
             try:
                 scheme, token = "bearer", base64.b64decode(token.strip(), validate=True).decode().partition(":")[2]
             except (binascii.Error, UnicodeDecodeError):
                 raise Unauthorized("malformed Basic credentials") from None
         if self.query and not token:
             scheme, token = "bearer", request.query_params.get("token", "")
-        if scheme.lower() != "bearer" or not token:
+        if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("send 'Authorization: Bearer TOKEN' (create one with 'dasan tokens create')")
-        row = self.verify(session, token)
-        _end_auth_transaction(session)
-        return row
+        return token.strip()
 
     def verify(self, session: Session, token: str) -> ApiToken:
         """The token's row, if it is known, unrevoked and fit for this route."""
@@ -197,10 +200,7 @@ class GroupTokenAuth(TokenAuth):
     an accepted one costs no transaction of its own."""
 
     async def __call__(self, request: Request) -> str:  # type: ignore[override]
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("send 'Authorization: Bearer TOKEN' (create one with 'dasan tokens create')")
-        return token.strip()
+        return self.presented(request)
 
     def verify(self, session: Session, token: str) -> ApiToken:
         """As TokenAuth's, read once per transaction: a batch of one gateway's messages shares
