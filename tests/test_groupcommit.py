@@ -1,4 +1,4 @@
-"""Group commit (db.groupcommit): jobs that arrive together share one transaction; each is
+"""Group commit (channels.groupcommit): jobs that arrive together share one transaction; each is
 acknowledged only after that commit; one refused job takes nothing else with it."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from concurrent.futures import Future
 import pytest
 from sqlalchemy import func, select
 
+from dasan.channels.groupcommit import GroupCommit, WriterStopped
 from dasan.channels.intake import IntakeMessage, do_intake
 from dasan.conversations.models import Citizen, Message
 from dasan.core.errors import Invalid
 from dasan.db.engine import session_scope
-from dasan.db.groupcommit import GroupCommit, WriterStopped
 from dasan.events.actions import _PENDING
 
 

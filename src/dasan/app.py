@@ -28,6 +28,7 @@ from dasan.cases.scheduled import escalate_periodically as escalate_case_deadlin
 from dasan.center import service as center_service
 from dasan.channels.admission import Admission, AdmissionMiddleware
 from dasan.channels.email import EmailSender, InboundHandler
+from dasan.channels.groupcommit import GroupCommit
 from dasan.channels.sms import answer_lost_turns
 from dasan.channels.sms_sender import KannelSender
 from dasan.channels.webhook import WebhookReplySender, escalate_periodically
@@ -35,7 +36,6 @@ from dasan.config import Settings
 from dasan.core import commit
 from dasan.core.errors import DasanError
 from dasan.db.engine import make_engine, make_read_engine, make_sessionmaker, session_scope
-from dasan.db.groupcommit import GroupCommit
 from dasan.events import actions as event_actions
 from dasan.events.bus import make_bus
 from dasan.knowledge.service import KnowledgeSearch

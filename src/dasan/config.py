@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     # Intake requests one process answers at once; past it, "try later" at once (channels/admission.py).
     intake_max_in_flight: int = Field(default=64, ge=1)
-    # Threads writing intake batches (db/groupcommit.py); 0: one on SQLite, four on PostgreSQL.
+    # Threads writing intake batches (channels/groupcommit.py); 0: one on SQLite, four on PostgreSQL.
     intake_writers: int = Field(default=0, ge=0, le=64)
     # SMS through Kannel (issue 5): smsbox's sendsms interface, its user, and the sender number.
     kannel_sendsms_url: str | None = None  # e.g. http://127.0.0.1:13013/cgi-bin/sendsms

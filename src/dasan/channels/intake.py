@@ -143,7 +143,7 @@ async def intake_message(
 ) -> IntakeAccepted:
     """Accept one inbound message from a channel adapter; idempotent on (channel, external_id).
     The 202 is sent after the transaction holding the message committed (group commit: the
-    messages that arrive together are written together, `db.groupcommit`)."""
+    messages that arrive together are written together, `channels.groupcommit`)."""
     max_chars = request.app.state.settings.max_message_chars
 
     def job(session: Session) -> IntakeAccepted:

@@ -59,7 +59,7 @@ async def kannel_mo(
 ) -> str:
     """One message from a citizen's phone; idempotent on Kannel's message id (smsbox retries a
     get-url that failed, with the same id). The empty answer means: no automatic reply. Written
-    by group commit with whatever else arrives at the same time (`db.groupcommit`); answered
+    by group commit with whatever else arrives at the same time (`channels.groupcommit`); answered
     after that commit."""
     if not id:
         raise Invalid("the Kannel message id (%I) is missing", code="missing_id")

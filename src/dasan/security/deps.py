@@ -195,7 +195,7 @@ class TokenAuth(Policy):
 
 class GroupTokenAuth(TokenAuth):
     """A bearer token checked inside the group-commit transaction that does the request's work
-    (`db.groupcommit`): the dependency only takes the token from the header, without a database
+    (`channels.groupcommit`): the dependency only takes the token from the header, without a database
     session or a thread, and the job calls `verify` first — so a refused token writes nothing and
     an accepted one costs no transaction of its own."""
 
