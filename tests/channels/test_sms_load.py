@@ -76,7 +76,7 @@ ANSWERED = ["대형폐기물 스티커는 어디서 사나요?", "불법 주차 
 @pytest.mark.multiprocess
 def test_kannel_stopped_60_s_during_traffic_every_reply_once_in_conversation_order(server_env, tmp_path):
     """30 citizens each ask three questions the bot answers. Kannel (both boxes) is stopped for
-    60 s while the first round's replies are being made, then started again, and the other two
+    60 s while the first round's messages come in and its replies are being made, then started again, and the other two
     rounds follow at once: every reply reaches its phone once, and each phone gets its three
     replies in the order the conversation holds them (the ones that waited go first)."""
     from .kannel import Phones
@@ -91,7 +91,10 @@ def test_kannel_stopped_60_s_during_traffic_every_reply_once_in_conversation_ord
 
         def stop_midway():  # Kannel goes away while messages come in and the bot answers them
             try:
-                wait_for(lambda: count(db, inbound_q) >= len(citizens) // 2, timeout=120, what="half the messages")
+                # As soon as the first message is stored: the bot's replies to the rest are then
+                # made while the gateway is going away (the bot answers in tens of milliseconds;
+                # waiting for half the messages let every reply out first once intake got faster).
+                wait_for(lambda: count(db, inbound_q) >= 1, timeout=120, what="the first message")
             except AssertionError as e:
                 failed.append(e)
             down.set()
