@@ -525,6 +525,13 @@ def cmd_lang_eval(args) -> int:
     return 0
 
 
+def cmd_privacy_eval(args) -> int:
+    from dasan.privacy.evaluation import evaluate, read_samples
+
+    _print(evaluate(read_samples(args.samples), country=args.country), args.json)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dasan", description="Dasan one-number contact center")
     sub = p.add_subparsers(dest="command", required=True)
@@ -684,6 +691,13 @@ def build_parser() -> argparse.ArgumentParser:
     le.add_argument("--samples", type=_existing, required=True)
     le.add_argument("--json", action="store_true")
     le.set_defaults(func=cmd_lang_eval)
+
+    priv = sub.add_parser("privacy", help="personal data").add_subparsers(dest="privacy_command", required=True)
+    pe = priv.add_parser("eval", help="how well personal identifiers are found (JSONL text, pii spans)")
+    pe.add_argument("--samples", type=_existing, required=True)
+    pe.add_argument("--country", default="KR", help="the country national phone numbers belong to")
+    pe.add_argument("--json", action="store_true")
+    pe.set_defaults(func=cmd_privacy_eval)
     return p
 
 
