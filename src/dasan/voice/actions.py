@@ -79,11 +79,20 @@ class Queued:
     can_call_back: bool
 
 
+def _locked(session: Session, call_id: int) -> VoiceCall:
+    """The call's row, locked until the step commits: a hang-up and the menu's last step may be
+    written by two writer threads at once (PostgreSQL), and each must see the other's outcome."""
+    return session.get_one(VoiceCall, call_id, with_for_update=True, populate_existing=True)
+
+
 def do_enqueue_call(*, session: Session, call_id: int, queue_code: str, lang: str, menu_path: str,
-                    legacy_number: str = "") -> Queued:
+                    legacy_number: str = "") -> Queued | None:
     """The caller chose (or fell through to) a queue: the call becomes a contact waiting in the
-    same line as chats and texts, recognised by phone number across channels."""
-    call = session.get_one(VoiceCall, call_id)
+    same line as chats and texts, recognised by phone number across channels. None when the call
+    ended meanwhile (the caller hung up while the menu decided): never a contact nobody holds."""
+    call = _locked(session, call_id)
+    if call.ended_at is not None:
+        return None
     center = center_service.get(session)
     e164 = phone_rules.try_normalize(call.from_number, center.country)
     if e164 is not None:
@@ -161,7 +170,7 @@ def do_end_call(*, session: Session, call_id: int, by: str, prompts: list[str], 
                 outcome: CallOutcome | None = None, reason: str = "") -> VoiceCall:
     """The call ended (`by` caller | agent | center). A caller who hung up while waiting
     abandoned, unless they asked to be called back; a connected call goes to wrap-up."""
-    call = session.get_one(VoiceCall, call_id)
+    call = _locked(session, call_id)
     now = clock.now()
     call.ended_at = now
     call.prompts_played = prompts[-200:]

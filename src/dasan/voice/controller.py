@@ -538,9 +538,11 @@ class VoiceController:
         if call.phase != "menu":  # ended while the menu decided: never a contact for a call nobody holds
             return
         call.phase = "queue"
-        queued: actions.Queued = await self._db(actions.do_enqueue_call, call_id=call.record_id, queue_code=queue,
-                                                lang=call.lang, menu_path="".join(call.path),
-                                                legacy_number=call.route.legacy_number)
+        queued: actions.Queued | None = await self._db(
+            actions.do_enqueue_call, call_id=call.record_id, queue_code=queue, lang=call.lang,
+            menu_path="".join(call.path), legacy_number=call.route.legacy_number)
+        if queued is None:  # the hang-up was written first
+            return
         call.conversation_id = queued.conversation_id
         call.can_call_back = queued.can_call_back
         self._announce_soon(call, says, queued.position, queued.wait_s)
