@@ -532,6 +532,25 @@ def cmd_privacy_eval(args) -> int:
     return 0
 
 
+def cmd_protect_eval(args) -> int:
+    from dasan.abuse.evaluation import evaluate
+
+    _print(evaluate(args.train, args.test), args.json)
+    return 0
+
+
+def cmd_protect_train(args) -> int:
+    from dasan.abuse.evaluation import read_rows
+    from dasan.abuse.model import BUNDLED, AbuseModel
+
+    texts, labels = read_rows(args.train)
+    model = AbuseModel.train(texts, labels)
+    out = args.out or BUNDLED
+    model.save(out)
+    print(f"trained on {len(texts)} rows in {model.trained['seconds'] if model.trained else '?'} s; written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dasan", description="Dasan one-number contact center")
     sub = p.add_subparsers(dest="command", required=True)
@@ -698,6 +717,18 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("--country", default="KR", help="the country national phone numbers belong to")
     pe.add_argument("--json", action="store_true")
     pe.set_defaults(func=cmd_privacy_eval)
+
+    prot = sub.add_parser("protect", help="protecting agents from abusive contacts").add_subparsers(
+        dest="protect_command", required=True)
+    pre = prot.add_parser("eval", help="train the abusive-language model on one file and judge it on another")
+    pre.add_argument("--train", type=_existing, required=True)
+    pre.add_argument("--test", type=_existing, required=True)
+    pre.add_argument("--json", action="store_true")
+    pre.set_defaults(func=cmd_protect_eval)
+    prt = prot.add_parser("train", help="train the model the package ships (JSONL text, label abusive|ok)")
+    prt.add_argument("--train", type=_existing, required=True)
+    prt.add_argument("--out", type=Path, help="where to write it (default: inside the package)")
+    prt.set_defaults(func=cmd_protect_train)
     return p
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dasan.abuse.detect import detect as detect_abuse
 from dasan.center import service as center_service
 from dasan.conversations.models import (
     Citizen,
@@ -176,8 +177,14 @@ def do_append_message(
                 channel=conv.channel, client_msg_id=client_msg_id, external_id=external_id, sent_at=sent_at,
                 attachments=attachments or [], created_at=clock.now(),
             )
+            verdict = detect_abuse(body, conv.lang) if kind == MsgKind.INBOUND else None
+            msg.abuse = verdict.kind if verdict else None
             session.add(msg)
             session.flush()
+            if verdict is not None:
+                do_record_event(session=session, conv=conv, kind="abuse_flagged",
+                                data={"message_id": msg.id, "seq": seq, "kind": verdict.kind, "score": verdict.score,
+                                      "words": list(verdict.words)})
     except IntegrityError:
         dup = _find_duplicate(session, conv, client_msg_id, conv.channel, external_id)
         if dup is None:

@@ -126,6 +126,8 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     attachments: Mapped[list] = mapped_column(JSON, default=list)
+    # a citizen's message found abusive (dasan.abuse): its kind, for the agent; None otherwise
+    abuse: Mapped[str | None] = mapped_column(String(20))
 
 
 class ConversationEvent(Base):

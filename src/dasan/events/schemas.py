@@ -25,6 +25,7 @@ class MessageFields(BaseModel):
     body: str
     author_name: str = ""
     client_msg_id: str | None = None
+    abuse: str | None = None  # a citizen's message found abusive: sexual | threat | insult | profanity | abusive
 
 
 class MessageData(MessageFields):
