@@ -14,6 +14,8 @@ from dasan.db.engine import session_scope
 from dasan.observability.logs import JsonFormatter, RedactFilter, RequestIdFilter, log_config
 from dasan.security.actions import do_create_api_token
 
+from .conftest import login
+
 
 def _sample(text: str, name: str, **labels: str) -> float:
     """The value of one sample of the exposition text (0 when absent)."""
@@ -122,3 +124,41 @@ def test_readyz_names_what_is_down(settings):
     assert r.status_code == 503
     body = r.json()
     assert body["ready"] is False and body["database"] == "ok" and body["redis"].startswith("unavailable")
+
+
+PLANTED = ("010-4821-7735", "900101-1234568", "4111 1111 1111 1111", "kim.citizen@example.com", "M12345678")
+
+
+def test_personal_identifiers_never_reach_the_log_even_in_an_exception():
+    try:
+        raise ValueError(f"cannot reach {PLANTED[0]} for 900101-1234568")
+    except ValueError:
+        import sys
+        exc = sys.exc_info()
+    record = logging.LogRecord("dasan.voice.controller", logging.ERROR, __file__, 1,
+                               "call from %s: card %s, mail %s, passport %s", PLANTED[:1] + PLANTED[2:], exc)
+    RedactFilter().filter(record)
+    line = JsonFormatter().format(record)
+    assert not [p for p in PLANTED if p in line], line
+    assert "call from ***-****-****" in json.loads(line)["msg"] and "ValueError" in json.loads(line)["exc"]
+
+
+def test_no_csv_export_carries_a_personal_identifier(client, seeded, factory):
+    """Every export goes through the one CSV writer, which masks identifiers in text cells; the
+    exports a run of the center produces are checked too (after contacts that carry them)."""
+    from dasan.core.csvfile import to_csv
+
+    text = to_csv(["note", "n"], [{"note": "연락처 " + " / ".join(PLANTED), "n": 3}])
+    assert not [p for p in PLANTED if p in text] and text.splitlines()[1].endswith(",3")
+    with session_scope(factory) as s:
+        token = do_create_api_token(session=s, channel="sms")
+    for i, planted in enumerate(PLANTED):
+        r = client.post("/api/v1/intake/messages", headers={"Authorization": f"Bearer {token}"},
+                        json={"channel": "sms", "external_id": f"pii-{i}", "sender": {"phone": "010-4821-7735"},
+                              "text": f"제 정보는 {planted} 입니다", "sent_at": "2026-11-21T09:00:00+09:00"})
+        assert r.status_code == 202
+    login(client, "supervisor1")
+    for url in ("/api/v1/reports/intervals?format=csv", "/api/v1/reports/cases?format=csv"):
+        r = client.get(url)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), (url, r.text[:200])
+        assert not [p for p in PLANTED if p in r.text]

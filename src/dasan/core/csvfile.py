@@ -1,11 +1,20 @@
 """The one CSV writer of every export: UTF-8 with a byte-order mark (so spreadsheet programs
-read Korean), CRLF line ends (RFC 4180), empty cells for missing values."""
+read Korean), CRLF line ends (RFC 4180), empty cells for missing values, and every personal
+identifier in a text cell masked (`dasan.privacy.pii`: an export leaves the center)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+
+from dasan.privacy.pii import mask
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    return mask(value) if isinstance(value, str) else value
 
 
 def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> str:
@@ -14,5 +23,5 @@ def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> str:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(columns)
     for r in rows:
-        w.writerow(["" if r.get(c) is None else r[c] for c in columns])
+        w.writerow([_cell(r.get(c)) for c in columns])
     return "\ufeff" + buf.getvalue()

@@ -10,6 +10,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from dasan.privacy.pii import mask
+
 request_id: ContextVar[str] = ContextVar("request_id", default="")
 
 
@@ -35,12 +37,16 @@ def redact(text: str) -> str:
 
 
 class RedactFilter(logging.Filter):
-    """Takes credentials out of every record before any handler writes it (access-log lines carry
-    whole request URIs, and some channels can only send their token in the query string)."""
+    """Takes credentials and personal identifiers out of every record before any handler writes
+    it (access-log lines carry whole request URIs, and some channels can only send their token in
+    the query string; a caller's number or a citizen's text may be in a message), and out of the
+    exception text (the formatter reads that from `exc_text` once it is set)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        clean = redact(message)
+        clean = mask(redact(message))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask(redact(logging.Formatter().formatException(record.exc_info)))
         if clean != message:
             record.msg, record.args = clean, None
         return True
@@ -58,7 +64,7 @@ class JsonFormatter(logging.Formatter):
         if rid:
             out["request_id"] = rid
         if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
+            out["exc"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False)
 
 

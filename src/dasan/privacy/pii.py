@@ -46,7 +46,8 @@ _PASSPORT_OTHER = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{7}(?![A-Za-z0-9]
 # particles may follow directly ("010-1234-5678로").
 _RUN = re.compile(r"(?<![A-Za-z0-9+\-.])\+?\(?\d+\)?(?:(?: ?[-‐‑–—./] ?| {1,2}|\) ?)\(?\d+\)?)*(?![A-Za-z0-9]|[-.]\d)")
 _GROUP_SEP = re.compile(r"[^\d]+")
-_SPACES = re.compile(r"(?<![-‐‑–—./]) {1,2}(?![-‐‑–—./ ])")  # a space between groups, not around a hyphen
+# where a run may hold two numbers: a space between groups (not around a hyphen), or a slash
+_SPACES = re.compile(r"(?<![-‐‑–—.]) {1,2}(?![-‐‑–—./ ])| ?/ ?")
 
 _WINDOW = 14  # characters before a number read for the words that name it
 _NEAR = 8  # … of which these, right before it, for a word that says it is some other number
@@ -193,8 +194,8 @@ def _classify(run: str, before: str, after: str, country: str) -> str | None:
 
 
 def _windows(run: str) -> list[tuple[int, int]]:
-    """Sub-runs to try when a whole run is not one identifier: split where spaces join groups
-    (two numbers written side by side), longest first."""
+    """Sub-runs to try when a whole run is not one identifier: split where spaces or slashes join
+    groups (two numbers written side by side, "010-…/02-…"), longest first."""
     cuts = [m.span() for m in _SPACES.finditer(run)]
     if not cuts:
         return []
@@ -224,9 +225,9 @@ def _numbers(text: str, country: str, taken: list[Span]) -> list[Span]:
         if kind:
             found.append(Span(offset, end, kind))
             continue
-        used_until = 0
+        taken_here: list[tuple[int, int]] = []
         for a, b in _windows(stripped):
-            if a < used_until:
+            if any(a < y and x < b for x, y in taken_here):
                 continue
             piece = stripped[a:b]
             if sum(ch.isdigit() for ch in piece) < 8:
@@ -235,7 +236,7 @@ def _numbers(text: str, country: str, taken: list[Span]) -> list[Span]:
                              text[offset + b:offset + b + _AFTER], country)
             if kind:
                 found.append(Span(offset + a, offset + b, kind))
-                used_until = b
+                taken_here.append((a, b))
     return [s for s in found if not any(s.start < t.end and t.start < s.end for t in taken)]
 
 
