@@ -12,6 +12,7 @@ from dasan.conversations import views as conversations
 from dasan.knowledge import views as knowledge
 from dasan.observability import views as observability
 from dasan.orgs import views as orgs
+from dasan.protect import views as protect
 from dasan.reports import views as reports
 from dasan.routing import views as routing
 from dasan.supervisor import views as supervisor
@@ -20,7 +21,8 @@ from dasan.web import views as web
 
 ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, reports.router,
            routing.router, intake.router, sms.router, mms.router, webhook.router,
-           webchat.router, attachments.router, cases.router, open311.router, voice.router, observability.router)
+           webchat.router, attachments.router, cases.router, open311.router, voice.router, observability.router,
+           protect.router)
 
 
 def mount(app: FastAPI) -> None:

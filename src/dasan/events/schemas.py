@@ -76,7 +76,14 @@ class CaseUpdated(BaseModel):
     data: dict[str, Any]
 
 
-Event = MessageCreated | ConversationUpdated | CitizenStatus | PresenceChanged | CaseUpdated
+class ProtectIncident(BaseModel):
+    """A contact ended for abuse: the agent concerned and the supervisors are told at once."""
+
+    type: Literal["protect.incident"] = "protect.incident"
+    data: dict[str, Any]
+
+
+Event = MessageCreated | ConversationUpdated | CitizenStatus | PresenceChanged | CaseUpdated | ProtectIncident
 
 
 class Envelope(BaseModel):

@@ -78,6 +78,8 @@ class AgentStatus(Base):
     max_chats: Mapped[int] = mapped_column(Integer, default=3)
     # When the agent last became free; the longest-idle eligible agent is offered first.
     idle_since: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # a break the agent cannot leave early (recovery after an abusive contact); ended by the dispatcher
+    break_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PresenceLog(Base):

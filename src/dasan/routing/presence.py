@@ -3,6 +3,8 @@ after a contact."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,7 +13,7 @@ from dasan.conversations.actions import (
 )
 from dasan.core import clock
 from dasan.core.commit import ROUTING, on_commit
-from dasan.core.errors import Invalid
+from dasan.core.errors import Conflict, Invalid
 from dasan.events.actions import send_event_on_commit
 from dasan.events.schemas import Audience, PresenceChanged
 from dasan.orgs.models import User
@@ -32,11 +34,21 @@ def get_status(session: Session, user_id: int, *, lock: bool = False) -> AgentSt
     return row
 
 
-def do_set_presence(*, session: Session, user: User, presence: Presence, reason: str = "") -> AgentStatus:
-    """Change an agent's state; becoming available starts the idle clock."""
+def do_set_presence(*, session: Session, user: User, presence: Presence, reason: str = "",
+                    until: datetime | None = None) -> AgentStatus:
+    """Change an agent's state; becoming available starts the idle clock. A break `until` a time
+    (an agent's recovery after an abusive contact) cannot be left early by the agent: routing
+    honours it, and the dispatcher ends it at that time (`do_end_timed_breaks`)."""
     status = get_status(session, user.id, lock=True)
+    now = clock.now()
+    held = status.break_until
+    if held is not None and held.tzinfo is None:
+        held = held.replace(tzinfo=UTC)
+    if presence != Presence.BREAK and held is not None and held > now and reason != "break ended":
+        raise Conflict(f"on a recovery break for {max(1, round((held - now).total_seconds() / 60))} more minutes",
+                       code="recovery_break")
+    status.break_until = until if presence == Presence.BREAK else None
     if status.presence != presence:
-        now = clock.now()
         if presence == Presence.AVAILABLE:
             status.idle_since = now
         status.presence = presence
@@ -52,6 +64,18 @@ def do_set_presence(*, session: Session, user: User, presence: Presence, reason:
                               "since": status.since.isoformat()}),
     )
     return status
+
+
+def do_end_timed_breaks(*, session: Session) -> int:
+    """Agents whose timed break is over become available again. Returns how many."""
+    due = session.scalars(select(AgentStatus).where(AgentStatus.presence == Presence.BREAK,
+                                                    AgentStatus.break_until.is_not(None),
+                                                    AgentStatus.break_until <= clock.now())).all()
+    for status in due:
+        user = session.get(User, status.user_id)
+        if user is not None:
+            do_set_presence(session=session, user=user, presence=Presence.AVAILABLE, reason="break ended")
+    return len(due)
 
 
 def do_free_agent(*, session: Session, user_id: int) -> None:

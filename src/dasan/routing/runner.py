@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dasan.core.worker import PeriodicWorker
 from dasan.db.engine import session_scope
 from dasan.routing.dispatch import do_dispatch_round, do_expire_offers
+from dasan.routing.presence import do_end_timed_breaks
 
 
 class Dispatcher(PeriodicWorker):
@@ -28,6 +29,7 @@ class Dispatcher(PeriodicWorker):
         """Expire stale offers, then offer contacts until nothing more can move. Returns offers made."""
         with session_scope(self.factory) as session:
             do_expire_offers(session=session)
+            do_end_timed_breaks(session=session)
         made = 0
         for _ in range(20):  # a round may skip agents another process filled meanwhile: go again
             with session_scope(self.factory) as session:

@@ -1,0 +1,129 @@
+"""Protecting agents (M17): the policy per channel, the agent's warnings and the end of an
+abusive contact, the emergency "protect", the recovery break and the supervisors told live,
+counselling offered and recorded. Every step is a conversation event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dasan.conversations.actions import SUPERVISING_ROLES, citizen_text, do_append_message, do_record_event
+from dasan.conversations.models import Conversation, ConversationEvent, ConvStatus, MsgKind
+from dasan.core import clock
+from dasan.core.errors import Conflict, Forbidden, NotFound
+from dasan.events.actions import send_event_on_commit
+from dasan.events.schemas import Audience, ProtectIncident
+from dasan.orgs.models import User
+from dasan.protect.core import Policy, next_step, warning_key
+from dasan.protect.models import AbuseIncident, ProtectPolicy
+from dasan.routing.dispatch import do_end_contact
+from dasan.routing.models import Presence
+from dasan.routing.presence import do_set_presence
+from dasan.security.actions import do_audit
+
+DEFAULT = "*"
+
+
+def get_policy(session: Session, channel: str) -> Policy:
+    """The channel's policy, else the center's default, else the built-in one."""
+    row = session.get(ProtectPolicy, channel) or session.get(ProtectPolicy, DEFAULT)
+    if row is None:
+        return Policy()
+    return Policy(warnings_before_end=row.warnings_before_end,
+                  one_strike=frozenset(k for k in row.one_strike.split(",") if k),
+                  recovery_break_min=row.recovery_break_min, auto_end=row.auto_end)
+
+
+def do_set_policy(*, session: Session, admin: User, channel: str, policy: Policy) -> None:
+    """An admin sets a channel's rules (`*`: the default); audited."""
+    row = session.get(ProtectPolicy, channel) or ProtectPolicy(channel=channel)
+    row.warnings_before_end = policy.warnings_before_end
+    row.one_strike = ",".join(sorted(policy.one_strike))
+    row.recovery_break_min = policy.recovery_break_min
+    row.auto_end = policy.auto_end
+    session.add(row)
+    do_audit(session=session, user_id=admin.id, action="protect.policy", subject_type="channel", subject_id=None,
+             detail={"channel": channel, "warnings_before_end": policy.warnings_before_end,
+                     "one_strike": sorted(policy.one_strike), "recovery_break_min": policy.recovery_break_min,
+                     "auto_end": policy.auto_end})
+
+
+def _warnings_given(session: Session, conv: Conversation) -> int:
+    return int(session.scalar(select(func.count()).select_from(ConversationEvent).where(
+        ConversationEvent.conversation_id == conv.id, ConversationEvent.kind == "abuse_warning")) or 0)
+
+
+def _last_flag(session: Session, conv: Conversation) -> str | None:
+    event = session.scalars(select(ConversationEvent).where(
+        ConversationEvent.conversation_id == conv.id, ConversationEvent.kind == "abuse_flagged")
+        .order_by(ConversationEvent.id.desc()).limit(1)).first()
+    return str(event.data.get("kind")) if event is not None else None
+
+
+def do_warn(*, session: Session, agent: User, conversation_id: int, emergency: bool = False) -> dict:
+    """The agent answers abuse: the policy's next step — warning 1, warning 2 (each sent to the
+    citizen in their language) or the end of the contact with its notice. `emergency` ("protect")
+    ends at once. Returns {"step", "warnings"}."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise NotFound(f"no conversation {conversation_id}")
+    if conv.agent_id != agent.id:
+        raise Forbidden("only the agent on the contact can warn or end it")
+    if conv.status != ConvStatus.ACTIVE:
+        raise Conflict("the contact is not active", code="not_active")
+    policy = get_policy(session, conv.channel)
+    given = _warnings_given(session, conv)
+    kind = _last_flag(session, conv)
+    step = next_step(policy, given, kind, emergency=emergency)
+    do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND, author=agent,
+                      body=citizen_text(session, conv, warning_key(step)))
+    do_record_event(session=session, conv=conv, kind="abuse_warning", actor_id=agent.id,
+                    data={"n": given + 1, "step": step, "kind": kind, "emergency": emergency})
+    if step == "end":
+        _end_for_abuse(session, conv, agent, policy, kind="protect" if emergency else (kind or "abusive"),
+                       warnings=given)
+    return {"step": step, "warnings": given + (step != "end")}
+
+
+def _end_for_abuse(session: Session, conv: Conversation, agent: User, policy: Policy, *, kind: str,
+                   warnings: int) -> None:
+    do_end_contact(session=session, user=agent, conv=conv)
+    now = clock.now()
+    until = now + timedelta(minutes=policy.recovery_break_min) if policy.recovery_break_min else None
+    incident = AbuseIncident(conversation_id=conv.id, citizen_id=conv.citizen_id, agent_id=agent.id,
+                             channel=conv.channel, kind=kind, warnings=warnings, ended_at=now, break_until=until)
+    session.add(incident)
+    session.flush()
+    do_record_event(session=session, conv=conv, kind="abuse_ended", actor_id=agent.id,
+                    data={"kind": kind, "warnings": warnings, "incident": incident.id})
+    if until is not None:
+        do_set_presence(session=session, user=agent, presence=Presence.BREAK, reason="recovery", until=until)
+    send_event_on_commit(session, Audience(user_ids=[agent.id], roles=SUPERVISING_ROLES),
+                         ProtectIncident(data=incident_data(incident, agent.display_name)))
+
+
+def incident_data(incident: AbuseIncident, agent_name: str = "") -> dict:
+    return {"id": incident.id, "conversation_id": incident.conversation_id, "citizen_id": incident.citizen_id,
+            "agent_id": incident.agent_id, "agent_name": agent_name, "channel": incident.channel,
+            "kind": incident.kind, "warnings": incident.warnings, "ended_at": incident.ended_at.isoformat(),
+            "break_until": incident.break_until.isoformat() if incident.break_until else None,
+            "counselling": incident.counselling, "counselling_note": incident.counselling_note}
+
+
+def do_record_counselling(*, session: Session, user: User, incident_id: int, outcome: str, note: str = "") -> None:
+    """The agent accepts or declines the counselling offered, or a supervisor records it held."""
+    incident = session.get(AbuseIncident, incident_id)
+    if incident is None:
+        raise NotFound(f"no incident {incident_id}")
+    supervising = user.role in SUPERVISING_ROLES
+    if not supervising and incident.agent_id != user.id:
+        raise Forbidden("only the agent concerned and supervisors record counselling")
+    if outcome == "held" and not supervising:
+        raise Forbidden("a supervisor records that counselling was held")
+    incident.counselling = outcome
+    incident.counselling_note = note
+    incident.counselling_at = clock.now()
+    do_audit(session=session, user_id=user.id, action="protect.counselling", subject_type="abuse_incident",
+             subject_id=incident.id, detail={"outcome": outcome})

@@ -1,0 +1,134 @@
+"""Protecting agents: the agent warns twice, the third step ends the contact, the agent goes on
+a recovery break the routing honours, supervisors are told, counselling is recorded; sexual
+harassment ends at once; the emergency button; each step a conversation event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from dasan.conversations.models import Conversation, ConversationEvent, Message
+from dasan.core import clock
+from dasan.db.engine import session_scope
+from dasan.protect.core import Policy, next_step
+from dasan.protect.models import AbuseIncident
+from dasan.routing.models import AgentStatus
+from dasan.security.models import AuditEntry
+
+from .conftest import login
+from .test_conversation_flow import _intake, _user_id, offer_now
+
+
+@given(st.integers(0, 5), st.integers(0, 8), st.sampled_from([None, "insult", "profanity", "threat", "sexual"]))
+def test_the_policy_warns_as_many_times_as_it_says_then_ends(limit, given_, kind):
+    policy = Policy(warnings_before_end=limit)
+    step = next_step(policy, given_, kind)
+    if kind == "sexual" or given_ >= limit:
+        assert step == "end"
+    else:
+        assert step == f"warning_{given_ + 1}"
+    assert next_step(policy, given_, kind, emergency=True) == "end"
+
+
+def test_a_policy_with_unknown_kinds_or_limits_is_refused():
+    with pytest.raises(ValueError, match="unknown kinds of abuse: rude"):
+        Policy(one_strike=frozenset({"rude"}))
+    with pytest.raises(ValueError, match="warnings before the end must be 0 to 5"):
+        Policy(warnings_before_end=9)
+
+
+def _accepted(client, app, factory, text, ext, phone="010-5555-0101"):
+    conv_id = _intake(client, factory, text=text, ext=ext, phone=phone)["conversation_id"]
+    h = {"X-CSRF-Token": login(client, "agent1")}
+    client.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h)
+    offer_now(app, factory, conv_id)
+    assert client.post(f"/api/v1/conversations/{conv_id}/accept", headers=h).status_code == 200
+    return conv_id, h
+
+
+def test_warning_1_then_2_then_the_end_and_a_recovery_break(client, seeded, app):
+    factory = seeded
+    conv_id, h = _accepted(client, app, factory, "야 이 병신아 빨리 처리해", "ab-1")
+    steps = [client.post(f"/api/v1/protect/conversations/{conv_id}/warn", headers=h).json()["step"] for _ in range(3)]
+    assert steps == ["warning_1", "warning_2", "end"]
+    agent1 = _user_id(factory, "agent1")
+    with factory() as s:
+        conv = s.get_one(Conversation, conv_id)
+        assert conv.status == "wrapup"
+        sent = s.scalars(select(Message.body).where(Message.conversation_id == conv_id, Message.kind == "outbound")
+                         .order_by(Message.seq)).all()
+        assert sent[0].startswith("상담사에 대한 욕설") and sent[1].startswith("두 번째 안내") and "종료" in sent[2]
+        kinds = s.scalars(select(ConversationEvent.kind).where(ConversationEvent.conversation_id == conv_id)
+                          .order_by(ConversationEvent.id)).all()
+        assert kinds.count("abuse_warning") == 3 and "abuse_flagged" in kinds and kinds[-1] == "abuse_ended"
+        incident = s.scalars(select(AbuseIncident).where(AbuseIncident.conversation_id == conv_id)).one()
+        assert incident.kind == "insult" and incident.warnings == 2 and incident.agent_id == agent1
+        status = s.get_one(AgentStatus, agent1)
+        assert status.presence == "break" and status.break_until is not None
+        assert timedelta(minutes=9) < status.break_until - clock.now() <= timedelta(minutes=10)
+    # The break holds: the agent cannot make themself available, and is offered nothing.
+    r = client.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h)
+    assert r.status_code == 409 and r.json()["error"] == "recovery_break"
+    other = _intake(client, factory, text="여권 발급 문의", ext="ab-2", phone="010-5555-0102")["conversation_id"]
+    app.state.dispatcher.run_once()
+    with factory() as s:
+        assert s.get_one(Conversation, other).offered_to_id != agent1
+    # Supervisors see the incident; the agent takes the counselling offered.
+    login(client, "supervisor1")
+    listed = client.get("/api/v1/protect/incidents").json()
+    assert listed[0]["conversation_id"] == conv_id and listed[0]["counselling"] == "offered"
+    h = {"X-CSRF-Token": login(client, "agent1")}
+    r = client.post(f"/api/v1/protect/incidents/{listed[0]['id']}/counselling", json={"outcome": "accepted"}, headers=h)
+    assert r.status_code == 200
+    # At the break's end the dispatcher makes the agent available again.
+    with session_scope(factory) as s:
+        s.get_one(AgentStatus, agent1).break_until = clock.now() - timedelta(seconds=1)
+    app.state.dispatcher.run_once()
+    with factory() as s:
+        assert s.get_one(AgentStatus, agent1).presence == "available"
+        assert s.scalars(select(AuditEntry.action).where(AuditEntry.action == "protect.counselling")).all()
+
+
+def test_sexual_harassment_ends_at_once_and_the_emergency_button_too(client, seeded, app):
+    factory = seeded
+    conv_id, h = _accepted(client, app, factory, "목소리 섹시하네 한번 만나자", "ab-3", phone="010-5555-0103")
+    assert client.post(f"/api/v1/protect/conversations/{conv_id}/warn", headers=h).json()["step"] == "end"
+    agent1 = _user_id(factory, "agent1")
+    with factory() as s:
+        assert s.scalars(select(AbuseIncident.kind).where(AbuseIncident.conversation_id == conv_id)).one() == "sexual"
+        assert s.get_one(AgentStatus, agent1).break_until is not None
+    # after the break, the emergency button on a contact with no flagged message
+    with session_scope(factory) as s:
+        s.get_one(AgentStatus, agent1).break_until = clock.now() - timedelta(seconds=1)
+    app.state.dispatcher.run_once()
+    conv2, h = _accepted(client, app, factory, "담당자 바꿔", "ab-4", phone="010-5555-0104")
+    r = client.post(f"/api/v1/protect/conversations/{conv2}/protect", headers=h)
+    assert r.status_code == 200 and r.json()["step"] == "end"
+    with factory() as s:
+        assert s.scalars(select(AbuseIncident.kind).where(AbuseIncident.conversation_id == conv2)).one() == "protect"
+
+
+def test_only_the_agent_on_the_contact_can_warn_and_admins_set_the_policy(client, seeded, app):
+    factory = seeded
+    conv_id, _ = _accepted(client, app, factory, "바보야", "ab-5", phone="010-5555-0105")
+    h2 = {"X-CSRF-Token": login(client, "agent2")}
+    r = client.post(f"/api/v1/protect/conversations/{conv_id}/warn", headers=h2)
+    assert r.status_code == 403
+    hs = {"X-CSRF-Token": login(client, "supervisor1")}
+    assert client.put("/api/v1/protect/policies/sms", json={"warnings_before_end": 1}, headers=hs).status_code == 403
+    ha = {"X-CSRF-Token": login(client, "admin")}
+    r = client.put("/api/v1/protect/policies/sms", json={"warnings_before_end": 1, "one_strike": ["sexual", "threat"]},
+                   headers=ha)
+    assert r.status_code == 200
+    bad = client.put("/api/v1/protect/policies/sms", json={"warnings_before_end": 9}, headers=ha)
+    assert bad.status_code == 422
+    assert client.get("/api/v1/protect/policies/sms").json()["one_strike"] == ["sexual", "threat"]
+    h = {"X-CSRF-Token": login(client, "agent1")}
+    steps = [client.post(f"/api/v1/protect/conversations/{conv_id}/warn", headers=h).json()["step"] for _ in range(2)]
+    assert steps == ["warning_1", "end"]  # the SMS policy: one warning
+    with factory() as s:
+        assert s.scalars(select(AuditEntry).where(AuditEntry.action == "protect.policy")).first() is not None
