@@ -73,9 +73,16 @@ function renderHead() {
   $("wrapup-form").hidden = !(c.status === "active" || c.status === "wrapup");
 }
 
+function abuseBadge(m) {
+  if (!m.abuse) return null;
+  const kind = S["abuse_" + m.abuse] || m.abuse;
+  return el("span", { class: "abuse", role: "note", title: (S.abuse_suggest || "{kind}").replace("{kind}", kind) }, "⚠ " + kind);
+}
+
 function renderMessage(m) {
-  const li = el("li", { class: "msg " + m.kind, dataset: { seq: m.seq } },
+  const li = el("li", { class: "msg " + m.kind + (m.abuse ? " flagged" : ""), dataset: { seq: m.seq } },
     el("span", { class: "meta" }, (m.author_name || (m.kind === "inbound" ? current.citizen_name : "")) + " " + fmtTime(m.created_at)),
+    abuseBadge(m),
     el("span", { class: "body" }, m.body),
     (m.attachments || []).length ? el("span", { class: "attachments" }, ...m.attachments.map((a) =>
       a.rejected ? el("span", { class: "rejected" }, `${a.name || "file"}: ${a.rejected}`)
@@ -237,6 +244,16 @@ $("reply-form").addEventListener("submit", async (e) => {
 $("reply").addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("reply-form").requestSubmit(); }
 });
+// Abuse: the channel's policy decides whether this is warning 1, 2 or the end (sent in the
+// citizen's language); "protect" ends at once. Both are recorded as conversation events.
+async function protectStep(path) {
+  const r = await api("POST", `/api/v1/protect/conversations/${current.id}/${path}`);
+  $("protect-status").textContent = r.step === "end" ? (S.protect_ended || "ended")
+    : (S.protect_sent || "{step}").replace("{step}", S[r.step] || r.step);
+  await openConversation(current.id);
+}
+$("warn").addEventListener("click", () => protectStep("warn").catch((err) => { $("protect-status").textContent = err.message; }));
+$("protect").addEventListener("click", () => protectStep("protect").catch((err) => { $("protect-status").textContent = err.message; }));
 $("end-chat").addEventListener("click", async () => {
   await api("POST", `/api/v1/conversations/${current.id}/end`);
   await openConversation(current.id);

@@ -38,10 +38,22 @@ async function loadEscalated() {
     el("td", {}, c.escalated === "overdue" ? S.overdue : S.due))));
 }
 
+// Contacts ended for abuse (M17): told live, with the agent's recovery break and counselling.
+async function loadIncidents() {
+  const rows = (await api("GET", "/api/v1/protect/incidents?limit=20")) || [];
+  $("incidents").tBodies[0].replaceChildren(...rows.map((i) => el("tr", { dataset: { incident: i.id } },
+    el("td", {}, String(i.conversation_id)), el("td", {}, i.agent_name), el("td", {}, i.channel),
+    el("td", {}, S["abuse_" + i.kind] || i.kind), el("td", {}, fmtDateTime(i.ended_at)),
+    el("td", {}, i.break_until ? fmtTime(i.break_until) : "—"), el("td", {}, S["counselling_" + i.counselling] || i.counselling))));
+}
+
 function soon() {
   if (pending) return;
   pending = setTimeout(() => { pending = null; load(); }, 150);
 }
 
-connectStaff((ev) => { if (ev.type === "case.updated") loadEscalated(); else soon(); }, () => { soon(); loadEscalated(); });
+connectStaff((ev) => {
+  if (ev.type === "case.updated") loadEscalated();
+  else if (ev.type === "protect.incident") { loadIncidents(); soon(); } else soon();
+}, () => { soon(); loadEscalated(); loadIncidents(); });
 setInterval(soon, 1000);   // the wallboard refreshes every second (longest-wait clocks move without events)
