@@ -132,3 +132,35 @@ def test_only_the_agent_on_the_contact_can_warn_and_admins_set_the_policy(client
     assert steps == ["warning_1", "end"]  # the SMS policy: one warning
     with factory() as s:
         assert s.scalars(select(AuditEntry).where(AuditEntry.action == "protect.policy")).first() is not None
+
+
+def test_the_evidence_bundle_holds_every_part_with_its_hash_for_supervisors_only(client, seeded, app):
+    import hashlib
+    import io
+    import json
+    import zipfile
+
+    factory = seeded
+    conv_id, h = _accepted(client, app, factory, "죽여버린다 전화번호 010-4821-7735 로 연락해", "ab-6",
+                           phone="010-5555-0106")
+    client.post(f"/api/v1/protect/conversations/{conv_id}/protect", headers=h)
+    assert client.get(f"/api/v1/protect/conversations/{conv_id}/evidence").status_code == 403  # an agent
+    login(client, "supervisor1")
+    r = client.get(f"/api/v1/protect/conversations/{conv_id}/evidence")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    z = zipfile.ZipFile(io.BytesIO(r.content))
+    manifest = json.loads(z.read("manifest.json"))
+    names = [p["name"] for p in manifest["parts"]]
+    assert names == ["transcript.txt", "events.json", "incident.json"]
+    for part in manifest["parts"]:
+        data = z.read(part["name"])
+        assert part["sha256"] == hashlib.sha256(data).hexdigest() and part["bytes"] == len(data)
+    transcript = z.read("transcript.txt").decode()
+    assert "[abuse: threat]" in transcript and "죽여버린다" in transcript
+    assert "010-4821-7735" not in transcript and "***-****-****" in transcript  # identifiers masked
+    assert "+09:00" in transcript  # times in the center's zone
+    kinds = [e["kind"] for e in json.loads(z.read("events.json"))]
+    assert "abuse_flagged" in kinds and "abuse_warning" in kinds and "abuse_ended" in kinds
+    with factory() as s:
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "protect.evidence")).one()
+        assert audit.subject_id == conv_id and audit.detail["parts"] == names

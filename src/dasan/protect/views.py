@@ -3,20 +3,28 @@ incidents; admins set each channel's policy."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from dasan.core.errors import Invalid
+from dasan.center import service as center_service
+from dasan.conversations.models import Conversation, ConversationEvent, Message
+from dasan.core import clock
+from dasan.core.errors import Invalid, NotFound
 from dasan.core.ids import PathId
 from dasan.orgs.models import Role, User
+from dasan.privacy.pii import mask
 from dasan.protect import actions
 from dasan.protect.core import Policy
+from dasan.protect.evidence import bundle
 from dasan.protect.models import AbuseIncident
-from dasan.security.deps import STAFF, SUPERVISION, Allow, Principal, SessionDep
+from dasan.security.actions import do_audit
+from dasan.security.deps import STAFF, SUPERVISION, Allow, Principal, SessionDep, SettingsDep
+from dasan.voice.models import VoiceCall
 
 router = APIRouter(prefix="/api/v1/protect", tags=["protect"])
 StaffDep = Annotated[Principal, Depends(Allow(*STAFF))]
@@ -91,3 +99,45 @@ def put_policy(channel: str, body: PolicyIO, session: SessionDep, me: AdminDep) 
     actions.do_set_policy(session=session, admin=me.user, channel=channel, policy=policy)
     session.commit()
     return body
+
+
+@router.get("/conversations/{conversation_id}/evidence")
+def evidence(conversation_id: PathId, session: SessionDep, settings: SettingsDep, me: SupervisorDep) -> Response:
+    """One contact's evidence for legal action, as a ZIP: transcript (times in the center's zone,
+    personal identifiers masked), every conversation event (warnings and their times included),
+    the incident, the call recordings; a manifest with each part's SHA-256. Supervisors only;
+    every export is audited."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise NotFound(f"no conversation {conversation_id}")
+    center = center_service.get(session)
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    lines = []
+    for m in session.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.seq)):
+        who = names.get(m.author_id, "") if m.author_id else ("citizen" if m.kind == "inbound" else m.kind)
+        flag = f" [abuse: {m.abuse}]" if m.abuse else ""
+        at = center.local(m.created_at).isoformat(timespec="seconds")
+        lines.append(f"{at} {who} ({m.kind}){flag}: {mask(m.body)}")
+    events = [{"at": center.local(e.at).isoformat(timespec="seconds"), "kind": e.kind, "actor_id": e.actor_id,
+               "data": e.data}
+              for e in session.scalars(select(ConversationEvent).where(ConversationEvent.conversation_id == conv.id)
+                                       .order_by(ConversationEvent.id))]
+    incident = session.scalars(select(AbuseIncident).where(AbuseIncident.conversation_id == conv.id)).first()
+    parts: list[tuple[str, bytes]] = [("transcript.txt", ("\n".join(lines) + "\n").encode()),
+                                      ("events.json", json.dumps(events, ensure_ascii=False, indent=2).encode())]
+    if incident is not None:
+        parts.append(("incident.json", json.dumps(actions.incident_data(incident), ensure_ascii=False,
+                                                  indent=2).encode()))
+    for call in session.scalars(select(VoiceCall).where(VoiceCall.conversation_id == conv.id).order_by(VoiceCall.id)):
+        path = settings.data_dir / call.recording_path if call.recording_path else None
+        if path is not None and path.is_file():
+            parts.append((f"recording-{call.id}.wav", path.read_bytes()))
+    about = {"conversation_id": conv.id, "channel": conv.channel, "center": center.name("ko"),
+             "exported_at": center.local(clock.now()).isoformat(timespec="seconds"),
+             "exported_by": me.user.display_name, "time_zone": center.timezone}
+    data = bundle(parts, about)
+    do_audit(session=session, user_id=me.id, action="protect.evidence", subject_type="conversation",
+             subject_id=conv.id, detail={"parts": [name for name, _ in parts]})
+    session.commit()
+    return Response(data, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="evidence-{conv.id}.zip"', "Cache-Control": "no-store"})
