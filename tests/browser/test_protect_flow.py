@@ -29,6 +29,7 @@ def test_warnings_end_recovery_break_and_the_supervisor_told(browser, server_env
     expect(supervisor).to_have_url(re.compile(r"/supervisor$"))
 
     citizen.goto(f"{base}/chat")
+    expect(citizen.locator(".dw-notice")).to_contain_text("법으로 금지")  # the notice opens the chat
     citizen.fill(".dw-form textarea", "대형폐기물 문의드립니다")
     citizen.keyboard.press("Enter")
     expect(citizen.locator(".dw-msg.inbound:not(.pending)")).to_have_count(1)

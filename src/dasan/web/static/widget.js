@@ -70,6 +70,8 @@
     var offerBox = el("div", "dw-offers"); offerBox.hidden = true;
     root.replaceChildren(head, status, offerBox, list, form);
     list.append(el("li", "dw-msg system", t.welcome));
+    // The center's notice opens every chat (Occupational Safety and Health Act §41): abuse is prohibited, the chat recorded.
+    if (t.notice) list.append(el("li", "dw-msg system dw-notice", t.notice));
 
     var rendered = {};  // seq -> li
     var pendingEls = {}; // client_msg_id -> li
