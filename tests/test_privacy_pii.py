@@ -165,3 +165,14 @@ def test_privacy_eval_refuses_a_bad_file_clearly(tmp_path, capsys):
     path.write_text('{"text": "abc", "pii": [{"start": 2, "end": 9, "kind": "phone"}]}\n', encoding="utf-8")
     assert cli(["privacy", "eval", "--samples", str(path), "--json"]) == 2
     assert "bad.jsonl:1: a span lies outside the text" in capsys.readouterr().err
+
+
+def test_a_long_run_of_numbers_is_tried_in_bounded_windows():
+    """No quadratic blow-up (masking runs on every log line): 3,000 numbers side by side are tried
+    in windows of at most six groups, and the phone among them is still found."""
+    run = " ".join(["12"] * 1500) + " 010-4821-7735 " + " ".join(["34"] * 1500)
+    windows = pii._windows(run)
+    assert len(windows) <= 6 * 3001
+    text = "연락처 " + run
+    at = text.index("010-4821-7735")
+    assert any(s.start <= at and at + 13 <= s.end for s in pii.find(text))  # masked, whatever its window

@@ -164,3 +164,21 @@ def test_the_evidence_bundle_holds_every_part_with_its_hash_for_supervisors_only
     with factory() as s:
         audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "protect.evidence")).one()
         assert audit.subject_id == conv_id and audit.detail["parts"] == names
+
+
+def test_a_recovery_break_survives_logging_out_and_a_missed_calls_break(seeded):
+    from dasan.orgs.models import User
+    from dasan.routing.models import Presence
+    from dasan.routing.presence import do_set_presence
+
+    factory = seeded
+    until = clock.now() + timedelta(minutes=10)
+    with session_scope(factory) as s:
+        user = s.scalars(select(User).where(User.username == "agent2")).one()
+        do_set_presence(session=s, user=user, presence=Presence.BREAK, reason="recovery", until=until)
+        do_set_presence(session=s, user=user, presence=Presence.BREAK, reason="no answer")  # a missed call
+        assert s.get_one(AgentStatus, user.id).break_until == until
+        do_set_presence(session=s, user=user, presence=Presence.OFFLINE)  # logging out is always allowed
+        assert s.get_one(AgentStatus, user.id).break_until == until
+        with pytest.raises(Exception, match="on a recovery break for 10 more minutes"):
+            do_set_presence(session=s, user=user, presence=Presence.AVAILABLE)

@@ -52,6 +52,7 @@ _SPACES = re.compile(r"(?<![-‐‑–—.]) {1,2}(?![-‐‑–—./ ])| ?/ ?")
 _WINDOW = 14  # characters before a number read for the words that name it
 _NEAR = 8  # … of which these, right before it, for a word that says it is some other number
 _AFTER = 8  # characters after it read for a bank's name
+_MAX_GROUPS = 6
 _ACCOUNT_WORDS = re.compile(
     r"계좌|은행|통장|입금|송금|이체|환불|예금주|뱅크|농협|국민|신한|우리|하나|기업|우체국|새마을|신협|수협|카카오|토스|"
     r"account|bank|iban|tài khoản|ngân hàng|账户|账号|银行|口座|銀行|данс|банк", re.IGNORECASE)
@@ -206,7 +207,9 @@ def _windows(run: str) -> list[tuple[int, int]]:
         start = b
     pieces.append((start, len(run)))
     out = []
-    for width in range(len(pieces) - 1, 0, -1):
+    # no identifier is written in more than five groups: wider windows are never tried (a run of
+    # a thousand numbers costs thousands of tries, not half a million)
+    for width in range(min(len(pieces) - 1, _MAX_GROUPS), 0, -1):
         for i in range(0, len(pieces) - width + 1):
             out.append((pieces[i][0], pieces[i + width - 1][1]))
     return out

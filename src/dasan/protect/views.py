@@ -7,7 +7,7 @@ import json
 import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -50,12 +50,12 @@ def protect(conversation_id: PathId, session: SessionDep, me: StaffDep) -> dict:
 
 
 @router.get("/incidents")
-def incidents(session: SessionDep, me: StaffDep, limit: int = 100) -> list[dict]:
+def incidents(session: SessionDep, me: StaffDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
     """Contacts ended for abuse, newest first: supervisors see all, an agent their own."""
     q = select(AbuseIncident, User.display_name).outerjoin(User, User.id == AbuseIncident.agent_id)
     if me.user.role not in SUPERVISION:
         q = q.where(AbuseIncident.agent_id == me.id)
-    rows = session.execute(q.order_by(AbuseIncident.id.desc()).limit(max(1, min(limit, 1000))))
+    rows = session.execute(q.order_by(AbuseIncident.id.desc()).limit(limit))
     return [actions.incident_data(i, name or "") for i, name in rows]
 
 

@@ -44,10 +44,14 @@ def do_set_presence(*, session: Session, user: User, presence: Presence, reason:
     held = status.break_until
     if held is not None and held.tzinfo is None:
         held = held.replace(tzinfo=UTC)
-    if presence != Presence.BREAK and held is not None and held > now and reason != "break ended":
+    held_on = held is not None and held > now
+    if presence == Presence.AVAILABLE and held is not None and held_on and reason != "break ended":
         raise Conflict(f"on a recovery break for {max(1, round((held - now).total_seconds() / 60))} more minutes",
                        code="recovery_break")
-    status.break_until = until if presence == Presence.BREAK else None
+    if presence == Presence.BREAK:  # another break (a missed call's) never shortens a recovery break
+        status.break_until = until if until is not None else (status.break_until if held_on else None)
+    elif presence != Presence.OFFLINE or not held_on:  # logging out keeps it: back within it, still on it
+        status.break_until = None
     if status.presence != presence:
         if presence == Presence.AVAILABLE:
             status.idle_since = now
