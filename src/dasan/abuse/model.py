@@ -115,15 +115,15 @@ class AbuseModel:
         if not texts:
             return np.zeros(0)
         total = np.full(len(texts), self.intercept, dtype=np.float64)
+        # unseen features: idf of a term in no training document, weight 0 → they only lengthen
+        # the vector (as TfidfTransformer + l2 norm would with the trained idf)
+        unseen_idf = float(np.log(1 + self.trained_n) + 1) if self.trained_n else 1.0
         for vec, index, idf, coef in zip(_vectorizers(), self.index, self.idf_values, self.coef, strict=True):
             counts = vec.transform(texts).tocsr()
             counts.sum_duplicates()
             pos = np.searchsorted(index, counts.indices)
             pos = np.minimum(pos, len(index) - 1)
             known = index[pos] == counts.indices
-            # unseen features: idf of a term in no training document, weight 0 → they only
-            # lengthen the vector (as TfidfTransformer + l2 norm would with the trained idf)
-            unseen_idf = float(np.log((1 + self.trained_n) / 1) + 1) if self.trained_n else 1.0
             values = (np.log(counts.data) + 1.0) * np.where(known, idf[pos], unseen_idf)
             weights = np.where(known, coef[pos], 0.0)
             rows = np.repeat(np.arange(len(texts)), np.diff(counts.indptr))

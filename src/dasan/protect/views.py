@@ -111,9 +111,11 @@ def evidence(conversation_id: PathId, session: SessionDep, settings: SettingsDep
     if conv is None:
         raise NotFound(f"no conversation {conversation_id}")
     center = center_service.get(session)
-    names = dict(session.execute(select(User.id, User.display_name)).all())
+    messages = session.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.seq)).all()
+    authors = {m.author_id for m in messages if m.author_id}
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(authors))).all())
     lines = []
-    for m in session.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.seq)):
+    for m in messages:
         who = names.get(m.author_id, "") if m.author_id else ("citizen" if m.kind == "inbound" else m.kind)
         flag = f" [abuse: {m.abuse}]" if m.abuse else ""
         at = center.local(m.created_at).isoformat(timespec="seconds")

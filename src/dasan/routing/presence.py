@@ -3,7 +3,7 @@ after a contact."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,9 +41,7 @@ def do_set_presence(*, session: Session, user: User, presence: Presence, reason:
     honours it, and the dispatcher ends it at that time (`do_end_timed_breaks`)."""
     status = get_status(session, user.id, lock=True)
     now = clock.now()
-    held = status.break_until
-    if held is not None and held.tzinfo is None:
-        held = held.replace(tzinfo=UTC)
+    held = status.break_until  # aware: UTCDateTime
     held_on = held is not None and held > now
     if presence == Presence.AVAILABLE and held is not None and held_on and reason != "break ended":
         raise Conflict(f"on a recovery break for {max(1, round((held - now).total_seconds() / 60))} more minutes",
