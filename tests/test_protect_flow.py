@@ -182,3 +182,117 @@ def test_a_recovery_break_survives_logging_out_and_a_missed_calls_break(seeded):
         assert s.get_one(AgentStatus, user.id).break_until == until
         with pytest.raises(Exception, match="on a recovery break for 10 more minutes"):
             do_set_presence(session=s, user=user, presence=Presence.AVAILABLE)
+
+
+@given(st.integers(0, 20), st.integers(0, 30), st.integers(1, 365), st.one_of(st.none(), st.integers(-400, 400)))
+def test_a_repeat_offender_needs_the_policys_count_and_a_renewal_never_shortens(limit, count, days, current_days):
+    from dasan.protect.core import is_repeat_offender, restricted_until
+
+    policy = Policy(offender_incidents=limit)
+    assert is_repeat_offender(policy, count) == (limit > 0 and count >= limit)
+    now = clock.now()
+    current = None if current_days is None else now + timedelta(days=current_days)
+    until = restricted_until(now, days, current)
+    assert until >= now + timedelta(days=days)
+    assert current is None or until >= current
+
+
+def _end_for_abuse(client, app, factory, text, ext, phone):
+    conv_id, h = _accepted(client, app, factory, text, ext, phone=phone)
+    r = client.post(f"/api/v1/protect/conversations/{conv_id}/protect", headers=h)
+    assert r.status_code == 200 and r.json()["step"] == "end"
+    r = client.post(f"/api/v1/conversations/{conv_id}/wrapup", headers=h,
+                    json={"category": "기타", "summary": "욕설로 종료", "resolution": "abandoned"})
+    assert r.status_code == 200, r.text
+    agent1 = _user_id(factory, "agent1")
+    with session_scope(factory) as s:  # the recovery break over, for the next contact of the test
+        s.get_one(AgentStatus, agent1).break_until = clock.now() - timedelta(seconds=1)
+    app.state.dispatcher.run_once()
+    return conv_id
+
+
+def test_a_repeat_offenders_next_contacts_go_to_the_dedicated_team_with_the_warning_first(client, seeded, app):
+    from dasan.conversations.models import Citizen
+    from dasan.protect.models import OffenderRestriction
+
+    factory = seeded
+    phone = "010-5555-0201"
+    first = _end_for_abuse(client, app, factory, "이 멍청한 놈아", "ro-1", phone)
+    with factory() as s:  # one incident: the demo's policy wants two in 90 days
+        citizen_id = s.get_one(Conversation, first).citizen_id
+        assert s.get_one(Citizen, citizen_id).restricted_until is None
+    second = _end_for_abuse(client, app, factory, "또 너냐 병신아", "ro-2", phone)
+    with factory() as s:
+        citizen = s.get_one(Citizen, citizen_id)
+        assert citizen.restricted_queue == "protect"
+        assert timedelta(days=29) < citizen.restricted_until - clock.now() <= timedelta(days=30)
+        restriction = s.scalars(select(OffenderRestriction).where(OffenderRestriction.citizen_id == citizen_id)).one()
+        assert restriction.incidents == 2
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "protect.restrict")).one()
+        assert audit.subject_id == citizen_id and audit.user_id is None
+        assert s.get_one(Conversation, second).queue_code == "general"  # the contact that made them one
+    # The next contact, on any channel of the same citizen: the dedicated queue, the warning first.
+    third = _intake(client, factory, text="쓰레기 수거 문의합니다", ext="ro-3", phone=phone)["conversation_id"]
+    with factory() as s:
+        conv = s.get_one(Conversation, third)
+        assert conv.queue_code == "protect" and conv.status == "queued"
+        msgs = s.scalars(select(Message).where(Message.conversation_id == third).order_by(Message.seq)).all()
+        assert msgs[0].kind == "outbound" and msgs[0].body.startswith("이전 상담에서 욕설")
+        assert msgs[1].kind == "inbound" and msgs[1].body == "쓰레기 수거 문의합니다"
+        assert "offender_routed" in s.scalars(select(ConversationEvent.kind)
+                                              .where(ConversationEvent.conversation_id == third)).all()
+    # Supervisors review: agents may not.
+    login(client, "agent1")
+    assert client.get("/api/v1/protect/offenders").status_code == 403
+    hs = {"X-CSRF-Token": login(client, "supervisor1")}
+    listed = client.get("/api/v1/protect/offenders?active=true").json()
+    row = next(o for o in listed if o["citizen_id"] == citizen_id)
+    assert row["incidents"] == 2 and row["channels"] == ["sms"] and row["restriction"]["active"]
+    assert "5555" not in row["phone"]  # the number masked
+    rid = row["restriction"]["id"]
+    before = clock.now()
+    r = client.post(f"/api/v1/protect/restrictions/{rid}/extend", json={"days": 10, "note": "재발"}, headers=hs)
+    assert r.status_code == 200
+    with factory() as s:
+        assert s.get_one(Citizen, citizen_id).restricted_until - before > timedelta(days=39)
+    assert client.post(f"/api/v1/protect/restrictions/{rid}/extend", json={"days": 0}, headers=hs).status_code == 422
+    r = client.post(f"/api/v1/protect/restrictions/{rid}/lift", json={"note": "면담 후 해제"}, headers=hs)
+    assert r.status_code == 200 and r.json()["active"] is False
+    again = client.post(f"/api/v1/protect/restrictions/{rid}/lift", json={}, headers=hs)
+    assert again.status_code == 409 and again.json()["error"] == "restriction_ended"
+    assert client.post("/api/v1/protect/restrictions/999999/lift", json={}, headers=hs).status_code == 404
+    with factory() as s:
+        assert s.get_one(Citizen, citizen_id).restricted_until is None
+        actions = s.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "citizen",
+                                                            AuditEntry.subject_id == citizen_id)
+                            .order_by(AuditEntry.id)).all()
+        assert actions == ["protect.restrict", "protect.extend", "protect.lift"]
+    assert all(o["citizen_id"] != citizen_id for o in client.get("/api/v1/protect/offenders?active=true").json())
+    # The day's report counts what the database holds, per channel and over all channels.
+    report = client.get("/api/v1/reports/protect").json()
+    with factory() as s:
+        flagged = s.scalars(select(ConversationEvent.conversation_id)
+                            .where(ConversationEvent.kind == "abuse_flagged")).all()
+    today = [r for r in report["rows"] if r["day"] == report["end"]]
+    every, sms = next(r for r in today if r["channel"] == "all"), next(r for r in today if r["channel"] == "sms")
+    assert flagged and every["flagged_messages"] == sms["flagged_messages"] == len(flagged)
+    assert every["abusive_contacts"] == len(set(flagged))
+    assert every["ends"] == every["protect_button"] == every["recovery_breaks"] == 2 and every["warnings"] == 0
+    assert every["recovery_minutes"] == 20 and every["new_offenders"] == 1 and every["offenders_active"] == 0
+    assert len([r for r in report["rows"] if r["channel"] == "all"]) == 7  # every day of the week shows
+    csv_text = client.get("/api/v1/reports/protect?format=csv").text
+    assert csv_text.lstrip("\ufeff").startswith("day,channel,abusive_contacts") and f"{report['end']},sms," in csv_text
+    bad = client.get("/api/v1/reports/protect?start=2026-12-09&end=2026-12-01")
+    assert bad.status_code == 422 and bad.json()["error"] == "bad_period"
+    login(client, "agent1")
+    assert client.get("/api/v1/reports/protect").status_code == 403
+
+
+def test_a_policy_naming_a_queue_that_does_not_exist_is_refused(client, seeded):
+    ha = {"X-CSRF-Token": login(client, "admin")}
+    url = "/api/v1/protect/policies/*"
+    r = client.put(url, json={"offender_incidents": 1, "offender_queue": "nowhere"}, headers=ha)
+    assert r.status_code == 422 and r.json()["error"] == "unknown_queue"
+    r = client.put(url, json={"offender_incidents": 1, "offender_queue": "protect"}, headers=ha)
+    assert r.status_code == 200
+    assert client.get("/api/v1/protect/policies/webchat").json()["offender_incidents"] == 1

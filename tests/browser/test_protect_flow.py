@@ -1,6 +1,7 @@
 """Protecting an agent in real browsers: a citizen insults the agent in chat, the message is
 marked, the agent sends warning 1 and 2, the third step ends the contact, the agent is on a
-recovery break and is offered nothing, the supervisor sees the incident live."""
+recovery break and is offered nothing, the supervisor sees the incident live, and the citizen's
+next contact goes to the dedicated team's queue with the warning first."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def test_warnings_end_recovery_break_and_the_supervisor_told(browser, server_env
     log_in(agent, base, "agent1")
     log_in(supervisor, base, "supervisor1")
     expect(supervisor).to_have_url(re.compile(r"/supervisor$"))
+    # The center's policy for this test: one contact ended for abuse makes a repeat offender.
+    admin = browser.new_context(locale="ko-KR").new_page()
+    log_in(admin, base, "admin")
+    status = admin.evaluate("""async () => (await fetch('/api/v1/protect/policies/*', {method: 'PUT',
+        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.body.dataset.csrf},
+        body: JSON.stringify({offender_incidents: 1, offender_queue: 'protect'})})).status""")
+    assert status == 200
 
     citizen.goto(f"{base}/chat")
     expect(citizen.locator(".dw-notice")).to_contain_text("법으로 금지")  # the notice opens the chat
@@ -69,6 +77,22 @@ def test_warnings_end_recovery_break_and_the_supervisor_told(browser, server_env
     expect(other.locator(".dw-status")).to_contain_text("대기 순서")
     agent.wait_for_timeout(1500)
     expect(agent.locator("#offers .offer")).to_have_count(0)
+
+    # The citizen, now a repeat offender, comes back: the warning first, the dedicated team's queue.
+    offender = supervisor.locator("#offenders tbody tr").first
+    expect(offender.locator(".count")).to_have_text("1")
+    expect(offender.locator("button.lift")).to_be_visible()
+    citizen.fill(".dw-form textarea", "다시 문의드립니다")
+    citizen.keyboard.press("Enter")
+    expect(citizen.locator(".dw-msg.outbound", has_text="이전 상담에서 욕설")).to_have_count(1)
+    expect(supervisor.locator("#queues tr[data-queue=protect] .waiting")).to_have_text("1")
+    # The day's protection report on /reports.
+    supervisor.goto(f"{base}/reports")
+    today = supervisor.locator("#protect-rows tbody tr[data-channel=all]").last
+    expect(today.locator(".ends")).to_have_text("1")
+    expect(today.locator(".warnings")).to_have_text("2")
+    expect(today.locator(".new_offenders")).to_have_text("1")
+    expect(supervisor.locator("#protect-csv")).to_have_attribute("href", re.compile(r"format=csv"))
     assert errors == []
-    for p in (citizen, agent, supervisor, other):
+    for p in (citizen, agent, supervisor, other, admin):
         p.context.close()

@@ -13,6 +13,7 @@ from dasan.cases.models import Case, CaseStatus, CaseType
 from dasan.center import service as center_service
 from dasan.conversations.models import ConsultationRecord, Resolution
 from dasan.core.csvfile import to_csv
+from dasan.core.moments import check_period
 from dasan.orgs.models import Department, Organisation
 
 COLUMNS = ["key", "consultations", "solved_first_contact", "fcr", "cases_opened", "cases_resolved",
@@ -29,10 +30,7 @@ def case_report(*, session: Session, start: date, end: date, by: str, now: datet
     center-wide figure, so it is given in the totals only). `end` is inclusive."""
     if by not in ("day", "district"):
         raise ValueError("by must be day or district")
-    if end < start:
-        raise ValueError("the end date is before the start date")
-    if (end - start).days > 366:
-        raise ValueError("at most a year at a time")
+    check_period(start, end)
     center = center_service.get(session)
     t0, t1 = center.day_bounds(start, end)
     records = session.execute(select(ConsultationRecord.closed_at, ConsultationRecord.resolution).where(

@@ -113,6 +113,11 @@ def do_start_conversation(
     language is the center's default unless the channel knows better."""
     now = clock.now()
     lang = lang or center_service.get(session).default_lang
+    # A repeat offender (M17) goes straight to the dedicated team's queue, with the warning first.
+    restricted = citizen.restricted_until is not None and citizen.restricted_until > now
+    if restricted:
+        bot = False
+        queue_code = citizen.restricted_queue or queue_code
     department_id = None
     if dialled_number:
         line = session.scalar(select(LegacyLine).where(LegacyLine.number == dialled_number))
@@ -125,6 +130,13 @@ def do_start_conversation(
     session.add(conv)
     session.flush()
     do_record_event(session=session, conv=conv, kind="bot_started" if bot else "queued", data={"queue": queue_code})
+    if restricted:
+        assert citizen.restricted_until is not None
+        do_record_event(session=session, conv=conv, kind="offender_routed",
+                        data={"queue": queue_code, "until": citizen.restricted_until.isoformat()})
+        if channel != "voice":  # a call hears it as a prompt before it is queued
+            do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND,
+                              body=citizen_text(session, conv, "protect.offender_notice"))
     notify_conversation(session, conv)
     notify_citizen_status(session, conv)
     if not bot:

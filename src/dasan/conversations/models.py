@@ -49,6 +49,10 @@ class Citizen(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     # The citizen texted an opt-out keyword: no SMS goes to them until they opt in again.
     sms_opt_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A repeat offender (M17, set by `protect`): until then every new contact goes to this queue
+    # (the dedicated team; empty: the usual one) and opens with the warning.
+    restricted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    restricted_queue: Mapped[str] = mapped_column(String(40), default="")
 
 
 class CitizenIdentity(Base):

@@ -30,3 +30,11 @@ def _moment(value: datetime) -> datetime:
 
 Day = Annotated[date, AfterValidator(_day)]
 Moment = Annotated[datetime, AfterValidator(_moment)]
+
+
+def check_period(start: date, end: date, *, max_days: int = 366) -> None:
+    """A report's period [start, end]: in order and at most about a year (ValueError otherwise)."""
+    if end < start:
+        raise ValueError("the end date is before the start date")
+    if (end - start).days > max_days:
+        raise ValueError("at most a year at a time")

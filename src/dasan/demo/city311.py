@@ -23,6 +23,7 @@ QUEUES = [
     ("lang-vi", "Vietnamese line", "Vietnamese line", "vi"),
     ("lang-ko", "Korean line", "Korean line", "ko"),
     ("text-backlog", "Texts and social", "Texts and social", None),
+    ("protect", "Repeat offenders team", "Repeat offenders team", "protect"),
 ]
 QUEUE_RULES = {
     "general": {"aging_per_s": 0.01, "bot_after_s": 60.0, "callback_after_s": 120.0},
@@ -34,6 +35,7 @@ SKILLS = [
     ("en", "language", "English"), ("zh", "language", "中文"), ("vi", "language", "Tiếng Việt"),
     ("ko", "language", "한국어"), ("sanitation", "topic", "Streets and sanitation"),
     ("transportation", "topic", "Transportation"), ("water", "topic", "Water"),
+    ("protect", "topic", "Repeat offenders"),
 ]
 
 # (username, display name, role, department code or None, {skill: proficiency})
@@ -41,7 +43,7 @@ USERS = [
     ("admin", "Alex Morgan (admin)", "admin", None, {}),
     ("supervisor1", "Dana Whitfield", "supervisor", None, {"en": 5}),
     ("agent1", "Jordan Reyes", "agent", None, {"en": 5, "sanitation": 4}),
-    ("agent2", "Priya Natarajan", "agent", None, {"en": 5, "transportation": 4}),
+    ("agent2", "Priya Natarajan", "agent", None, {"en": 5, "transportation": 4, "protect": 4}),
     ("agent-zh1", "Mei Lin", "agent", None, {"en": 4, "zh": 5}),
     ("agent-vi1", "Tran Thi Mai", "agent", None, {"en": 4, "vi": 5}),
     ("agent-ko1", "Kim Ji-ho", "agent", None, {"en": 4, "ko": 5}),

@@ -74,6 +74,7 @@ QUEUES = [
     ("lang-mn", "몽골어 상담 (120+9)", "Mongolian (120+9)", "mn"),
     ("ksl-video", "수어 영상 상담", "Sign-language video", "ksl"),
     ("text-backlog", "문자·SNS 처리", "Text backlog", None),
+    ("protect", "악성민원 전담팀", "Repeat offenders (dedicated team)", "protect"),
 ]
 
 SKILLS = [
@@ -81,6 +82,7 @@ SKILLS = [
     ("ja", "language", "日本語"), ("vi", "language", "Tiếng Việt"), ("mn", "language", "Монгол"),
     ("ksl", "language", "한국수어"), ("transport", "topic", "교통"), ("environment", "topic", "환경·청소"),
     ("tax", "topic", "세금·요금"), ("welfare", "topic", "복지"), ("civil", "topic", "민원·증명"),
+    ("protect", "topic", "악성민원 전담"),
 ]
 
 DEMO_PASSWORD = "dasan-demo-120"
@@ -103,8 +105,8 @@ USERS = [
     ("agent10", "서채원", "agent", None, {"ko": 5, "civil": 3}),
     ("agent11", "신주원", "agent", None, {"ko": 4}),
     ("agent12", "권유나", "agent", None, {"ko": 5}),
-    ("agent13", "황민서", "agent", None, {"ko": 5}),
-    ("agent14", "안지안", "agent", None, {"ko": 5}),
+    ("agent13", "황민서", "agent", None, {"ko": 5, "protect": 5}),
+    ("agent14", "안지안", "agent", None, {"ko": 5, "protect": 4}),
     ("agent15", "송건우", "agent", None, {"ko": 5}),
     ("agent16", "류다은", "agent", None, {"ko": 5, "environment": 4}),
     ("agent17", "전시윤", "agent", None, {"ko": 5, "transport": 3}),

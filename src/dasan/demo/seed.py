@@ -19,6 +19,7 @@ from dasan.knowledge.actions import do_create_article, do_publish
 from dasan.knowledge.models import Article
 from dasan.orgs.actions import do_create_user
 from dasan.orgs.models import Department, LegacyLine, Organisation
+from dasan.protect.models import ProtectPolicy
 from dasan.routing.models import Queue, Skill
 from dasan.routing.presence import do_make_agent
 from dasan.voice.actions import do_install_default_menus
@@ -56,6 +57,10 @@ def seed(*, session: Session, profile: str = "seoul120") -> bool:
     session.add_all(Skill(code=c, kind=k, name=n) for c, k, n in d.SKILLS)
     session.add_all(Queue(code=c, name=n, name_en=e, skill_code=s, **d.QUEUE_RULES.get(c, {}))
                     for c, n, e, s in d.QUEUES)
+    # Seoul 120's practice: two contacts ended for abuse in 90 days send the next ones, for 30
+    # days, to the dedicated team with the warning first.
+    session.add(ProtectPolicy(channel="*", offender_incidents=2, offender_window_days=90, offender_days=30,
+                              offender_queue="protect"))
     session.flush()
     for username, display, role, dept_code, skills in d.USERS:
         user = do_create_user(session=session, username=username, password=data.DEMO_PASSWORD, role=role,

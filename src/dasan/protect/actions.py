@@ -4,22 +4,22 @@ counselling offered and recorded. Every step is a conversation event."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dasan.conversations.actions import SUPERVISING_ROLES, citizen_text, do_append_message, do_record_event
-from dasan.conversations.models import Conversation, ConversationEvent, ConvStatus, MsgKind
+from dasan.conversations.models import Citizen, Conversation, ConversationEvent, ConvStatus, MsgKind
 from dasan.core import clock
-from dasan.core.errors import Conflict, Forbidden, NotFound
+from dasan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from dasan.events.actions import send_event_on_commit
 from dasan.events.schemas import Audience, ProtectIncident
 from dasan.orgs.models import User
-from dasan.protect.core import Policy, next_step, warning_key
-from dasan.protect.models import AbuseIncident, ProtectPolicy
+from dasan.protect.core import Policy, is_repeat_offender, next_step, restricted_until, warning_key
+from dasan.protect.models import AbuseIncident, OffenderRestriction, ProtectPolicy
 from dasan.routing.dispatch import do_end_contact
-from dasan.routing.models import Presence
+from dasan.routing.models import Presence, Queue
 from dasan.routing.presence import do_set_presence
 from dasan.security.actions import do_audit
 
@@ -33,21 +33,31 @@ def get_policy(session: Session, channel: str) -> Policy:
         return Policy()
     return Policy(warnings_before_end=row.warnings_before_end,
                   one_strike=frozenset(k for k in row.one_strike.split(",") if k),
-                  recovery_break_min=row.recovery_break_min, auto_end=row.auto_end)
+                  recovery_break_min=row.recovery_break_min, auto_end=row.auto_end,
+                  offender_incidents=row.offender_incidents, offender_window_days=row.offender_window_days,
+                  offender_days=row.offender_days, offender_queue=row.offender_queue)
 
 
 def do_set_policy(*, session: Session, admin: User, channel: str, policy: Policy) -> None:
     """An admin sets a channel's rules (`*`: the default); audited."""
+    if policy.offender_queue and session.scalar(select(Queue.id).where(Queue.code == policy.offender_queue)) is None:
+        raise Invalid(f"no queue {policy.offender_queue!r} for repeat offenders", code="unknown_queue")
     row = session.get(ProtectPolicy, channel) or ProtectPolicy(channel=channel)
     row.warnings_before_end = policy.warnings_before_end
     row.one_strike = ",".join(sorted(policy.one_strike))
     row.recovery_break_min = policy.recovery_break_min
     row.auto_end = policy.auto_end
+    row.offender_incidents = policy.offender_incidents
+    row.offender_window_days = policy.offender_window_days
+    row.offender_days = policy.offender_days
+    row.offender_queue = policy.offender_queue
     session.add(row)
     do_audit(session=session, user_id=admin.id, action="protect.policy", subject_type="channel", subject_id=None,
              detail={"channel": channel, "warnings_before_end": policy.warnings_before_end,
                      "one_strike": sorted(policy.one_strike), "recovery_break_min": policy.recovery_break_min,
-                     "auto_end": policy.auto_end})
+                     "auto_end": policy.auto_end, "offender_incidents": policy.offender_incidents,
+                     "offender_window_days": policy.offender_window_days, "offender_days": policy.offender_days,
+                     "offender_queue": policy.offender_queue})
 
 
 def _warnings_given(session: Session, conv: Conversation) -> int:
@@ -100,8 +110,89 @@ def _end_for_abuse(session: Session, conv: Conversation, agent: User, policy: Po
                     data={"kind": kind, "warnings": warnings, "incident": incident.id})
     if until is not None:
         do_set_presence(session=session, user=agent, presence=Presence.BREAK, reason="recovery", until=until)
-    send_event_on_commit(session, Audience(user_ids=[agent.id], roles=SUPERVISING_ROLES),
-                         ProtectIncident(data=incident_data(incident, agent.display_name)))
+    restriction = _restrict_if_repeat(session, conv.citizen_id, policy, now)
+    data = incident_data(incident, agent.display_name)
+    data["restricted_until"] = restriction.until.isoformat() if restriction is not None else None
+    send_event_on_commit(session, Audience(user_ids=[agent.id], roles=SUPERVISING_ROLES), ProtectIncident(data=data))
+
+
+def _active_restriction(session: Session, citizen_id: int, now: datetime) -> OffenderRestriction | None:
+    return session.scalars(select(OffenderRestriction).where(
+        OffenderRestriction.citizen_id == citizen_id, OffenderRestriction.lifted_at.is_(None),
+        OffenderRestriction.until > now).order_by(OffenderRestriction.id.desc()).limit(1)).first()
+
+
+def _restrict_if_repeat(session: Session, citizen_id: int, policy: Policy, now: datetime) -> OffenderRestriction | None:
+    """After a contact ended for abuse: a citizen with the policy's number of such contacts inside
+    its window becomes (or stays, renewed) a repeat offender. Audited as the system's act."""
+    count = int(session.scalar(select(func.count()).select_from(AbuseIncident).where(
+        AbuseIncident.citizen_id == citizen_id,
+        AbuseIncident.ended_at > now - timedelta(days=policy.offender_window_days))) or 0)
+    if not is_repeat_offender(policy, count):
+        return None
+    restriction = _active_restriction(session, citizen_id, now)
+    if restriction is None:
+        restriction = OffenderRestriction(citizen_id=citizen_id, queue=policy.offender_queue, since=now,
+                                          until=restricted_until(now, policy.offender_days, None))
+        session.add(restriction)
+    else:
+        restriction.until = restricted_until(now, policy.offender_days, restriction.until)
+        restriction.queue = policy.offender_queue or restriction.queue
+    restriction.incidents = count
+    session.flush()
+    _apply(session, restriction)
+    do_audit(session=session, user_id=None, action="protect.restrict", subject_type="citizen", subject_id=citizen_id,
+             detail={"restriction": restriction.id, "incidents": count, "until": restriction.until.isoformat(),
+                     "queue": restriction.queue})
+    return restriction
+
+
+def _apply(session: Session, restriction: OffenderRestriction) -> None:
+    """Carry a restriction's state to the citizen, where every channel's new contact reads it."""
+    citizen = session.get(Citizen, restriction.citizen_id)
+    assert citizen is not None
+    active = restriction.lifted_at is None
+    citizen.restricted_until = restriction.until if active else None
+    citizen.restricted_queue = restriction.queue if active else ""
+
+
+def do_lift_restriction(*, session: Session, user: User, restriction_id: int, note: str) -> OffenderRestriction:
+    """A supervisor ends a repeat offender's period early; audited."""
+    restriction = _restriction(session, restriction_id)
+    now = clock.now()
+    if restriction.lifted_at is not None or restriction.until <= now:
+        raise Conflict("the restriction has already ended", code="restriction_ended")
+    restriction.lifted_at = now
+    restriction.lifted_by = user.id
+    restriction.note = note
+    _apply(session, restriction)
+    do_audit(session=session, user_id=user.id, action="protect.lift", subject_type="citizen",
+             subject_id=restriction.citizen_id, detail={"restriction": restriction.id, "note": note})
+    return restriction
+
+
+def do_extend_restriction(*, session: Session, user: User, restriction_id: int, days: int,
+                          note: str) -> OffenderRestriction:
+    """A supervisor extends a repeat offender's current period by `days`; audited."""
+    restriction = _restriction(session, restriction_id)
+    if restriction.lifted_at is not None or restriction.until <= clock.now():
+        raise Conflict("the restriction has already ended", code="restriction_ended")
+    before = restriction.until
+    restriction.until = before + timedelta(days=days)
+    restriction.note = note
+    _apply(session, restriction)
+    do_audit(session=session, user_id=user.id, action="protect.extend", subject_type="citizen",
+             subject_id=restriction.citizen_id,
+             detail={"restriction": restriction.id, "from": before.isoformat(), "until": restriction.until.isoformat(),
+                     "note": note})
+    return restriction
+
+
+def _restriction(session: Session, restriction_id: int) -> OffenderRestriction:
+    restriction = session.get(OffenderRestriction, restriction_id)
+    if restriction is None:
+        raise NotFound(f"no restriction {restriction_id}")
+    return restriction
 
 
 def incident_data(incident: AbuseIncident, agent_name: str = "") -> dict:

@@ -5,6 +5,7 @@ harassment, three for abuse)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -15,8 +16,20 @@ class Policy:
     one_strike: frozenset[str] = field(default_factory=lambda: frozenset({"sexual"}))  # ends at once
     recovery_break_min: int = 10  # the agent's break after a contact ended for abuse
     auto_end: bool = False  # the system warns and ends by itself (otherwise only the agent does)
+    # Repeat offenders: this many contacts ended for abuse within the window (0: never) send the
+    # citizen's next contacts, for `offender_days`, to `offender_queue` with the warning first.
+    offender_incidents: int = 2
+    offender_window_days: int = 90
+    offender_days: int = 30
+    offender_queue: str = ""
 
     def __post_init__(self) -> None:
+        if not 0 <= self.offender_incidents <= 20:
+            raise ValueError("incidents that make a repeat offender must be 0 (never) to 20")
+        if not 1 <= self.offender_window_days <= 730:
+            raise ValueError("the window for repeat offenders must be 1 to 730 days")
+        if not 1 <= self.offender_days <= 365:
+            raise ValueError("a repeat offender's period must be 1 to 365 days")
         if not 0 <= self.warnings_before_end <= 5:
             raise ValueError("warnings before the end must be 0 to 5")
         if not 0 <= self.recovery_break_min <= 240:
@@ -40,3 +53,15 @@ def warning_key(step: str) -> str:
     if step == "end":
         return "protect.ended"
     return "protect.warning_1" if step == "warning_1" else "protect.warning_2"
+
+
+def is_repeat_offender(policy: Policy, incidents_in_window: int) -> bool:
+    """Whether a citizen with this many contacts ended for abuse inside the policy's window is
+    now a repeat offender."""
+    return policy.offender_incidents > 0 and incidents_in_window >= policy.offender_incidents
+
+
+def restricted_until(now: datetime, days: int, current: datetime | None) -> datetime:
+    """The end of a repeat offender's period that starts (or is renewed) now: never shortened."""
+    until = now + timedelta(days=days)
+    return until if current is None or current < until else current

@@ -18,7 +18,7 @@ from dasan.core.errors import Invalid, NotFound
 from dasan.core.ids import PathId
 from dasan.orgs.models import Role, User
 from dasan.privacy.pii import mask
-from dasan.protect import actions
+from dasan.protect import actions, service
 from dasan.protect.core import Policy
 from dasan.protect.evidence import bundle
 from dasan.protect.models import AbuseIncident
@@ -78,6 +78,10 @@ class PolicyIO(BaseModel):
     one_strike: list[Kind] = Field(default_factory=lambda: list[Kind](["sexual"]))
     recovery_break_min: int = Field(default=10, ge=0, le=240)
     auto_end: bool = False
+    offender_incidents: int = Field(default=2, ge=0, le=20)
+    offender_window_days: int = Field(default=90, ge=1, le=730)
+    offender_days: int = Field(default=30, ge=1, le=365)
+    offender_queue: str = Field(default="", max_length=40)
 
 
 @router.get("/policies/{channel}")
@@ -85,7 +89,9 @@ def get_policy(channel: str, session: SessionDep, me: SupervisorDep) -> PolicyIO
     """A channel's rules (`*`: the center's default)."""
     p = actions.get_policy(session, channel[:20])
     return PolicyIO(warnings_before_end=p.warnings_before_end, one_strike=sorted(p.one_strike),  # type: ignore[arg-type]
-                    recovery_break_min=p.recovery_break_min, auto_end=p.auto_end)
+                    recovery_break_min=p.recovery_break_min, auto_end=p.auto_end,
+                    offender_incidents=p.offender_incidents, offender_window_days=p.offender_window_days,
+                    offender_days=p.offender_days, offender_queue=p.offender_queue)
 
 
 @router.put("/policies/{channel}")
@@ -95,10 +101,46 @@ def put_policy(channel: str, body: PolicyIO, session: SessionDep, me: AdminDep) 
         raise Invalid("a channel is a name such as webchat, sms or sns-kakao (or * for the default)",
                       code="bad_channel")
     policy = Policy(warnings_before_end=body.warnings_before_end, one_strike=frozenset(body.one_strike),
-                    recovery_break_min=body.recovery_break_min, auto_end=body.auto_end)
+                    recovery_break_min=body.recovery_break_min, auto_end=body.auto_end,
+                    offender_incidents=body.offender_incidents, offender_window_days=body.offender_window_days,
+                    offender_days=body.offender_days, offender_queue=body.offender_queue)
     actions.do_set_policy(session=session, admin=me.user, channel=channel, policy=policy)
     session.commit()
     return body
+
+
+@router.get("/offenders")
+def offenders(session: SessionDep, me: SupervisorDep, active: bool = False,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
+    """Citizens with contacts ended for abuse, across channels, with their latest restriction
+    (`active=true`: only those whose contacts now go to the dedicated team)."""
+    return service.offenders(session, now=clock.now(), active_only=active, limit=limit)
+
+
+class LiftIn(BaseModel):
+    note: str = Field(default="", max_length=2000)
+
+
+class ExtendIn(BaseModel):
+    days: int = Field(ge=1, le=365)
+    note: str = Field(default="", max_length=2000)
+
+
+@router.post("/restrictions/{restriction_id}/lift")
+def lift(restriction_id: PathId, body: LiftIn, session: SessionDep, me: SupervisorDep) -> dict:
+    """End a repeat offender's period now: their next contact goes the usual way. Audited."""
+    r = actions.do_lift_restriction(session=session, user=me.user, restriction_id=restriction_id, note=body.note)
+    session.commit()
+    return service.restriction_data(r, clock.now())
+
+
+@router.post("/restrictions/{restriction_id}/extend")
+def extend(restriction_id: PathId, body: ExtendIn, session: SessionDep, me: SupervisorDep) -> dict:
+    """Lengthen a repeat offender's current period by some days. Audited."""
+    r = actions.do_extend_restriction(session=session, user=me.user, restriction_id=restriction_id, days=body.days,
+                                      note=body.note)
+    session.commit()
+    return service.restriction_data(r, clock.now())
 
 
 @router.get("/conversations/{conversation_id}/evidence")

@@ -15,6 +15,8 @@ from dasan.core import clock
 from dasan.core.errors import Invalid, NotFound
 from dasan.core.moments import Day
 from dasan.db.engine import session_scope
+from dasan.protect.reports import protect_report
+from dasan.protect.reports import report_csv as protect_csv
 from dasan.reports.service import interval_report, report_csv
 from dasan.security.deps import Allow, Principal, SessionDep
 
@@ -52,6 +54,23 @@ def get_intervals(
     return report
 
 
+def _period_report(request: Request, session, center, start, end, build, to_csv, name: str, format: str):
+    """A report over the center's days [start, end] (default: the last seven), read in a read-only
+    transaction of its own; `format=csv` downloads its rows as `name`-start-end.csv."""
+    end = end or center.today(clock.now())
+    start = start or end - timedelta(days=6)
+    session.commit()  # not holding up writers while the days' rows are read
+    try:
+        with session_scope(request.app.state.read_factory) as s:
+            report = build(s, start, end)
+    except ValueError as e:
+        raise Invalid(str(e), code="bad_period") from e
+    if format == "csv":
+        return Response(to_csv(report), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="{name}-{start.isoformat()}-{end.isoformat()}.csv"'})
+    return report
+
+
 @router.get("/cases")
 def get_case_report(
     request: Request,
@@ -66,17 +85,24 @@ def get_case_report(
     """First-contact resolution (target 90 %), transfers by department and type, deadline
     compliance and satisfaction, per day or per district over [start, end] (default: the last
     seven days of the center); `format=csv` downloads the rows."""
-    today = center.today(clock.now())
-    end = end or today
-    start = start or end - timedelta(days=6)
-    session.commit()
-    try:
-        with session_scope(request.app.state.read_factory) as s:
-            report = case_report(session=s, start=start, end=end, by=by, now=clock.now())
-    except ValueError as e:
-        raise Invalid(str(e), code="bad_period") from e
-    if format == "csv":
-        name = f"dasan-cases-{by}-{start.isoformat()}-{end.isoformat()}.csv"
-        return Response(cases_csv(report), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return report
+    return _period_report(request, session, center, start, end,
+                          lambda s, a, b: case_report(session=s, start=a, end=b, by=by, now=clock.now()),
+                          cases_csv, f"dasan-cases-{by}", format)
+
+
+@router.get("/protect")
+def get_protect_report(
+    request: Request,
+    session: SessionDep,
+    center: CenterDep,
+    me: Annotated[Principal, Depends(Allow(*REPORT_ROLES))],
+    start: Day | None = None,
+    end: Day | None = None,
+    format: Literal["json", "csv"] = "json",
+):
+    """Protecting agents (M17): contacts with abusive messages, warnings, contacts ended for abuse
+    (and by the emergency button), recovery breaks and repeat offenders per day and channel over
+    [start, end] (default: the center's last seven days); `format=csv` downloads the rows."""
+    return _period_report(request, session, center, start, end,
+                          lambda s, a, b: protect_report(session=s, start=a, end=b),
+                          protect_csv, "dasan-protect", format)

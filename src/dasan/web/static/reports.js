@@ -96,3 +96,23 @@ async function loadCases() {
   $("case-report-form").addEventListener("submit", (e) => { e.preventDefault(); loadCases().catch((err) => alert(err.message)); });
   loadCases().catch(() => {});
 }
+
+// Protecting agents (M17): abusive contacts, warnings, ends, recovery breaks and repeat offenders
+// per day (every channel together, then each channel that had any), with the CSV of the same query.
+async function loadProtect() {
+  const q = new URLSearchParams({ start: $("protect-start").value, end: $("protect-end").value });
+  $("protect-csv").href = "/api/v1/reports/protect?" + q + "&format=csv";
+  const rep = await api("GET", "/api/v1/reports/protect?" + q);
+  const cols = ["abusive_contacts", "flagged_messages", "warnings", "ends", "protect_button", "recovery_breaks"];
+  $("protect-rows").tBodies[0].replaceChildren(...rep.rows.map((r) => el("tr", { dataset: { day: r.day, channel: r.channel }, class: r.channel === "all" ? "total" : "" },
+    el("td", {}, r.day), el("td", {}, r.channel === "all" ? "—" : r.channel),
+    ...cols.map((c) => el("td", { class: c }, String(r[c]))),
+    el("td", { class: "new_offenders" }, r.new_offenders ?? ""), el("td", { class: "offenders_active" }, r.offenders_active ?? ""))));
+}
+
+{
+  $("protect-end").value = TODAY;
+  $("protect-start").value = addDays(TODAY, -6);
+  $("protect-report-form").addEventListener("submit", (e) => { e.preventDefault(); loadProtect().catch(() => {}); });
+  loadProtect().catch(() => {});
+}

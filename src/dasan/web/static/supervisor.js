@@ -47,6 +47,22 @@ async function loadIncidents() {
     el("td", {}, i.break_until ? fmtTime(i.break_until) : "—"), el("td", {}, S["counselling_" + i.counselling] || i.counselling))));
 }
 
+// Citizens with contacts ended for abuse, and whether their contacts go to the dedicated team:
+// supervisors lift or extend that (both audited on the server).
+async function loadOffenders() {
+  const rows = (await api("GET", "/api/v1/protect/offenders?limit=20")) || [];
+  const act = async (r, what, body) => { await api("POST", `/api/v1/protect/restrictions/${r.id}/${what}`, body); loadOffenders(); };
+  $("offenders").tBodies[0].replaceChildren(...rows.map((o) => {
+    const r = o.restriction && o.restriction.active ? o.restriction : null;
+    const buttons = r ? [el("button", { type: "button", class: "lift", onclick: () => act(r, "lift", { note: "" }) }, S.lift),
+      el("button", { type: "button", class: "extend", onclick: () => act(r, "extend", { days: 30, note: "" }) }, S.extend_30)] : [];
+    return el("tr", { dataset: { citizen: o.citizen_id } },
+      el("td", {}, o.name || o.phone || `#${o.citizen_id}`), el("td", { class: "count" }, String(o.incidents)),
+      el("td", {}, o.channels.join(", ")), el("td", {}, fmtDateTime(o.last_incident_at)),
+      el("td", { class: "until" }, r ? `${fmtDateTime(r.until)} (${r.queue || "—"})` : S.not_restricted), el("td", {}, ...buttons));
+  }));
+}
+
 function soon() {
   if (pending) return;
   pending = setTimeout(() => { pending = null; load(); }, 150);
@@ -54,6 +70,6 @@ function soon() {
 
 connectStaff((ev) => {
   if (ev.type === "case.updated") loadEscalated();
-  else if (ev.type === "protect.incident") { loadIncidents(); soon(); } else soon();
-}, () => { soon(); loadEscalated(); loadIncidents(); });
+  else if (ev.type === "protect.incident") { loadIncidents(); loadOffenders(); soon(); } else soon();
+}, () => { soon(); loadEscalated(); loadIncidents(); loadOffenders(); });
 setInterval(soon, 1000);   // the wallboard refreshes every second (longest-wait clocks move without events)
