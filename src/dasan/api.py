@@ -15,6 +15,7 @@ from dasan.orgs import views as orgs
 from dasan.protect import views as protect
 from dasan.reports import views as reports
 from dasan.routing import views as routing
+from dasan.security import views as audit
 from dasan.supervisor import views as supervisor
 from dasan.voice import views as voice
 from dasan.web import views as web
@@ -22,7 +23,7 @@ from dasan.web import views as web
 ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, reports.router,
            routing.router, intake.router, sms.router, mms.router, webhook.router,
            webchat.router, attachments.router, cases.router, open311.router, voice.router, observability.router,
-           protect.router)
+           protect.router, audit.router)
 
 
 def mount(app: FastAPI) -> None:

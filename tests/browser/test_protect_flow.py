@@ -24,6 +24,7 @@ def test_warnings_end_recovery_break_and_the_supervisor_told(browser, server_env
     supervisor = browser.new_context(locale="ko-KR").new_page()
     errors: list[str] = []
     agent.on("pageerror", lambda e: errors.append(str(e)))
+    citizen.on("pageerror", lambda e: errors.append(str(e)))
     supervisor.on("pageerror", lambda e: errors.append(str(e)))
     log_in(agent, base, "agent1")
     log_in(supervisor, base, "supervisor1")
@@ -31,6 +32,7 @@ def test_warnings_end_recovery_break_and_the_supervisor_told(browser, server_env
     # The center's policy for this test: one contact ended for abuse makes a repeat offender.
     admin = browser.new_context(locale="ko-KR").new_page()
     log_in(admin, base, "admin")
+    admin.on("pageerror", lambda e: errors.append(str(e)))
     status = admin.evaluate("""async () => (await fetch('/api/v1/protect/policies/*', {method: 'PUT',
         headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.body.dataset.csrf},
         body: JSON.stringify({offender_incidents: 1, offender_queue: 'protect'})})).status""")
@@ -93,6 +95,14 @@ def test_warnings_end_recovery_break_and_the_supervisor_told(browser, server_env
     expect(today.locator(".warnings")).to_have_text("2")
     expect(today.locator(".new_offenders")).to_have_text("1")
     expect(supervisor.locator("#protect-csv")).to_have_attribute("href", re.compile(r"format=csv"))
+    # The admin finds every protection step in the audit log, and exports the same query.
+    admin.goto(f"{base}/admin/audit")
+    admin.fill("#audit-action", "protect.")
+    admin.click("#audit-form button[type=submit]")
+    expect(admin.locator("#audit tbody tr .action", has_text="protect.restrict")).to_have_count(1)
+    expect(admin.locator("#audit tbody tr .action", has_text="protect.policy")).to_have_count(1)
+    expect(admin.locator("#audit tbody tr .action", has_text="login")).to_have_count(0)
+    expect(admin.locator("#audit-csv")).to_have_attribute("href", re.compile(r"action=protect\.&format=csv"))
     assert errors == []
     for p in (citizen, agent, supervisor, other, admin):
         p.context.close()

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from dasan.cases.reports import case_report
 from dasan.cases.reports import report_csv as cases_csv
@@ -18,6 +19,7 @@ from dasan.db.engine import session_scope
 from dasan.protect.reports import protect_report
 from dasan.protect.reports import report_csv as protect_csv
 from dasan.reports.service import interval_report, report_csv
+from dasan.security.actions import do_audit
 from dasan.security.deps import Allow, Principal, SessionDep
 
 REPORT_ROLES = ("supervisor", "admin", "analyst")
@@ -49,12 +51,20 @@ def get_intervals(
         raise NotFound(str(e)) from e
     if format == "csv":
         name = f"dasan-intervals-{day.isoformat()}{'-' + queue if queue else ''}.csv"
+        _audit_export(session, me, name)
         return Response(report_csv(report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return report
 
 
-def _period_report(request: Request, session, center, start, end, build, to_csv, name: str, format: str):
+def _audit_export(session: Session, me: Principal, name: str) -> None:
+    """Every export that leaves the center is in the audit log (who, which file)."""
+    do_audit(session=session, user_id=me.id, action="report.export", subject_type="report", subject_id=None,
+             detail={"file": name})
+    session.commit()
+
+
+def _period_report(request: Request, session, me, center, start, end, build, to_csv, name: str, format: str):
     """A report over the center's days [start, end] (default: the last seven), read in a read-only
     transaction of its own; `format=csv` downloads its rows as `name`-start-end.csv."""
     end = end or center.today(clock.now())
@@ -66,6 +76,7 @@ def _period_report(request: Request, session, center, start, end, build, to_csv,
     except ValueError as e:
         raise Invalid(str(e), code="bad_period") from e
     if format == "csv":
+        _audit_export(session, me, f"{name}-{start.isoformat()}-{end.isoformat()}.csv")
         return Response(to_csv(report), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="{name}-{start.isoformat()}-{end.isoformat()}.csv"'})
     return report
@@ -85,7 +96,7 @@ def get_case_report(
     """First-contact resolution (target 90 %), transfers by department and type, deadline
     compliance and satisfaction, per day or per district over [start, end] (default: the last
     seven days of the center); `format=csv` downloads the rows."""
-    return _period_report(request, session, center, start, end,
+    return _period_report(request, session, me, center, start, end,
                           lambda s, a, b: case_report(session=s, start=a, end=b, by=by, now=clock.now()),
                           cases_csv, f"dasan-cases-{by}", format)
 
@@ -103,6 +114,6 @@ def get_protect_report(
     """Protecting agents (M17): contacts with abusive messages, warnings, contacts ended for abuse
     (and by the emergency button), recovery breaks and repeat offenders per day and channel over
     [start, end] (default: the center's last seven days); `format=csv` downloads the rows."""
-    return _period_report(request, session, center, start, end,
+    return _period_report(request, session, me, center, start, end,
                           lambda s, a, b: protect_report(session=s, start=a, end=b),
                           protect_csv, "dasan-protect", format)

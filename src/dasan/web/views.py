@@ -150,6 +150,7 @@ STAFF_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "/kb": ("kb.html", ("official", "supervisor", "admin")),
     "/cases": ("cases.html", ("official", "supervisor", "admin")),
     "/admin/voice": ("voice_admin.html", ("admin",)),
+    "/admin/audit": ("audit.html", ("admin",)),
 }
 
 
