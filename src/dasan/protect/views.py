@@ -50,7 +50,8 @@ def protect(conversation_id: PathId, session: SessionDep, me: StaffDep) -> dict:
 
 
 @router.get("/incidents")
-def incidents(session: SessionDep, me: Annotated[Principal, Depends(Allow(*STAFF, Role.ADMIN.value))], limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
+def incidents(session: SessionDep, me: Annotated[Principal, Depends(Allow(*STAFF, Role.ADMIN.value))],
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
     """Contacts ended for abuse, newest first: supervisors and admins see all, an agent their own."""
     q = select(AbuseIncident, User.display_name).outerjoin(User, User.id == AbuseIncident.agent_id)
     if me.user.role not in SUPERVISION:
