@@ -14,6 +14,7 @@ from dasan.observability import views as observability
 from dasan.orgs import views as orgs
 from dasan.protect import views as protect
 from dasan.reports import views as reports
+from dasan.retention import views as retention
 from dasan.routing import views as routing
 from dasan.security import views as audit
 from dasan.supervisor import views as supervisor
@@ -23,7 +24,7 @@ from dasan.web import views as web
 ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, reports.router,
            routing.router, intake.router, sms.router, mms.router, webhook.router,
            webchat.router, attachments.router, cases.router, open311.router, voice.router, observability.router,
-           protect.router, audit.router)
+           protect.router, audit.router, retention.router)
 
 
 def mount(app: FastAPI) -> None:

@@ -42,6 +42,7 @@ from dasan.knowledge.service import KnowledgeSearch
 from dasan.observability.middleware import ObservabilityMiddleware
 from dasan.outbox import actions as outbox_actions
 from dasan.outbox.runner import OutboxWorker
+from dasan.retention.scheduled import purge_periodically
 from dasan.routing.runner import Dispatcher
 from dasan.security.deps import LoginRequired, Policy, Public, policy_of
 from dasan.security.headers import SecurityHeadersMiddleware
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                       if settings.bot_enabled else None)
         deadlines = asyncio.create_task(escalate_periodically(app))
         case_deadlines = asyncio.create_task(escalate_case_deadlines(app))
+        purges = asyncio.create_task(purge_periodically(app, every_s=settings.purge_interval_s))
         smtp = None
         if settings.smtp_listen_port:
             smtp = Controller(InboundHandler(factory, data_dir=settings.data_dir, admission=admission),
@@ -145,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 lost_turns.cancel()
             deadlines.cancel()
             case_deadlines.cancel()
+            purges.cancel()
             if smtp is not None:
                 smtp.stop()
             if voice is not None:

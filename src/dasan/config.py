@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     sweep_interval_s: float = 1.0
     # How often SMS the bot never answered (a crash between storing and answering) are given to it again.
     lost_turn_interval_s: float = Field(default=5.0, gt=0)
+    # How often the retention purge runs (each kind of data past the retention an admin set).
+    purge_interval_s: float = Field(default=3600.0, gt=0)
     max_message_chars: int = 4000
     # The self-service bot answers web chat first (hands off to a human when unsure).
     bot_enabled: bool = True

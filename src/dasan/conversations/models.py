@@ -53,6 +53,9 @@ class Citizen(Base):
     # (the dedicated team; empty: the usual one) and opens with the warning.
     restricted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     restricted_queue: Mapped[str] = mapped_column(String(40), default="")
+    # The citizen's identity removed (retention or their erasure request): a new contact from the
+    # same number or address is a new citizen.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CitizenIdentity(Base):
@@ -132,6 +135,8 @@ class Message(Base):
     attachments: Mapped[list] = mapped_column(JSON, default=list)
     # a citizen's message found abusive (dasan.abuse): its kind, for the agent; None otherwise
     abuse: Mapped[str | None] = mapped_column(String(20))
+    # The text (and files) removed by retention or erasure; the message's place and time stay.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ConversationEvent(Base):
