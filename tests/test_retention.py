@@ -205,3 +205,22 @@ def test_erasure_waits_for_an_open_contact_to_close(client, seeded):
     with factory() as s:
         assert s.get_one(Citizen, cid).erased_at is None
         assert s.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.erase")).first() is None
+
+
+def test_a_supervisor_finds_the_citizen_a_request_is_about(client, seeded):
+    factory = seeded
+    with session_scope(factory) as s:
+        c = _citizen(s, "오찾기", "+821055550801", age_days=2)
+        c.email = "find.me@example.org"
+        cid = c.id
+    login(client, "agent1")
+    assert client.get("/api/v1/privacy/citizens", params={"q": "010-5555-0801"}).status_code == 403
+    login(client, "supervisor1")
+    for q in ("010-5555-0801", "01055550801", "+82 10 5555 0801", "find.me@example.org"):
+        found = client.get("/api/v1/privacy/citizens", params={"q": q}).json()
+        assert [f["id"] for f in found] == [cid], q
+    assert client.get("/api/v1/privacy/citizens", params={"q": "010-9999-0000"}).json() == []
+    assert client.get("/api/v1/privacy/citizens", params={"q": "ab"}).status_code == 422
+    with factory() as s:
+        searches = s.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.search")).all()
+        assert len(searches) == 5 and searches[0].detail["found"] == [cid]

@@ -168,7 +168,7 @@ def message_data(msg: Message, author_name: str = "") -> MessageData:
     return MessageData(
         id=msg.id, conversation_id=msg.conversation_id, seq=msg.seq, kind=msg.kind, body=msg.body,
         author_name=author_name, client_msg_id=msg.client_msg_id, created_at=msg.created_at.isoformat(),
-        abuse=msg.abuse,
+        abuse=msg.abuse, purged=msg.purged_at is not None,
     )
 
 

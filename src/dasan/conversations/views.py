@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from dasan.conversations import service
-from dasan.conversations.actions import do_append_message, do_close_with_record
+from dasan.conversations.actions import SUPERVISING_ROLES, do_append_message, do_close_with_record
 from dasan.conversations.models import Citizen, Conversation, MsgKind
 from dasan.conversations.models import ConsultationRecord as CR
 from dasan.conversations.schemas import (
@@ -27,6 +27,7 @@ from dasan.core.errors import Conflict, NotFound
 from dasan.core.ids import MAX_ID, PathId, Seq
 from dasan.orgs.models import Department, User
 from dasan.outbox.actions import delivery_of
+from dasan.privacy.pii import mask
 from dasan.routing import dispatch
 from dasan.routing import presence as agents
 from dasan.routing.models import AgentStatus, Presence, Queue
@@ -166,17 +167,21 @@ def transfer(conversation_id: PathId, body: Transfer, request: Request, session:
 
 @router.get("/citizens/{citizen_id}/history", response_model=HistoryRead)
 def history(citizen_id: PathId, session: SessionDep, me: StaffDep) -> HistoryRead:
-    """A citizen's past consultations; every opening is written to the audit log."""
+    """A citizen's past consultations; every opening is written to the audit log. For agents the
+    personal identifiers in the summaries are masked (they see them in the contact they handle)."""
     citizen = session.get(Citizen, citizen_id)
     if citizen is None:
         raise NotFound(f"citizen {citizen_id} not found")
     do_audit(session=session, user_id=me.id, action="citizen.history.view", subject_type="citizen",
              subject_id=citizen_id)
     records = service.list_records(session=session, citizen_id=citizen_id)
+    # Personal identifiers in past records: an agent sees them only in the contact they handle.
+    full = me.user.role in SUPERVISING_ROLES
     return HistoryRead(
         citizen_id=citizen.id, citizen_name=service.citizen_name(citizen), phone=citizen.phone,
         records=[RecordRead(id=r.id, conversation_id=r.conversation_id, channel=r.channel, category=r.category,
-                            summary=r.summary, resolution=r.resolution, agent_name=name, wait_s=r.wait_s,
+                            summary=r.summary if full else mask(r.summary), resolution=r.resolution,
+                            agent_name=name, wait_s=r.wait_s,
                             handle_s=r.handle_s, closed_at=r.closed_at) for r, name in records],
     )
 

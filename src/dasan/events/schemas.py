@@ -26,6 +26,7 @@ class MessageFields(BaseModel):
     author_name: str = ""
     client_msg_id: str | None = None
     abuse: str | None = None  # a citizen's message found abusive: sexual | threat | insult | profanity | abusive
+    purged: bool = False  # its text and files removed (retention, or the citizen's erasure)
 
 
 class MessageData(MessageFields):

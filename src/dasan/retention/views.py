@@ -8,10 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
+from dasan.center.deps import CenterDep
+from dasan.conversations.models import Citizen, CitizenIdentity, Conversation
 from dasan.core import clock
-from dasan.core.ids import PathId
+from dasan.core import phone as phone_rules
+from dasan.core.ids import MAX_ID, PathId
 from dasan.orgs.models import Role
 from dasan.retention import actions
 from dasan.retention.core import KINDS, MAX_DAYS
@@ -63,6 +66,31 @@ def purges(session: SessionDep, me: SupervisorDep, limit: Annotated[int, Query(g
     return [{"id": r.id, "at": r.at.isoformat(), "reason": r.reason, "user_id": r.user_id, "citizen_id": r.citizen_id,
              "removed": r.removed, "files": r.files}
             for r in session.scalars(select(PurgeRun).order_by(PurgeRun.id.desc()).limit(limit))]
+
+
+@router.get("/citizens")
+def find_citizens(session: SessionDep, center: CenterDep, me: SupervisorDep,
+                  q: Annotated[str, Query(min_length=3, max_length=200)]) -> list[dict]:
+    """Find the citizen a request is about: by phone number (any usual writing), email, or the
+    citizen's number. Each search is audited (it opens personal data)."""
+    text = q.strip()
+    cond = [CitizenIdentity.value == text, Citizen.email == text]
+    try:
+        cond.append(CitizenIdentity.value == phone_rules.normalize(text, center.country))
+    except phone_rules.InvalidPhone:
+        pass
+    if text.isdigit() and int(text) <= MAX_ID:
+        cond.append(Citizen.id == int(text))
+    found = list(session.scalars(select(Citizen).outerjoin(CitizenIdentity, CitizenIdentity.citizen_id == Citizen.id)
+                                 .where(or_(*cond)).distinct().order_by(Citizen.id).limit(20)))
+    contacts = dict(session.execute(select(Conversation.citizen_id, func.count()).where(
+        Conversation.citizen_id.in_([c.id for c in found])).group_by(Conversation.citizen_id)).all())
+    do_audit(session=session, user_id=me.id, action="privacy.search", subject_type="citizen", subject_id=None,
+             detail={"found": [c.id for c in found]})
+    session.commit()
+    return [{"id": c.id, "name": c.display_name, "phone": c.phone, "email": c.email, "contacts": contacts.get(c.id, 0),
+             "first_contact": c.created_at.isoformat(), "erased_at": c.erased_at.isoformat() if c.erased_at else None}
+            for c in found]
 
 
 @router.get("/citizens/{citizen_id}/export")

@@ -151,6 +151,7 @@ STAFF_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "/cases": ("cases.html", ("official", "supervisor", "admin")),
     "/admin/voice": ("voice_admin.html", ("admin",)),
     "/admin/audit": ("audit.html", ("admin",)),
+    "/privacy": ("privacy.html", ("supervisor", "admin")),
 }
 
 

@@ -83,7 +83,7 @@ function renderMessage(m) {
   const li = el("li", { class: "msg " + m.kind + (m.abuse ? " flagged" : ""), dataset: { seq: m.seq } },
     el("span", { class: "meta" }, (m.author_name || (m.kind === "inbound" ? current.citizen_name : "")) + " " + fmtTime(m.created_at)),
     abuseBadge(m),
-    el("span", { class: "body" }, m.body),
+    m.purged ? el("span", { class: "body purged" }, S.message_purged) : el("span", { class: "body" }, m.body),
     (m.attachments || []).length ? el("span", { class: "attachments" }, ...m.attachments.map((a) =>
       a.rejected ? el("span", { class: "rejected" }, `${a.name || "file"}: ${a.rejected}`)
         : el("a", { href: a.url, target: "_blank", rel: "noopener" },
