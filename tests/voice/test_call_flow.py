@@ -78,7 +78,7 @@ def test_a_legacy_department_line_gets_its_menu_and_the_agent_sees_number_and_de
                         "legacy", service="0221332300")
     assert done.returncode == 0, done.stderr[-1500:]
     call = center.wait_for(lambda s: (c := _call(s, "0221332300")) is not None and c.ended_at and c, what="call end")
-    assert call.prompts_played[:2] == ["ko:voice.welcome", "ko:voice.menu.department"]
+    assert call.prompts_played[:3] == ["ko:voice.welcome", "ko:voice.notice", "ko:voice.menu.department"]
     assert call.outcome == CallOutcome.COMPLETED and call.agent_id == uid
     with center.factory() as s:
         conv = s.get_one(Conversation, call.conversation_id)
@@ -279,3 +279,44 @@ def test_a_callback_a_department_asks_for_is_dialled_out(center):
     assert "INVITE sip:01055550123@" in (center.workdir / "citizen.msg.log").read_text()
     _, left, right = channel_levels(center.app.state.settings.data_dir / out.recording_path)
     assert left > 100 and right > 100
+
+
+def test_the_notice_comes_before_the_menu_and_protect_ends_the_call_with_the_warning(center):
+    """M17 on a call: the center's notice (recorded, abuse prohibited) before the menu; the agent's
+    warning is played to the caller; "protect" releases the agent within 2 s, the caller hears
+    why and the line is cleared once it has been said; an incident and a recovery break follow."""
+    from dasan.protect.models import AbuseIncident
+    from dasan.routing.models import AgentStatus
+
+    uid = center.agent_phone("agent1", answer_after_ms=200)
+    caller = center.phone(sipp.caller_scenario([("pause", 1000), ("keys", "0"), ("stream", str(_tone(center.workdir)))],
+                                               hang_up=False, wait_bye_ms=60000), "caller", background=True)
+    conv_id = center.wait_for(lambda s: (c := _call(s)) is not None and c.outcome == CallOutcome.CONNECTED
+                              and c.conversation_id, what="the agent on the call")
+    h = {"X-CSRF-Token": login(center.client, "agent1")}
+    r = center.client.post(f"/api/v1/protect/conversations/{conv_id}/warn", headers=h)
+    assert r.status_code == 200 and r.json()["step"] == "warning_1", r.text
+    time.sleep(1.0)
+    pressed = time.time()
+    r = center.client.post(f"/api/v1/protect/conversations/{conv_id}/protect", headers=h)
+    released_s = time.time() - pressed
+    assert r.status_code == 200 and r.json()["step"] == "end", r.text
+    print(f"protect: agent released in {released_s:.3f} s")
+    assert released_s <= 2.0, released_s  # the agent is out of the call, the caller hearing why
+    assert caller.wait(timeout=30) == 0, caller.stderr.read()[-1500:]
+    call = center.wait_for(lambda s: (c := _call(s)) is not None and c.ended_at and c, what="call end")
+    played = call.prompts_played
+    menu_at = next(i for i, p in enumerate(played) if p.startswith("ko:voice.menu"))
+    assert played.index("ko:voice.notice") < menu_at
+    assert played.index("ko:voice.protect.warning_1") < played.index("ko:voice.protect.ended")
+    # The line is cleared once the notice has been said (its length, a moment more).
+    print(f"protect: line cleared {call.ended_at.timestamp() - pressed:.3f} s after the press")
+    assert call.ended_at.timestamp() - pressed <= 6.0, call.ended_at.timestamp() - pressed
+    assert call.outcome == CallOutcome.COMPLETED and call.reason == "ended for abuse"
+    with center.factory() as s:
+        conv = s.get_one(Conversation, conv_id)
+        assert conv.status == "wrapup"
+        incident = s.scalars(select(AbuseIncident).where(AbuseIncident.conversation_id == conv_id)).one()
+        assert incident.kind == "protect" and incident.channel == "voice" and incident.warnings == 1
+        assert s.get_one(AgentStatus, uid).presence == "break"
+    assert center.phones[0].wait(timeout=10) == 0  # the agent's phone was hung up cleanly

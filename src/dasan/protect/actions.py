@@ -72,10 +72,7 @@ def _last_flag(session: Session, conv: Conversation) -> str | None:
     return str(event.data.get("kind")) if event is not None else None
 
 
-def do_warn(*, session: Session, agent: User, conversation_id: int, emergency: bool = False) -> dict:
-    """The agent answers abuse: the policy's next step — warning 1, warning 2 (each sent to the
-    citizen in their language) or the end of the contact with its notice. `emergency` ("protect")
-    ends at once. Returns {"step", "warnings"}."""
+def _prepare(session: Session, agent: User, conversation_id: int, emergency: bool):
     conv = session.get(Conversation, conversation_id)
     if conv is None:
         raise NotFound(f"no conversation {conversation_id}")
@@ -86,7 +83,20 @@ def do_warn(*, session: Session, agent: User, conversation_id: int, emergency: b
     policy = get_policy(session, conv.channel)
     given = _warnings_given(session, conv)
     kind = _last_flag(session, conv)
-    step = next_step(policy, given, kind, emergency=emergency)
+    return conv, policy, given, kind, next_step(policy, given, kind, emergency=emergency)
+
+
+def next_warning_step(*, session: Session, agent: User, conversation_id: int, emergency: bool = False) -> str:
+    """What the agent's "warn" (or "protect") would do now, checked but not done: a call's
+    controller acts on it before it is written."""
+    return _prepare(session, agent, conversation_id, emergency)[-1]
+
+
+def do_warn(*, session: Session, agent: User, conversation_id: int, emergency: bool = False) -> dict:
+    """The agent answers abuse: the policy's next step — warning 1, warning 2 (each sent to the
+    citizen in their language; on a call the controller plays it) or the end of the contact with
+    its notice. `emergency` ("protect") ends at once. Returns {"step", "warnings"}."""
+    conv, policy, given, kind, step = _prepare(session, agent, conversation_id, emergency)
     do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND, author=agent,
                       body=citizen_text(session, conv, warning_key(step)))
     do_record_event(session=session, conv=conv, kind="abuse_warning", actor_id=agent.id,

@@ -7,14 +7,14 @@ import json
 import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from dasan.center import service as center_service
 from dasan.conversations.models import Conversation, ConversationEvent, Message
 from dasan.core import clock
-from dasan.core.errors import Invalid, NotFound
+from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.core.ids import PathId
 from dasan.orgs.models import Role, User
 from dasan.privacy.pii import mask
@@ -33,20 +33,35 @@ AdminDep = Annotated[Principal, Depends(Allow(Role.ADMIN.value))]
 Kind = Literal["sexual", "threat", "insult", "profanity", "abusive"]
 
 
-@router.post("/conversations/{conversation_id}/warn")
-def warn(conversation_id: PathId, session: SessionDep, me: StaffDep) -> dict:
-    """The next step of the channel's policy on my contact: warning 1, warning 2, or the end."""
-    out = actions.do_warn(session=session, agent=me.user, conversation_id=conversation_id)
+def _step(request: Request, session: SessionDep, me: Principal, conversation_id: int, *, emergency: bool) -> dict:
+    """On a call, the call controller acts first (plays the warning, or releases the agent and
+    tells the caller why) and only then is the step written; on other channels the warning is a
+    message the channel delivers."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is not None and conv.channel == "voice":
+        step = actions.next_warning_step(session=session, agent=me.user, conversation_id=conversation_id,
+                                         emergency=emergency)
+        session.rollback()  # the controller writes in transactions of its own
+        voice = getattr(request.app.state, "voice", None)
+        if voice is None:
+            raise Conflict("this server does not run the call controller", code="voice_off")
+        voice.submit(voice.protect(conversation_id, me.id, step))
+    out = actions.do_warn(session=session, agent=me.user, conversation_id=conversation_id, emergency=emergency)
     session.commit()
     return out
+
+
+@router.post("/conversations/{conversation_id}/warn")
+def warn(conversation_id: PathId, request: Request, session: SessionDep, me: StaffDep) -> dict:
+    """The next step of the channel's policy on my contact: warning 1, warning 2, or the end."""
+    return _step(request, session, me, conversation_id, emergency=False)
 
 
 @router.post("/conversations/{conversation_id}/protect")
-def protect(conversation_id: PathId, session: SessionDep, me: StaffDep) -> dict:
-    """The emergency button: the citizen is told why, and the contact ends at once."""
-    out = actions.do_warn(session=session, agent=me.user, conversation_id=conversation_id, emergency=True)
-    session.commit()
-    return out
+def protect(conversation_id: PathId, request: Request, session: SessionDep, me: StaffDep) -> dict:
+    """The emergency button: the citizen is told why, and the contact ends at once (on a call the
+    agent is released within a moment and the caller hears the notice before the line is cleared)."""
+    return _step(request, session, me, conversation_id, emergency=True)
 
 
 @router.get("/incidents")

@@ -77,6 +77,7 @@ class Queued:
     position: int
     wait_s: float | None
     can_call_back: bool
+    offender: bool = False  # a repeat offender's call (M17): the dedicated team's queue, the warning first
 
 
 def _locked(session: Session, call_id: int) -> VoiceCall:
@@ -114,7 +115,8 @@ def do_enqueue_call(*, session: Session, call_id: int, queue_code: str, lang: st
     position = conv_service.queue_position(session=session, conv=conv)
     wait = wait_estimate(session=session, conv=conv, position=position)
     call.announced_wait_s = wait
-    return Queued(conversation_id=conv.id, position=position, wait_s=wait, can_call_back=e164 is not None)
+    return Queued(conversation_id=conv.id, position=position, wait_s=wait, can_call_back=e164 is not None,
+                  offender=citizen.restricted_until is not None and citizen.restricted_until > clock.now())
 
 
 def do_call_back_later(*, session: Session, call_id: int, number: str | None = None) -> bool:

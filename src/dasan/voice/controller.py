@@ -115,7 +115,7 @@ class Call:
     route: service.Route
     lang: str
     center: Center
-    phase: str = "menu"  # menu | queue | ringing | connected | ended
+    phase: str = "menu"  # menu | queue | ringing | connected | protected (agent released, caller told) | ended
     state: menu.State | None = None
     path: list[str] = field(default_factory=list)
     prompts: list[str] = field(default_factory=list)
@@ -392,7 +392,8 @@ class VoiceController:
         sip.accept(answer_sdp)
         call.answered_at = time.monotonic()
         call.state, effects = menu.start(route.menu)
-        await self._run(call, [menu.Play("voice.welcome"), *effects])
+        # The center's notice opens every call (Occupational Safety and Health Act §41): recorded, abuse prohibited.
+        await self._run(call, [menu.Play("voice.welcome"), menu.Play("voice.notice"), *effects])
 
     async def _refuse(self, sip: IncomingCall, dialled: str, caller: str, code: int, phrase: str, reason: str) -> None:
         await self._db(actions.do_refuse_call, sip_call_id=sip.call_id, from_number=caller, to_number=dialled,
@@ -545,6 +546,8 @@ class VoiceController:
             return
         call.conversation_id = queued.conversation_id
         call.can_call_back = queued.can_call_back
+        if queued.offender:  # the warning first, then the dedicated team's queue
+            says = [*says, Say.of("voice.protect.offender")]
         self._announce_soon(call, says, queued.position, queued.wait_s)
         self.kick()
 
@@ -882,6 +885,29 @@ class VoiceController:
                          self.config.kamailio)
         await self._db(actions.do_third_party_event, call_id=call.record_id, kind="consult",
                        data={"to_user_id": user_id})
+
+    async def protect(self, conversation_id: int, agent_id: int, step: str) -> float:
+        """The agent's answer to abuse on a call (M17): a warning is played to the caller; at the
+        end ("protect", or the policy's last step) the agent's leg is released at once, the caller
+        hears why, and the line is cleared when that has been said. Returns when the agent is out
+        (or the warning has started): the seconds the caller still hears."""
+        call = self._connected_call(conversation_id, agent_id)
+        if step != "end":
+            return await self._play(call, [Say.of(f"voice.protect.{step}")])
+        if call.third is not None:
+            await self._end_third(call, reason="the call was ended for abuse", restore=False)
+        leg = call.agent_leg
+        if leg is not None and self._uac is not None:
+            leg.hangup(self._uac)
+            self.agent_legs.pop(leg.call_id, None)
+            self.leg_sdp.pop(leg.call_id, None)
+            self.leg_answered.pop(leg.call_id, None)
+        call.agent_leg = None
+        call.phase = "protected"
+        duration = await self._play(call, [Say.of("voice.protect.ended")])
+        self._set_timer(call, duration + 0.3, functools.partial(self._hang_up, by="agent",
+                                                                 reason="ended for abuse"))
+        return duration
 
     async def complete_consult(self, conversation_id: int, agent_id: int) -> None:
         """Hand the caller to the consulted party (who then takes the agent's place on the call)."""
@@ -1374,7 +1400,8 @@ class VoiceController:
             return (conv.lang if conv is not None else center.default_lang), center
 
         lang, center = await self._db(lang_and_center, read=True)
-        path = await asyncio.to_thread(self.prompts.sequence, [Say.of("voice.welcome")], lang, center)
+        path = await asyncio.to_thread(self.prompts.sequence, [Say.of("voice.welcome"), Say.of("voice.notice")],
+                                       lang, center)
         try:
             reply = await self.ng.command("play media", call_id=ob.rtp_id, from_tag=ob.citizen_tag, file=str(path))
         except NgError as exc:
