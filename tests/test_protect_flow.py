@@ -296,3 +296,31 @@ def test_a_policy_naming_a_queue_that_does_not_exist_is_refused(client, seeded):
     r = client.put(url, json={"offender_incidents": 1, "offender_queue": "protect"}, headers=ha)
     assert r.status_code == 200
     assert client.get("/api/v1/protect/policies/webchat").json()["offender_incidents"] == 1
+
+
+def test_a_policy_that_says_so_warns_and_ends_by_itself(client, seeded, app):
+    factory = seeded
+    ha = {"X-CSRF-Token": login(client, "admin")}
+    r = client.put("/api/v1/protect/policies/sms", headers=ha,
+                   json={"warnings_before_end": 1, "auto_end": True, "offender_incidents": 0})
+    assert r.status_code == 200
+    conv_id, h = _accepted(client, app, factory, "주차 단속 문의합니다", "au-1", phone="010-5555-0111")
+    _intake(client, factory, text="언제 와요? 빨리 좀 부탁해요", ext="au-2", phone="010-5555-0111")  # not abusive
+    with factory() as s:
+        assert not s.scalars(select(ConversationEvent).where(ConversationEvent.conversation_id == conv_id,
+                                                             ConversationEvent.kind == "abuse_warning")).all()
+    _intake(client, factory, text="야 이 병신아 빨리 처리해", ext="au-3", phone="010-5555-0111")
+    with factory() as s:
+        warned = s.scalars(select(ConversationEvent).where(ConversationEvent.conversation_id == conv_id,
+                                                           ConversationEvent.kind == "abuse_warning")).all()
+        assert [(e.data["step"], e.data["auto"], e.actor_id) for e in warned] == [("warning_1", True, None)]
+        last = s.scalars(select(Message).where(Message.conversation_id == conv_id).order_by(Message.seq.desc())).first()
+        assert last.kind == "outbound" and last.author_id is None and last.body.startswith("상담사에 대한 욕설")
+        assert s.get_one(Conversation, conv_id).status == "active"
+    _intake(client, factory, text="병신 같은 소리 하지 마", ext="au-4", phone="010-5555-0111")
+    agent1 = _user_id(factory, "agent1")
+    with factory() as s:
+        assert s.get_one(Conversation, conv_id).status == "wrapup"
+        incident = s.scalars(select(AbuseIncident).where(AbuseIncident.conversation_id == conv_id)).one()
+        assert incident.warnings == 1 and incident.agent_id == agent1
+        assert s.get_one(AgentStatus, incident.agent_id).presence == "break"

@@ -33,6 +33,7 @@ from dasan.channels.sms import answer_lost_turns
 from dasan.channels.sms_sender import KannelSender
 from dasan.channels.webhook import WebhookReplySender, escalate_periodically
 from dasan.config import Settings
+from dasan.conversations import actions as conversation_actions
 from dasan.core import commit
 from dasan.core.errors import DasanError
 from dasan.db.engine import make_engine, make_read_engine, make_sessionmaker, session_scope
@@ -42,6 +43,7 @@ from dasan.knowledge.service import KnowledgeSearch
 from dasan.observability.middleware import ObservabilityMiddleware
 from dasan.outbox import actions as outbox_actions
 from dasan.outbox.runner import OutboxWorker
+from dasan.protect import actions as protect_actions
 from dasan.retention.scheduled import purge_periodically
 from dasan.routing.runner import Dispatcher
 from dasan.security.deps import LoginRequired, Policy, Public, policy_of
@@ -99,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     bus = make_bus(settings.redis_url)
     event_actions.install(factory, bus)
     outbox_actions.install(factory)
+    if protect_actions.auto_step not in conversation_actions.ABUSE_HOOKS:  # the policy's own warnings (M17)
+        conversation_actions.ABUSE_HOOKS.append(protect_actions.auto_step)
     dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s,
                             bot_enabled=settings.bot_enabled)
     knowledge = KnowledgeSearch(factory, settings.kb_profile)

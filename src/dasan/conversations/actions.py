@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -38,6 +40,10 @@ from dasan.orgs.models import LegacyLine, Role, User
 
 # Who watches every contact live (the supervisor view is open to both).
 SUPERVISING_ROLES = [Role.SUPERVISOR.value, Role.ADMIN.value]
+# What else happens when a citizen's message is found abusive, (session, conversation, kind):
+# the protection policy's automatic step (`protect`), installed by the composition root.
+log = logging.getLogger(__name__)
+ABUSE_HOOKS: list[Callable[[Session, Conversation, str], None]] = []
 
 
 def do_get_or_create_citizen(
@@ -211,6 +217,13 @@ def do_append_message(
             user_ids=[u for u in (conv.agent_id, conv.offered_to_id) if u], citizen_conversation_id=conv.id
         )
     send_event_on_commit(session, audience, MessageCreated(data=data))
+    if verdict is not None:
+        for hook in ABUSE_HOOKS:
+            try:  # the citizen's message is stored whatever a hook does
+                with session.begin_nested():
+                    hook(session, conv, verdict.kind)
+            except Exception:
+                log.exception("abuse hook %s failed on conversation %s", getattr(hook, "__name__", hook), conv.id)
     return msg, True
 
 

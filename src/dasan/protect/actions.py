@@ -92,19 +92,34 @@ def next_warning_step(*, session: Session, agent: User, conversation_id: int, em
     return _prepare(session, agent, conversation_id, emergency)[-1]
 
 
-def do_warn(*, session: Session, agent: User, conversation_id: int, emergency: bool = False) -> dict:
+def do_warn(*, session: Session, agent: User, conversation_id: int, emergency: bool = False,
+            auto: bool = False) -> dict:
     """The agent answers abuse: the policy's next step — warning 1, warning 2 (each sent to the
     citizen in their language; on a call the controller plays it) or the end of the contact with
-    its notice. `emergency` ("protect") ends at once. Returns {"step", "warnings"}."""
+    its notice. `emergency` ("protect") ends at once; `auto`: the policy's own step, sent by the
+    center rather than the agent. Returns {"step", "warnings"}."""
     conv, policy, given, kind, step = _prepare(session, agent, conversation_id, emergency)
-    do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND, author=agent,
+    do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND, author=None if auto else agent,
                       body=citizen_text(session, conv, warning_key(step)))
-    do_record_event(session=session, conv=conv, kind="abuse_warning", actor_id=agent.id,
-                    data={"n": given + 1, "step": step, "kind": kind, "emergency": emergency})
+    do_record_event(session=session, conv=conv, kind="abuse_warning", actor_id=None if auto else agent.id,
+                    data={"n": given + 1, "step": step, "kind": kind, "emergency": emergency, "auto": auto})
     if step == "end":
         _end_for_abuse(session, conv, agent, policy, kind="protect" if emergency else (kind or "abusive"),
                        warnings=given)
     return {"step": step, "warnings": given + (step != "end")}
+
+
+def auto_step(session: Session, conv: Conversation, kind: str) -> None:
+    """A citizen's message was found abusive: where the channel's policy says so (`auto_end`),
+    the center gives the next warning — or ends the contact — itself, on a contact an agent is
+    handling. Otherwise nothing: the agent sees the mark and decides."""
+    if conv.status != ConvStatus.ACTIVE or conv.agent_id is None or conv.channel == "voice":
+        return
+    if not get_policy(session, conv.channel).auto_end:
+        return
+    agent = session.get(User, conv.agent_id)
+    if agent is not None:
+        do_warn(session=session, agent=agent, conversation_id=conv.id, auto=True)
 
 
 def _end_for_abuse(session: Session, conv: Conversation, agent: User, policy: Policy, *, kind: str,
