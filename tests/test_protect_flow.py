@@ -324,3 +324,24 @@ def test_a_policy_that_says_so_warns_and_ends_by_itself(client, seeded, app):
         incident = s.scalars(select(AbuseIncident).where(AbuseIncident.conversation_id == conv_id)).one()
         assert incident.warnings == 1 and incident.agent_id == agent1
         assert s.get_one(AgentStatus, incident.agent_id).presence == "break"
+
+
+def test_the_notice_opens_each_new_text_thread_where_the_channel_says_so(client, seeded):
+    from dasan.outbox.models import OutboxItem
+
+    factory = seeded
+    first = _intake(client, factory, text="안녕하세요 문의드립니다", ext="nt-1", phone="010-5555-0121")
+    first = first["conversation_id"]
+    with factory() as s:  # off by default
+        assert [m.kind for m in s.scalars(select(Message).where(Message.conversation_id == first))] == ["inbound"]
+    ha = {"X-CSRF-Token": login(client, "admin")}
+    assert client.put("/api/v1/protect/policies/sms", json={"notice": True}, headers=ha).status_code == 200
+    conv_id = _intake(client, factory, text="가로등 고장 신고", ext="nt-2", phone="010-5555-0122")["conversation_id"]
+    _intake(client, factory, text="위치는 시청 앞입니다", ext="nt-3", phone="010-5555-0122")
+    with factory() as s:
+        msgs = s.scalars(select(Message).where(Message.conversation_id == conv_id).order_by(Message.seq)).all()
+        assert [m.kind for m in msgs] == ["outbound", "inbound", "inbound"]  # once per thread, first
+        assert "법으로 금지" in msgs[0].body and msgs[0].body.startswith("[")
+        assert s.scalars(select(OutboxItem).where(OutboxItem.message_id == msgs[0].id)).one()  # sent as an SMS
+        assert "notice_sent" in s.scalars(select(ConversationEvent.kind)
+                                          .where(ConversationEvent.conversation_id == conv_id)).all()

@@ -224,3 +224,19 @@ def test_a_supervisor_finds_the_citizen_a_request_is_about(client, seeded):
     with factory() as s:
         searches = s.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.search")).all()
         assert len(searches) == 5 and searches[0].detail["found"] == [cid]
+
+
+def test_recordings_are_kept_a_year_until_an_admin_says_otherwise(client, seeded, app):
+    factory, data_dir = seeded, app.state.settings.data_dir
+    with session_scope(factory) as s:
+        c = _citizen(s, "남녹음", "+821055550701", age_days=800)
+        year_old = _contact(s, data_dir, c, closed_days_ago=370, key="1" * 64)
+        month_old = _contact(s, data_dir, c, closed_days_ago=30, key="2" * 64)
+    ha = {"X-CSRF-Token": login(client, "admin")}
+    assert client.get("/api/v1/privacy/retention").json() == {
+        "recordings": 365, "transcripts": None, "attachments": None, "identities": None}
+    assert client.post("/api/v1/privacy/retention/purge", headers=ha).json()["removed"] == {
+        "recordings": 1, "transcripts": 0, "attachments": 0, "identities": 0}
+    with factory() as s:
+        calls = {k.conversation_id: k.recording_path for k in s.scalars(select(VoiceCall))}
+        assert calls[year_old] == "" and calls[month_old]

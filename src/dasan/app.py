@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     outbox_actions.install(factory)
     if protect_actions.auto_step not in conversation_actions.ABUSE_HOOKS:  # the policy's own warnings (M17)
         conversation_actions.ABUSE_HOOKS.append(protect_actions.auto_step)
+    if protect_actions.send_notice not in conversation_actions.START_HOOKS:  # the notice per text thread
+        conversation_actions.START_HOOKS.append(protect_actions.send_notice)
     dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s,
                             bot_enabled=settings.bot_enabled)
     knowledge = KnowledgeSearch(factory, settings.kb_profile)

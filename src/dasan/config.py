@@ -102,7 +102,6 @@ class Settings(BaseSettings):
     voice_bridge_ws: str = ""
     voice_bridge_key: str = ""
     voice_announce_every_s: float = 30.0
-    voice_recording_retention_days: int = 365
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -99,7 +99,7 @@ def test_dtmf_garbage_and_silence_end_with_an_agent_queue_and_a_record(center):
                            and c, what="garbage call end")
     assert call.menu_path == "*#" and call.conversation_id is not None  # fell through to the operator
     assert call.prompts_played.count("ko:voice.menu.invalid") >= 2
-    done = center.phone(sipp.caller_scenario([("pause", 20000)]), "silent")
+    done = center.phone(sipp.caller_scenario([("pause", 28000)]), "silent")  # welcome, notice, menu, twice silence
     assert done.returncode == 0, done.stderr[-1500:]
     call = center.wait_for(lambda s: (c := s.scalar(select(VoiceCall).order_by(VoiceCall.id.desc()))) and c.ended_at
                            and c.id != call.id and c, what="silent call end")

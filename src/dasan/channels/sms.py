@@ -136,7 +136,9 @@ def do_set_opt_out(*, session, conversation_id: int, opt_out: bool) -> None:
         do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND,
                           body=citizen_text(session, conv, "sms.opted_in"))
     do_record_event(session=session, conv=conv, kind="sms_opt_out" if opt_out else "sms_opt_in")
-    if conv.status in (ConvStatus.QUEUED, ConvStatus.BOT) and conv.last_seq <= 2:
+    inbound = session.scalar(select(func.count()).select_from(Message).where(
+        Message.conversation_id == conv.id, Message.kind == MsgKind.INBOUND))
+    if conv.status in (ConvStatus.QUEUED, ConvStatus.BOT) and inbound == 1:
         # The keyword was all this contact was about: it closes itself, no agent is offered it.
         center = center_service.get(session)
         do_close_with_record(session=session, conv=conv, agent=None,

@@ -44,6 +44,9 @@ SUPERVISING_ROLES = [Role.SUPERVISOR.value, Role.ADMIN.value]
 # the protection policy's automatic step (`protect`), installed by the composition root.
 log = logging.getLogger(__name__)
 ABUSE_HOOKS: list[Callable[[Session, Conversation, str], None]] = []
+# What else opens a new contact, (session, conversation): the center's notice where the channel's
+# policy says so (`protect`), installed by the composition root.
+START_HOOKS: list[Callable[[Session, Conversation], None]] = []
 
 
 def do_get_or_create_citizen(
@@ -136,6 +139,8 @@ def do_start_conversation(
     session.add(conv)
     session.flush()
     do_record_event(session=session, conv=conv, kind="bot_started" if bot else "queued", data={"queue": queue_code})
+    for hook in START_HOOKS:
+        hook(session, conv)
     if restricted:
         assert citizen.restricted_until is not None
         do_record_event(session=session, conv=conv, kind="offender_routed",

@@ -35,7 +35,7 @@ def get_policy(session: Session, channel: str) -> Policy:
                   one_strike=frozenset(k for k in row.one_strike.split(",") if k),
                   recovery_break_min=row.recovery_break_min, auto_end=row.auto_end,
                   offender_incidents=row.offender_incidents, offender_window_days=row.offender_window_days,
-                  offender_days=row.offender_days, offender_queue=row.offender_queue)
+                  offender_days=row.offender_days, offender_queue=row.offender_queue, notice=row.notice)
 
 
 def do_set_policy(*, session: Session, admin: User, channel: str, policy: Policy) -> None:
@@ -51,13 +51,14 @@ def do_set_policy(*, session: Session, admin: User, channel: str, policy: Policy
     row.offender_window_days = policy.offender_window_days
     row.offender_days = policy.offender_days
     row.offender_queue = policy.offender_queue
+    row.notice = policy.notice
     session.add(row)
     do_audit(session=session, user_id=admin.id, action="protect.policy", subject_type="channel", subject_id=None,
              detail={"channel": channel, "warnings_before_end": policy.warnings_before_end,
                      "one_strike": sorted(policy.one_strike), "recovery_break_min": policy.recovery_break_min,
                      "auto_end": policy.auto_end, "offender_incidents": policy.offender_incidents,
                      "offender_window_days": policy.offender_window_days, "offender_days": policy.offender_days,
-                     "offender_queue": policy.offender_queue})
+                     "offender_queue": policy.offender_queue, "notice": policy.notice})
 
 
 def _warnings_given(session: Session, conv: Conversation) -> int:
@@ -107,6 +108,16 @@ def do_warn(*, session: Session, agent: User, conversation_id: int, emergency: b
         _end_for_abuse(session, conv, agent, policy, kind="protect" if emergency else (kind or "abusive"),
                        warnings=given)
     return {"step": step, "warnings": given + (step != "end")}
+
+
+def send_notice(session: Session, conv: Conversation) -> None:
+    """A new text thread opens with the center's notice where its channel's policy says so (web
+    chat shows it in the widget and calls hear it, so neither needs a message)."""
+    if conv.channel in ("webchat", "voice") or not get_policy(session, conv.channel).notice:
+        return
+    do_append_message(session=session, conv=conv, kind=MsgKind.OUTBOUND,
+                      body=citizen_text(session, conv, "protect.notice"))
+    do_record_event(session=session, conv=conv, kind="notice_sent")
 
 
 def auto_step(session: Session, conv: Conversation, kind: str) -> None:

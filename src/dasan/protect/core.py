@@ -22,6 +22,9 @@ class Policy:
     offender_window_days: int = 90
     offender_days: int = 30
     offender_queue: str = ""
+    # The center's notice (abuse prohibited, contact recorded) opens each new text thread on this
+    # channel (web chat shows it in the widget, calls hear it before the menu: both always).
+    notice: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.offender_incidents <= 20:

@@ -25,6 +25,7 @@ class ProtectPolicy(Base):
     offender_window_days: Mapped[int] = mapped_column(Integer, default=90)
     offender_days: Mapped[int] = mapped_column(Integer, default=30)
     offender_queue: Mapped[str] = mapped_column(String(40), default="")
+    notice: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AbuseIncident(Base):

@@ -98,6 +98,7 @@ class PolicyIO(BaseModel):
     offender_window_days: int = Field(default=90, ge=1, le=730)
     offender_days: int = Field(default=30, ge=1, le=365)
     offender_queue: str = Field(default="", max_length=40)
+    notice: bool = False
 
 
 @router.get("/policies/{channel}")
@@ -107,7 +108,7 @@ def get_policy(channel: str, session: SessionDep, me: SupervisorDep) -> PolicyIO
     return PolicyIO(warnings_before_end=p.warnings_before_end, one_strike=sorted(p.one_strike),  # type: ignore[arg-type]
                     recovery_break_min=p.recovery_break_min, auto_end=p.auto_end,
                     offender_incidents=p.offender_incidents, offender_window_days=p.offender_window_days,
-                    offender_days=p.offender_days, offender_queue=p.offender_queue)
+                    offender_days=p.offender_days, offender_queue=p.offender_queue, notice=p.notice)
 
 
 @router.put("/policies/{channel}")
@@ -119,7 +120,7 @@ def put_policy(channel: str, body: PolicyIO, session: SessionDep, me: AdminDep) 
     policy = Policy(warnings_before_end=body.warnings_before_end, one_strike=frozenset(body.one_strike),
                     recovery_break_min=body.recovery_break_min, auto_end=body.auto_end,
                     offender_incidents=body.offender_incidents, offender_window_days=body.offender_window_days,
-                    offender_days=body.offender_days, offender_queue=body.offender_queue)
+                    offender_days=body.offender_days, offender_queue=body.offender_queue, notice=body.notice)
     actions.do_set_policy(session=session, admin=me.user, channel=channel, policy=policy)
     session.commit()
     return body

@@ -26,7 +26,7 @@ from dasan.conversations.models import (
 )
 from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.orgs.models import User
-from dasan.retention.core import KINDS, check, cutoff
+from dasan.retention.core import DEFAULTS, KINDS, check, cutoff
 from dasan.retention.models import PurgeRun, RetentionPolicy
 from dasan.security.actions import do_audit
 from dasan.voice.models import VoiceCall
@@ -42,8 +42,9 @@ class Removed:
 
 
 def policies(session: Session) -> dict[str, int | None]:
+    """Days each kind is kept (None: until erased); a kind no admin has set keeps its default."""
     rows = {p.kind: p.days for p in session.scalars(select(RetentionPolicy))}
-    return {k: rows.get(k) for k in KINDS}
+    return {k: rows[k] if k in rows else DEFAULTS[k] for k in KINDS}
 
 
 def do_set_retention(*, session: Session, admin: User, kind: str, days: int | None) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -356,18 +356,6 @@ def do_upload_prompt(*, session: Session, key: str, lang: str, audio: bytes, dat
     row.uploaded_by_id = user.id if user else None
     session.flush()
     return row
-
-
-def do_purge_recordings(*, session: Session, data_dir: Path, retention_days: int) -> int:
-    """Delete recordings older than the retention period (the call record stays, without audio)."""
-    cutoff = clock.now() - timedelta(days=retention_days)
-    purged = 0
-    for call in session.scalars(select(VoiceCall).where(VoiceCall.recording_path != "",
-                                                        VoiceCall.started_at < cutoff)):
-        (data_dir / call.recording_path).unlink(missing_ok=True)
-        call.recording_path = ""
-        purged += 1
-    return purged
 
 
 def do_begin_callback(*, session: Session, conversation_id: int, sip_call_id: str) -> str | None:

@@ -92,7 +92,6 @@ class VoiceConfig:
     recording_dir: Path  # where rtpengine writes pcaps
     data_dir: Path  # prompts and finished recordings
     trunks: tuple[str, ...] = ()  # "ip" or "ip:port" allowed to send calls to the center's numbers
-    retention_days: int = 365  # recordings older than this are deleted
     outbound: tuple[str, int] | None = None  # the carrier's SBC for calls the center places
     announce_every_s: float = 30.0  # place in line and expected wait, repeated
     ring_timeout_s: float = 20.0
@@ -247,7 +246,6 @@ class VoiceController:
         await self._uas.start()
         await asyncio.to_thread(self.sync_kamailio)
         self._poller = asyncio.create_task(self._poll())
-        self._spawn(self._purge_periodically())
 
     async def stop(self) -> None:
         if self._poller:
@@ -326,15 +324,6 @@ class VoiceController:
                 rpc(port, "htable.seti", "trunks", trunk, 1)
         except (RuntimeError, OSError, ValueError) as exc:
             log.warning("could not update Kamailio: %s", exc)
-
-    async def _purge_periodically(self) -> None:
-        while True:
-            try:
-                await self._db(actions.do_purge_recordings, data_dir=self.config.data_dir,
-                               retention_days=self.config.retention_days)
-            except Exception:
-                log.exception("purging old recordings failed")
-            await asyncio.sleep(3600)
 
     # --- arrival -----------------------------------------------------------------------------
     async def _on_invite(self, sip: IncomingCall) -> None:

@@ -23,7 +23,6 @@ def voice_config(settings: Settings) -> VoiceConfig:
         data_dir=settings.data_dir,
         trunks=tuple(t.strip() for t in settings.voice_trunks.split(",") if t.strip()),
         announce_every_s=settings.voice_announce_every_s,
-        retention_days=settings.voice_recording_retention_days,
         outbound=_addr(settings.voice_outbound) if settings.voice_outbound else None,
         bridge_ws=settings.voice_bridge_ws or settings.voice_janus_ws, bridge_key=settings.voice_bridge_key,
     )

@@ -1,4 +1,4 @@
-"""repeat offenders (M17): the policy's thresholds, restrictions, the citizen's current one
+"""repeat offenders (M17): the policy's thresholds, restrictions, the citizen's current one; the notice per channel
 
 Revision ID: 0014
 Revises: 0013
@@ -21,6 +21,7 @@ def upgrade() -> None:
         b.add_column(sa.Column('offender_window_days', sa.Integer(), nullable=False, server_default='90'))
         b.add_column(sa.Column('offender_days', sa.Integer(), nullable=False, server_default='30'))
         b.add_column(sa.Column('offender_queue', sa.String(length=40), nullable=False, server_default=''))
+        b.add_column(sa.Column('notice', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('citizens') as b:
         b.add_column(sa.Column('restricted_until', UTCDateTime(timezone=True), nullable=True))
         b.add_column(sa.Column('restricted_queue', sa.String(length=40), nullable=False, server_default=''))
@@ -50,5 +51,5 @@ def downgrade() -> None:
         b.drop_column('restricted_queue')
         b.drop_column('restricted_until')
     with op.batch_alter_table('protect_policies') as b:
-        for col in ('offender_queue', 'offender_days', 'offender_window_days', 'offender_incidents'):
+        for col in ('notice', 'offender_queue', 'offender_days', 'offender_window_days', 'offender_incidents'):
             b.drop_column(col)
