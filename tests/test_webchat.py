@@ -133,3 +133,19 @@ def test_resending_after_the_contact_closed_is_acknowledged_once(client, factory
     with session_scope(factory) as s:
         assert s.scalar(select(func.count()).select_from(Message)) == 1
         assert s.scalar(select(func.count()).select_from(Conversation)) == 1
+
+
+def test_a_department_pages_widget_opens_chats_in_its_own_line(client, seeded):
+    """data-queue on the widget: the chat waits in that line; an unknown line, or a citizen in
+    another language (who needs the interpreters' line), gets the language's line."""
+    lines = {}
+    for name, queue, lang in (("own", "protect", "ko"), ("unknown", "nowhere", "ko"), ("english", "protect", "en")):
+        visitor = uuid.uuid4().hex + uuid.uuid4().hex
+        with client.websocket_connect("/ws/chat") as ws:
+            ws.send_json({"type": "hello", "visitor": visitor, "lang": lang, "after_seq": 0, "queue": queue})
+            ws.receive_json()
+            ws.send_json({"type": "send", "client_msg_id": "c1", "text": "문의드립니다"})
+            lines[name] = _until(ws, "ack")["conversation_id"]
+    with session_scope(seeded) as s:
+        got = {name: s.get(Conversation, cid).queue_code for name, cid in lines.items()}
+    assert got == {"own": "protect", "unknown": "general", "english": "lang-en"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from dasan.admin import views as admin
 from dasan.attachments import views as attachments
 from dasan.cases import views as cases
 from dasan.cases.open311 import views as open311
@@ -24,7 +25,7 @@ from dasan.web import views as web
 ROUTERS = (web.router, conversations.router, orgs.router, knowledge.router, supervisor.router, reports.router,
            routing.router, intake.router, sms.router, mms.router, webhook.router,
            webchat.router, attachments.router, cases.router, open311.router, voice.router, observability.router,
-           protect.router, audit.router, retention.router)
+           protect.router, audit.router, retention.router, admin.router)
 
 
 def mount(app: FastAPI) -> None:

@@ -179,7 +179,11 @@ def do_handoff(*, session: Session, conv: Conversation, turn: BotTurn, lang: str
     conv.status = ConvStatus.QUEUED
     conv.queued_at = clock.now()
     on_commit(session, ROUTING)
-    conv.queue_code = queue_for(lang, center.default_lang)
+    # The line of the language the citizen wrote in — unless, in the center's own language, the
+    # contact opened in a line of its own (a department page's widget chooses one).
+    language_lines = {queue_for(code, center.default_lang) for code in center.languages}
+    if lang != center.default_lang or conv.queue_code in language_lines:
+        conv.queue_code = queue_for(lang, center.default_lang)
     session.flush()
     do_record_event(session=session, conv=conv, kind="bot_handoff",
                     data={"reason": turn.reason, "candidates": [f.article.id for f in turn.candidates],

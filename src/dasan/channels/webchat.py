@@ -48,6 +48,7 @@ from dasan.core.errors import Conflict, DasanError, Invalid
 from dasan.db.engine import session_scope
 from dasan.events.bus import Connection
 from dasan.i18n import catalogue
+from dasan.routing import service as routing_service
 from dasan.routing.core import queue_for
 from dasan.routing.offers import do_accept_bot_offer, do_request_callback
 from dasan.routing.service import offers_of, offers_open, wait_estimate
@@ -64,6 +65,9 @@ class Hello(BaseModel):
     lang: str | None = None  # one of the six service languages; None: the center's default
     after_seq: int = Field(default=0, ge=0)
     name: str = Field(default="", max_length=120)
+    # The page's own line (a department's page embeds the widget with data-queue): its contacts
+    # wait there instead of the language's line; an unknown code is the language's line.
+    queue: str = Field(default="", max_length=40)
 
 
     @field_validator("lang")
@@ -187,9 +191,12 @@ class ChatSession:
                     return {"type": "ack", "client_msg_id": msg.client_msg_id, "seq": dup.seq,
                             "conversation_id": known.id, "duplicate": True}, False
             if conv is None:
+                line = queue_for(lang, center.default_lang)
+                if self.hello.queue and lang == center.default_lang and routing_service.queue_exists(
+                        session=s, code=self.hello.queue):
+                    line = self.hello.queue
                 conv = do_start_conversation(session=s, citizen=citizen, channel=CHANNEL, lang=lang,
-                                             queue_code=queue_for(lang, center.default_lang),
-                                             bot=settings.bot_enabled)
+                                             queue_code=line, bot=settings.bot_enabled)
             # Subscribe before commit so no event about this conversation can slip past us.
             self.conn.citizen_conversation_ids = {conv.id}
             self.conversation_id = conv.id

@@ -122,6 +122,10 @@ def queue_wait(*, session: Session, queue_code: str, position: int, channel: str
             "expected_wait_s": expected_wait_s(position=position, serving_agents=capacity, mean_handle_s=aht)}
 
 
+def queue_exists(*, session: Session, code: str) -> bool:
+    return session.scalar(select(Queue.id).where(Queue.code == code)) is not None
+
+
 def waiting_in(session: Session, queue_code: str) -> int:
     """Contacts waiting in a queue (queued or being offered)."""
     return int(session.scalar(select(func.count(Conversation.id)).where(

@@ -12,7 +12,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import anyio
-from fastapi import APIRouter, Depends, Form, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Form, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -149,6 +149,7 @@ STAFF_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "/reports": ("reports.html", ("supervisor", "admin", "analyst")),
     "/kb": ("kb.html", ("official", "supervisor", "admin")),
     "/cases": ("cases.html", ("official", "supervisor", "admin")),
+    "/admin": ("admin.html", ("admin",)),
     "/admin/voice": ("voice_admin.html", ("admin",)),
     "/admin/audit": ("audit.html", ("admin",)),
     "/privacy": ("privacy.html", ("supervisor", "admin")),
@@ -234,8 +235,10 @@ def survey_answer(request: Request, number: str, session: SessionDep, center: Ce
 
 
 @router.get("/chat", dependencies=[Depends(Public())])
-def chat_page(request: Request, center: CenterDep, line: str | None = None) -> Response:
-    """The citizen's chat page (?lang= one of the center's service languages); embeddable elsewhere too."""
+def chat_page(request: Request, center: CenterDep,
+              line: Annotated[str | None, Query(max_length=40)] = None) -> Response:
+    """The citizen's chat page (?lang= one of the center's service languages; ?line= a queue of its
+    own, e.g. a department's); embeddable elsewhere too."""
     lang = citizen_lang(request, center.default_lang)
     return templates.TemplateResponse(request, "chat.html", {
         "lang": lang, "line": line or "", "title": catalogue.text("widget.title", lang, center)})

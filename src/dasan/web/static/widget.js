@@ -1,5 +1,6 @@
 /* Dasan citizen chat widget (plain JS, no build step).
  * Embed: <div id="dasan-chat" data-lang="ko"></div><script src="https://HOST/static/widget.js" defer></script>
+ * (data-queue="CODE" on a department's page: its chats wait in that line)
  * Never loses or duplicates a message: every message gets a client id and stays in a local outbox
  * until the server acknowledges it (after commit); on reconnect the outbox is resent (the server
  * stores each id once) and missed messages are fetched by sequence number.
@@ -161,7 +162,7 @@
       ws = new WebSocket(url);
       ws.onopen = function () {
         delay = 500;
-        ws.send(JSON.stringify({ type: "hello", visitor: st.visitor, lang: lang, after_seq: st.lastSeq }));
+        ws.send(JSON.stringify({ type: "hello", visitor: st.visitor, lang: lang, after_seq: st.lastSeq, queue: root.dataset.queue || "" }));
       };
       ws.onmessage = function (e) {
         var f = JSON.parse(e.data);

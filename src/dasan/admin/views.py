@@ -1,0 +1,209 @@
+"""The administration console's API (M1), admins only: departments and legacy numbers, skills,
+queues, agents' skills, users, channel tokens. Every change is audited (`admin.*`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from dasan.admin import actions
+from dasan.core.ids import PathId
+from dasan.orgs.models import Department, LegacyLine, Role, User
+from dasan.routing.models import AgentSkill, Queue, Skill
+from dasan.security.deps import Allow, Principal, SessionDep
+from dasan.security.models import ApiToken
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+AdminDep = Annotated[Principal, Depends(Allow(Role.ADMIN.value))]
+Text = Annotated[str, Field(max_length=200)]
+
+
+class DepartmentIn(BaseModel):
+    code: str = Field(max_length=60)
+    name: Text
+    name_en: Text = ""
+    phone: str = Field(default="", max_length=40)
+    organisation_code: str | None = Field(default=None, max_length=40)
+
+
+class LineIn(BaseModel):
+    number: str = Field(max_length=40)
+    label: Text = ""
+
+
+@router.get("/departments")
+def departments(session: SessionDep, me: AdminDep) -> list[dict]:
+    lines: dict[int, list[str]] = {}
+    for line in session.scalars(select(LegacyLine).order_by(LegacyLine.number)):
+        lines.setdefault(line.department_id, []).append(line.number)
+    return [{"id": d.id, "code": d.code, "name": d.name, "name_en": d.name_en, "phone": d.phone,
+             "organisation_id": d.organisation_id, "lines": lines.get(d.id, [])}
+            for d in session.scalars(select(Department).order_by(Department.id))]
+
+
+@router.put("/departments")
+def save_department(body: DepartmentIn, session: SessionDep, me: AdminDep) -> dict:
+    """Create a department, or rename the one with this code."""
+    dept = actions.do_save_department(session=session, admin=me.user, **body.model_dump())
+    session.commit()
+    return {"id": dept.id, "code": dept.code, "name": dept.name}
+
+
+@router.post("/departments/{department_id}/lines", status_code=201)
+def add_line(department_id: PathId, body: LineIn, session: SessionDep, me: AdminDep) -> dict:
+    """A legacy number now reaches this department (its calls get the department's menu)."""
+    line = actions.do_add_line(session=session, admin=me.user, department_id=department_id, number=body.number,
+                               label=body.label)
+    session.commit()
+    return {"number": line.number, "department_id": line.department_id}
+
+
+@router.delete("/lines/{number}", status_code=204)
+def remove_line(number: Annotated[str, Path(max_length=40)], session: SessionDep, me: AdminDep) -> None:
+    actions.do_remove_line(session=session, admin=me.user, number=number)
+    session.commit()
+
+
+class SkillIn(BaseModel):
+    code: str = Field(max_length=60)
+    kind: Literal["language", "topic"]
+    name: str = Field(max_length=120)
+
+
+@router.get("/skills")
+def skills(session: SessionDep, me: AdminDep) -> list[dict]:
+    return [{"id": s.id, "code": s.code, "kind": s.kind, "name": s.name}
+            for s in session.scalars(select(Skill).order_by(Skill.id))]
+
+
+@router.put("/skills")
+def save_skill(body: SkillIn, session: SessionDep, me: AdminDep) -> dict:
+    skill = actions.do_save_skill(session=session, admin=me.user, code=body.code, kind=body.kind, name=body.name)
+    session.commit()
+    return {"id": skill.id, "code": skill.code}
+
+
+class QueueIn(BaseModel):
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=120)
+    name_en: str = Field(default="", max_length=120)
+    skill_code: str | None = Field(default=None, max_length=60)
+    skill_min_level: int = Field(default=1, ge=1, le=5)
+    sl_seconds: int = Field(default=15, ge=1, le=3600)
+    sl_target_pct: int = Field(default=80, ge=1, le=100)
+    priority: float = Field(default=0.0, ge=-100, le=100)
+    aging_per_s: float = Field(default=0.0, ge=0, le=10)
+    overflow_after_s: float | None = Field(default=None, ge=0, le=86400)
+    overflow_skill: str | None = Field(default=None, max_length=60)
+    callback_after_s: float | None = Field(default=None, ge=0, le=86400)
+    bot_after_s: float | None = Field(default=None, ge=0, le=86400)
+
+
+@router.get("/queues")
+def queues(session: SessionDep, me: AdminDep) -> list[dict]:
+    return [{"id": q.id, "code": q.code, **{k: getattr(q, k) for k in actions.QUEUE_FIELDS}}
+            for q in session.scalars(select(Queue).order_by(Queue.id))]
+
+
+@router.put("/queues")
+def save_queue(body: QueueIn, session: SessionDep, me: AdminDep) -> dict:
+    """Create a queue or change its rules (skill, service-level target, priority, overflow, callback)."""
+    fields = body.model_dump()
+    code = fields.pop("code")
+    queue = actions.do_save_queue(session=session, admin=me.user, code=code, fields=fields)
+    session.commit()
+    return {"id": queue.id, "code": queue.code}
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=8, max_length=200)
+    role: Literal["agent", "supervisor", "official", "admin", "analyst"]
+    display_name: str = Field(default="", max_length=120)
+    department_code: str | None = Field(default=None, max_length=60)
+    organisation_code: str | None = Field(default=None, max_length=40)
+    skills: dict[Annotated[str, Field(max_length=60)], Annotated[int, Field(ge=1, le=5)]] = Field(
+        default_factory=dict, max_length=50)
+
+
+class UserPatch(BaseModel):
+    role: Literal["agent", "supervisor", "official", "admin", "analyst"] | None = None
+    display_name: str | None = Field(default=None, max_length=120)
+    department_code: str | None = Field(default=None, max_length=60)  # "" leaves the department
+    active: bool | None = None
+
+
+class SkillsIn(BaseModel):
+    skills: dict[Annotated[str, Field(max_length=60)], Annotated[int, Field(ge=1, le=5)]] = Field(max_length=50)
+
+
+def _user_data(u: User, skills: dict[int, dict[str, int]]) -> dict:
+    return {"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
+            "department_id": u.department_id, "organisation_id": u.organisation_id, "active": u.active,
+            "skills": skills.get(u.id, {})}
+
+
+@router.get("/users")
+def users(session: SessionDep, me: AdminDep) -> list[dict]:
+    skills: dict[int, dict[str, int]] = {}
+    for a, code in session.execute(select(AgentSkill, Skill.code).join(Skill, Skill.id == AgentSkill.skill_id)):
+        skills.setdefault(a.user_id, {})[code] = a.proficiency
+    return [_user_data(u, skills) for u in session.scalars(select(User).order_by(User.id))]
+
+
+@router.post("/users", status_code=201)
+def create_user(body: UserIn, session: SessionDep, me: AdminDep) -> dict:
+    user = actions.do_admin_create_user(session=session, admin=me.user, **body.model_dump())
+    session.commit()
+    return _user_data(user, {user.id: body.skills})
+
+
+@router.patch("/users/{user_id}")
+def update_user(user_id: PathId, body: UserPatch, session: SessionDep, me: AdminDep) -> dict:
+    user = actions.do_update_user(session=session, admin=me.user, user_id=user_id, **body.model_dump())
+    session.commit()
+    return _user_data(user, {})
+
+
+@router.put("/users/{user_id}/skills")
+def set_skills(user_id: PathId, body: SkillsIn, session: SessionDep, me: AdminDep) -> dict:
+    actions.do_set_agent_skills(session=session, admin=me.user, user_id=user_id, skills=body.skills)
+    session.commit()
+    return {"user_id": user_id, "skills": body.skills}
+
+
+@router.post("/users/{user_id}/password")
+def reset_password(user_id: PathId, session: SessionDep, me: AdminDep) -> dict:
+    """A new password for the user, shown this once; their sessions end."""
+    password = actions.do_reset_password(session=session, admin=me.user, user_id=user_id)
+    session.commit()
+    return {"user_id": user_id, "password": password}
+
+
+class TokenIn(BaseModel):
+    channel: str = Field(max_length=20)
+
+
+@router.get("/tokens")
+def tokens(session: SessionDep, me: AdminDep) -> list[dict]:
+    """Channel tokens (never the token itself: only its hash is kept)."""
+    return [{"id": t.id, "channel": t.channel, "created_at": t.created_at.isoformat(), "revoked": t.revoked}
+            for t in session.scalars(select(ApiToken).order_by(ApiToken.id.desc()))]
+
+
+@router.post("/tokens", status_code=201)
+def create_token(body: TokenIn, session: SessionDep, me: AdminDep) -> dict:
+    """A new token for a channel's integration, shown this once."""
+    token_id, token = actions.do_admin_create_token(session=session, admin=me.user, channel=body.channel)
+    session.commit()
+    return {"id": token_id, "channel": body.channel, "token": token}
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token(token_id: PathId, session: SessionDep, me: AdminDep) -> dict:
+    actions.do_revoke_token(session=session, admin=me.user, token_id=token_id)
+    session.commit()
+    return {"id": token_id, "revoked": True}
