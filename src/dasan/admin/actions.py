@@ -10,6 +10,7 @@ import secrets
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from dasan.channels.intake import CHANNEL_NAME
 from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.core.passwords import hash_password
 from dasan.orgs.actions import do_create_user
@@ -129,7 +130,10 @@ def do_save_queue(*, session: Session, admin: User, code: str, fields: dict) -> 
         session.add(queue)
     for key in QUEUE_FIELDS:
         if key in fields:
-            setattr(queue, key, fields[key] or None if key in ("skill_code", "overflow_skill") else fields[key])
+            value = fields[key]
+            if key in ("skill_code", "overflow_skill"):
+                value = value or None  # "" from a form: no skill
+            setattr(queue, key, value)
     session.flush()
     _audit(session, admin, "queue.create" if created else "queue.update", "queue", queue.id, code=code,
            **{k: fields[k] for k in QUEUE_FIELDS if k in fields})
@@ -222,7 +226,7 @@ def do_reset_password(*, session: Session, admin: User, user_id: int) -> str:
 
 def do_admin_create_token(*, session: Session, admin: User, channel: str) -> tuple[int, str]:
     """A new bearer token for a channel's integration: the token is shown once, kept as its hash."""
-    if not re.match(r"^[a-z][a-z0-9_-]{0,19}$", channel):
+    if not re.match(CHANNEL_NAME, channel):
         raise Invalid("a channel is 1–20 lowercase letters, digits, '-' or '_', starting with a letter",
                       code="bad_channel")
     token = do_create_api_token(session=session, channel=channel)

@@ -69,12 +69,12 @@ def _forget_message(m: Message, now: datetime, removed: Removed, *, text: bool, 
         m.purged_at = now
         removed.counts["transcripts"] += 1
     if files and m.attachments:
-        removed.files.extend(_attachment_files(m.attachments))
+        removed.files.extend(attachment_files(m.attachments))
         m.attachments = []
         removed.counts["attachments"] += 1
 
 
-def _attachment_files(attachments: list) -> list[str]:
+def attachment_files(attachments: list) -> list[str]:
     out = []
     for a in attachments:
         for key in ("url", "thumbnail_url"):
@@ -175,7 +175,7 @@ def do_erase_citizen(*, session: Session, user: User, citizen_id: int, reason: s
     for record in session.scalars(select(ConsultationRecord).where(ConsultationRecord.citizen_id == citizen_id)):
         record.summary = ""
     for case in session.scalars(select(Case).where(Case.citizen_id == citizen_id)):
-        removed.files.extend(_attachment_files(case.attachments or []))
+        removed.files.extend(attachment_files(case.attachments or []))
         case.description = case.address = case.contact_phone = case.contact_email = case.survey_comment = ""
         case.media_url = ""
         case.attachments = []

@@ -17,7 +17,7 @@ from dasan.core import clock
 from dasan.core.errors import NotFound
 from dasan.protect.evidence import bundle
 from dasan.protect.models import AbuseIncident, OffenderRestriction
-from dasan.retention.actions import _attachment_files
+from dasan.retention.actions import attachment_files
 from dasan.voice.models import VoiceCall
 
 
@@ -41,7 +41,7 @@ def citizen_export(session: Session, data_dir: Path, citizen_id: int, *, exporte
         messages.setdefault(m.conversation_id, []).append(
             {"at": at(m.created_at), "from": "citizen" if m.kind == "inbound" else "center", "text": m.body,
              "files": [a.get("name", "") for a in m.attachments or []], "removed": at(m.purged_at)})
-        files += [f for f in _attachment_files(m.attachments or []) if not f.endswith((".type", ".thumb"))]
+        files += [f for f in attachment_files(m.attachments or []) if not f.endswith((".type", ".thumb"))]
     records = {r.conversation_id: r for r in session.scalars(
         select(ConsultationRecord).where(ConsultationRecord.citizen_id == citizen_id))}
     calls = list(session.scalars(select(VoiceCall).where(VoiceCall.conversation_id.in_(conv_ids))
