@@ -135,7 +135,7 @@ def main() -> None:
             c.execute(text(f'CREATE DATABASE "{pg_name}"'))
         env["DASAN_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + pg_name
     full_env = {**os.environ, **env}
-    subprocess.run([sys.executable, "-m", "dasan.cli", "demo", "--no-serve"], env=full_env, check=True,
+    subprocess.run([sys.executable, "-m", "dasan.cli", "demo", "--no-serve", "--empty"], env=full_env, check=True,
                    capture_output=True)
     token = subprocess.run([sys.executable, "-m", "dasan.cli", "tokens", "create", "--channel", "sms"], env=full_env,
                            check=True, capture_output=True, text=True).stdout.strip().split()[-1]

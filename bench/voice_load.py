@@ -126,7 +126,7 @@ def main() -> None:
     procs: list[subprocess.Popen] = []
     try:
         stack.start(children=8, threads=2)
-        seeded = subprocess.run([sys.executable, "-m", "dasan.cli", "demo", "--no-serve"], env=full_env,
+        seeded = subprocess.run([sys.executable, "-m", "dasan.cli", "demo", "--no-serve", "--empty"], env=full_env,
                                 capture_output=True, text=True)
         if seeded.returncode != 0:
             raise SystemExit(seeded.stderr)

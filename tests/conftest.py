@@ -85,7 +85,7 @@ def settings(tmp_path: Path, pg_database: str | None) -> Iterator[Settings]:
     """Settings for one test, on an empty database of the run's backend."""
     # The bot is off here (tests/bot turns it on): these tests drive agents and queues directly.
     s = Settings(env="test", data_dir=tmp_path / "data", database_url=pg_database, offer_timeout_s=20,
-                 sweep_interval_s=0.2, bot_enabled=False, kb_warmup=False)
+                 sweep_interval_s=0.2, bot_enabled=False, kb_warmup=False, trends_enabled=False)
     if pg_database:
         engine = create_engine(pg_database)
         with engine.begin() as c:
@@ -227,7 +227,8 @@ def server_env(settings: Settings) -> dict[str, str]:
            "DASAN_SWEEP_INTERVAL_S": "0.2", "DASAN_BOT_ENABLED": "false", "DASAN_KB_WARMUP": "false"}
     if settings.database_url:
         env["DASAN_DATABASE_URL"] = settings.database_url
-    done = subprocess.run([sys.executable, "-m", "dasan.cli", "demo", "--no-serve"], env={**os.environ, **env},
+    done = subprocess.run([sys.executable, "-m", "dasan.cli", "demo", "--no-serve", "--empty"],
+                          env={**os.environ, **env},
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return env

@@ -71,7 +71,7 @@ def test_ids_beyond_what_the_database_holds_are_invalid_input_on_every_path(app,
     assert len(calls) >= 30  # the paths named in the issue and the rest
     invalid: dict[tuple[str, str], set[int]] = {}
     # Each role may use some of them: a role that may not gets 403, one that may gets 422.
-    for user in ("admin", "supervisor1", "agent1", "official-mapo"):
+    for user in ("admin", "supervisor1", "agent1", "official-mapo", "shopper1"):
         csrf = login(client, user)
         for method, path, names, ints in calls:
             for value in (HUGE, MAX_ID + 1, -1, 0):

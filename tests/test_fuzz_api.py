@@ -28,7 +28,7 @@ from .conftest import login
 
 EXAMPLES = int(os.environ.get("DASAN_FUZZ_EXAMPLES", "20"))
 ROLES = {"agent": "agent1", "supervisor": "supervisor1", "official": "official-recycling",
-         "analyst": "analyst1", "admin": "admin"}
+         "analyst": "analyst1", "shopper": "shopper1", "admin": "admin"}
 # Paths whose callers speak a protocol with its own error format.
 MM7 = re.compile(r"^/channels/mms/")
 OPEN311 = re.compile(r"^/open311/")

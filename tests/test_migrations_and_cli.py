@@ -9,7 +9,7 @@ import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, func, select
 
 import dasan.models  # noqa: F401
 from dasan.config import Settings
@@ -40,11 +40,29 @@ def _dasan(env, *args):
 
 def test_demo_is_idempotent_and_tokens_and_users(tmp_path):
     env = {"DASAN_DATA_DIR": str(tmp_path / "d")}
-    first = _dasan(env, "demo", "--no-serve")
+    first = _dasan(env, "demo", "--no-serve", "--history-per-day", "40")
     assert first.returncode == 0, first.stderr
     assert "demo data seeded" in first.stdout and "agent1" in first.stdout and "dasan-demo-120" in first.stdout
+    assert "history: " in first.stdout and " contacts (" in first.stdout  # the simulated day (demo/history.py)
+    from dasan.config import Settings
+    from dasan.db.engine import make_engine, make_sessionmaker
+    from dasan.quality.actions import policy
+    from dasan.quality.models import MysteryAssignment, QaEvaluation, QaForm
+
+    engine = make_engine(Settings(data_dir=tmp_path / "d"))
+    with make_sessionmaker(engine)() as s:
+        assert policy(s).share == 0.2  # the demo center surveys one contact in five from now on
+        # /quality has a scorecard, evaluated contacts with a dispute waiting, a mystery assignment.
+        assert s.scalar(select(func.count()).select_from(QaForm)) == 1
+        assert s.scalar(select(func.count()).select_from(QaEvaluation)) >= 3
+        assert s.scalar(select(func.count()).where(QaEvaluation.status == "disputed")) == 1
+        assert s.scalar(select(func.count()).select_from(MysteryAssignment)) == 1
+    assert "quality: a scorecard" in first.stdout
+    engine.dispose()
     second = _dasan(env, "demo", "--no-serve")
-    assert "demo data already present" in second.stdout
+    assert "demo data already present" in second.stdout and "history: " not in second.stdout
+    bad_volume = _dasan(env, "demo", "--no-serve", "--history-per-day", "0")
+    assert bad_volume.returncode == 2 and "--history-per-day" in bad_volume.stderr
     tok = json.loads(_dasan(env, "tokens", "create", "--channel", "sms", "--json").stdout)
     assert tok["channel"] == "sms" and len(tok["token"]) >= 40
     bad = _dasan(env, "tokens", "create", "--channel", "SMS!", "--json")

@@ -16,7 +16,7 @@ from dasan.security.deps import ALL_ROLES, Allow, Public, TokenAuth
 from .conftest import login
 
 ACCOUNTS = {"agent": "agent1", "supervisor": "supervisor1", "official": "official-recycling", "admin": "admin",
-            "analyst": "analyst1"}
+            "analyst": "analyst1", "shopper": "shopper1"}
 
 
 def _concrete(path: str) -> str:

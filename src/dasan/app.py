@@ -44,10 +44,12 @@ from dasan.observability.middleware import ObservabilityMiddleware
 from dasan.outbox import actions as outbox_actions
 from dasan.outbox.runner import OutboxWorker
 from dasan.protect import actions as protect_actions
+from dasan.quality import actions as quality_actions
 from dasan.retention.scheduled import purge_periodically
 from dasan.routing.runner import Dispatcher
-from dasan.security.deps import LoginRequired, Policy, Public, policy_of
+from dasan.security.deps import LoginRequired, PasswordChangeRequired, Policy, Public, policy_of
 from dasan.security.headers import SecurityHeadersMiddleware
+from dasan.trends.live import LiveTrends
 from dasan.voice.runner import voice_controller
 
 log = logging.getLogger(__name__)
@@ -105,9 +107,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversation_actions.ABUSE_HOOKS.append(protect_actions.auto_step)
     if protect_actions.send_notice not in conversation_actions.START_HOOKS:  # the notice per text thread
         conversation_actions.START_HOOKS.append(protect_actions.send_notice)
+    if quality_actions.on_close not in conversation_actions.CLOSE_HOOKS:  # the happy-call draw (M14)
+        conversation_actions.CLOSE_HOOKS.append(quality_actions.on_close)
     dispatcher = Dispatcher(factory, offer_timeout_s=settings.offer_timeout_s, interval_s=settings.sweep_interval_s,
                             bot_enabled=settings.bot_enabled)
     knowledge = KnowledgeSearch(factory, settings.kb_profile)
+    trends = LiveTrends(factory, knowledge, interval_s=settings.trends_interval_s)
     admission = Admission(settings.intake_max_in_flight)
     writers = settings.intake_writers or (1 if settings.resolved_database_url.startswith("sqlite") else 4)
     intake_writer = GroupCommit(factory, name="intake", writers=writers)
@@ -132,6 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deadlines = asyncio.create_task(escalate_periodically(app))
         case_deadlines = asyncio.create_task(escalate_case_deadlines(app))
         purges = asyncio.create_task(purge_periodically(app, every_s=settings.purge_interval_s))
+        if settings.trends_enabled:
+            await trends.start()
         smtp = None
         if settings.smtp_listen_port:
             smtp = Controller(InboundHandler(factory, data_dir=settings.data_dir, admission=admission),
@@ -154,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             deadlines.cancel()
             case_deadlines.cancel()
             purges.cancel()
+            await trends.stop()
             if smtp is not None:
                 smtp.stop()
             if voice is not None:
@@ -183,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.bot_pending = set()  # (conversation id, message seq) queued or running on bot_pool
     app.state.dispatcher = dispatcher
     app.state.knowledge = knowledge
+    app.state.trends = trends
     app.state.procedures = ProcedureRecognizer()
     api.mount(app)
 
@@ -196,6 +205,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _login_required(request: Request, exc: LoginRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _password_change_required(request: Request, exc: PasswordChangeRequired):
+        return RedirectResponse("/me", status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):

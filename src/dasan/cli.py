@@ -74,11 +74,35 @@ def cmd_demo(args) -> int:
     from dasan.db.migrate import upgrade
     from dasan.demo.seed import demo_logins, seed
 
+    if not 1 <= args.history_per_day <= 20000:
+        raise ValueError("--history-per-day must be between 1 and 20000")
     settings = _settings()
     upgrade(settings)
     engine = make_engine(settings)
-    with session_scope(make_sessionmaker(engine)) as session:
+    factory = make_sessionmaker(engine)
+    with session_scope(factory) as session:
         created = seed(session=session, profile=args.profile)
+    if created and not args.empty:
+        from dasan.demo.history import simulate_history
+        from dasan.outbox import actions as outbox_actions
+
+        print(f"simulating yesterday and today until now (about {args.history_per_day} contacts a day) …",
+              flush=True)
+        outbox_actions.install(factory)  # SMS replies get their delivery rows, as in the app
+        history = simulate_history(factory, per_day=args.history_per_day)
+        print("history: {contacts} contacts ({answered} answered, {abandoned} abandoned, {bot_settled} settled by "
+              "the bot), {cases_opened} cases, {cases_resolved} resolved".format(**history.as_dict()))
+    if created and not args.empty:
+        from dasan.quality.actions import do_set_policy
+
+        # The demo center surveys one contact in five from now on (an empty center, as the test
+        # servers use, surveys nobody until its admin says so).
+        with session_scope(factory) as session:
+            do_set_policy(session=session, share=0.2, catch_call_hours=24)
+        from dasan.demo.quality import seed_quality
+
+        evaluated = seed_quality(factory, lang=PROFILES[args.profile].languages[0])
+        print(f"quality: a scorecard, {evaluated} contacts evaluated, a mystery-shopper scenario assigned")
     engine.dispose()
     port = args.port or settings.port
     stack = None
@@ -532,6 +556,13 @@ def cmd_privacy_eval(args) -> int:
     return 0
 
 
+def cmd_trends_detect(args) -> int:
+    from dasan.trends.records import run
+
+    _print(run(args.records), args.json)
+    return 0
+
+
 def cmd_protect_eval(args) -> int:
     from dasan.abuse.evaluation import evaluate
 
@@ -567,6 +598,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
                    help="which demo center (demo/profiles.py)")
     d.add_argument("--port", type=int)
+    d.add_argument("--empty", action="store_true",
+                   help="seed the center only, without the simulated history of the last day")
+    d.add_argument("--history-per-day", type=int, default=1600, metavar="N",
+                   help="contacts a day in the simulated history (default 1600)")
     d.set_defaults(func=cmd_demo)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
@@ -576,7 +611,7 @@ def build_parser() -> argparse.ArgumentParser:
     uc = users.add_parser("create", help="create a user")
     uc.add_argument("username")
     uc.add_argument("--password", required=True)
-    uc.add_argument("--role", required=True, choices=["agent", "supervisor", "official", "admin", "analyst"])
+    uc.add_argument("--role", required=True, choices=["agent", "supervisor", "official", "admin", "analyst", "shopper"])
     uc.add_argument("--name")
     uc.add_argument("--department", help="department code (officials)")
     uc.add_argument("--skill", action="append", help="CODE:LEVEL, e.g. en:4 (repeatable)")
@@ -717,6 +752,14 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("--country", default="KR", help="the country national phone numbers belong to")
     pe.add_argument("--json", action="store_true")
     pe.set_defaults(func=cmd_privacy_eval)
+
+    trends = sub.add_parser("trends", help="the city's pulse from the consultation records").add_subparsers(
+        dest="trends_command", required=True)
+    td = trends.add_parser("detect", help="emerging issues in a file of records, as if they arrived live "
+                                          "(CSV id, created_at, text, category, district, channel)")
+    td.add_argument("--records", type=_existing, required=True)
+    td.add_argument("--json", action="store_true")
+    td.set_defaults(func=cmd_trends_detect)
 
     prot = sub.add_parser("protect", help="protecting agents from abusive contacts").add_subparsers(
         dest="protect_command", required=True)

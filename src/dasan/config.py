@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     lost_turn_interval_s: float = Field(default=5.0, gt=0)
     # How often the retention purge runs (each kind of data past the retention an admin set).
     purge_interval_s: float = Field(default=3600.0, gt=0)
+    trends_interval_s: float = Field(default=60.0, gt=0)  # how often new consultation records meet the detector
+    trends_enabled: bool = True
     max_message_chars: int = 4000
     # The self-service bot answers web chat first (hands off to a human when unsure).
     bot_enabled: bool = True

@@ -67,6 +67,9 @@ def test_bot_answers_hands_off_and_serves_vietnamese(browser, bot_server):
     expect(_ask(vi2, "Tôi muốn hỏi cách nộp thuế ô tô")).to_contain_text("Đang kết nối bạn với nhân viên")
     expect(vi_agent.locator("#offers .offer")).to_contain_text("thuế ô tô", timeout=10_000)
     expect(agent.locator("#offers .offer", has_text="thuế ô tô")).to_have_count(0)
+    # On the Korean desk the citizen's words are marked as Vietnamese (a screen reader reads them so).
+    vi_agent.locator("#offers .offer button.accept").click()
+    expect(vi_agent.locator("#transcript .msg.inbound .body").first).to_have_attribute("lang", "vi")
 
 
 @pytest.mark.browser

@@ -60,6 +60,9 @@ def test_chat_to_case_to_official_to_citizen_and_survey(browser, server_env, ser
     expect(item).to_contain_text("처리기한")
     item.locator("button").click()
     expect(official.locator("#case-head")).to_contain_text("마포구 청소행정과")
+    # The citizen's words as the agent saw them (one rendering of a message on every staff page).
+    expect(official.locator("#case-transcript .msg.inbound .body").first).to_have_text(QUESTION)
+    expect(official.locator("#case-transcript .msg.inbound .meta").first).not_to_be_empty()
     official.click("#take")
     expect(official.locator("#case-status")).to_have_text("처리 중")
     official.fill("#comment-text", "내일 오전에 수거하겠습니다.")

@@ -24,6 +24,9 @@ def test_wallboard_follows_queue_answer_and_abandon(browser, server_env, servers
     citizen.goto(f"{base}/chat")
     citizen.fill(".dw-form textarea", "주차 딱지 이의신청은 어떻게 하나요?")
     citizen.keyboard.press("Enter")
+    # The 2 s are the wallboard's, counted from the moment the server has the message (on a busy
+    # machine the citizen's own page may take longer than that to send it).
+    expect(citizen.locator(".dw-msg.inbound:not(.pending)")).to_have_count(1)
     expect(row.locator(".day-offered")).to_have_text("1", timeout=2000)
     expect(row.locator(".waiting")).to_have_text("1", timeout=2000)
 

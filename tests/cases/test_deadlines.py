@@ -1,8 +1,9 @@
-"""Working-day deadlines on the center's calendar: weekends and its country's public holidays
-(Korean substitutes, US federal and state holidays) never count."""
+"""Working-day deadlines on the center's calendar: weekends, its country's public holidays
+(Korean substitutes, US federal and state holidays) and its own closed days never count."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
@@ -47,7 +48,18 @@ def test_the_311_city_counts_its_own_holidays_in_its_own_zone():
 
 
 days = st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31))
-centers = st.sampled_from([SEOUL_120, CITY_311])
+# Each center as shipped, or with some closed days of its own (the admin console's).
+centers = st.builds(lambda c, closed: replace(c, closed_days={d.isoformat(): "closed" for d in closed}),
+                    st.sampled_from([SEOUL_120, CITY_311]), st.sets(days, max_size=30))
+
+
+@given(centers, days)
+def test_a_closed_day_of_the_center_is_never_a_working_day(center, day):
+    if day.isoformat() in center.closed_days:
+        assert not center.is_working_day(day)
+    closed = replace(center, closed_days={**center.closed_days, day.isoformat(): "moving"})
+    assert not closed.is_working_day(day)
+    assert closed.add_working_days(day - timedelta(days=1), 1) != day
 
 
 @given(centers, days, st.integers(1, 30))

@@ -98,7 +98,7 @@ def _log_in(page, base: str, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "dasan-demo-120")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/**")
+    page.wait_for_url(lambda url: "/login" not in url)  # the login's own redirect has landed
 
 
 @pytest.mark.browser
@@ -228,6 +228,19 @@ def _desk(browser, base: str, username: str):
     return page
 
 
+def _both_tones_in_one_second(signal: np.ndarray, tones: tuple[int, ...], rate: int = 8000) -> bool:
+    """Whether some one-second window (in steps of a quarter second) has a clear peak at every tone:
+    more than five times the window's median spectrum."""
+    window = np.hanning(rate)
+    freqs = np.fft.rfftfreq(rate, 1 / rate)
+    for start in range(0, len(signal) - rate + 1, rate // 4):
+        spectrum = np.abs(np.fft.rfft(signal[start:start + rate] * window))
+        floor = float(np.median(spectrum))
+        if floor > 0 and all(spectrum[(freqs > hz - 10) & (freqs < hz + 10)].max() > 5 * floor for hz in tones):
+            return True
+    return False
+
+
 @pytest.mark.browser
 def test_a_three_way_call_with_an_interpreter_in_a_second_browser(live, voice_stack, trunk_port, tmp_path,
                                                                  playwright_session):
@@ -281,13 +294,11 @@ def test_a_three_way_call_with_an_interpreter_in_a_second_browser(live, voice_st
         expect(interpreter.locator("#sp-caller")).to_contain_text(S_CONFERENCE)
         interpreter.click("#sp-answer")
         expect(interpreter.locator("#softphone[data-state=in_call]")).to_be_attached(timeout=10000)
-        answered = time.time()
         time.sleep(1)
         # each browser receives the room's audio (the two others, mixed) …
         for who, page in (("agent", agent), ("interpreter", interpreter)):
             packets, energy = _receiving(page)
             assert packets > 50 and energy > 0.001, (who, packets, energy)
-        ended = time.time()
         agent.click("#sp-end-conference")
         expect(interpreter.locator("#softphone[data-state=ready]")).to_be_attached(timeout=15000)
         expect(agent.locator("#sp-third")).to_be_visible(timeout=10000)
@@ -304,16 +315,13 @@ def test_a_three_way_call_with_an_interpreter_in_a_second_browser(live, voice_st
                 call = s.scalar(select(VoiceCall).where(VoiceCall.recording_path != ""))
             time.sleep(0.2)
         assert call is not None
-        connected = call.connected_at.replace(tzinfo=UTC) if call.connected_at.tzinfo is None else call.connected_at
         with wave.open(str(app.state.settings.data_dir / call.recording_path)) as w:
-            frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, 2)
-        a, b = (answered - connected.timestamp() + 0.5), (ended - connected.timestamp())
-        part = frames[int(a * 8000):int(b * 8000), 1].astype(np.float64)
-        spectrum = np.abs(np.fft.rfft(part * np.hanning(len(part))))
-        freqs = np.fft.rfftfreq(len(part), 1 / 8000)
-        floor = float(np.median(spectrum))
-        for hz in (440, 1000):
-            assert spectrum[(freqs > hz - 10) & (freqs < hz + 10)].max() > 5 * floor, hz
+            heard = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, 2)[:, 1]
+        # Somewhere in the recording (where exactly depends on when the recorder started, which a
+        # loaded machine delays) a second of what the citizen heard holds both browsers' voices:
+        # 1000 Hz only ever reaches the citizen through the conference.
+        assert _both_tones_in_one_second(heard.astype(np.float64), (440, 1000)), \
+            "the citizen never heard the agent and the interpreter together"
         with session_scope(factory) as s:
             kinds = [e.kind for e in s.scalars(select(ConversationEvent).where(
                 ConversationEvent.conversation_id == call.conversation_id).order_by(ConversationEvent.id))]

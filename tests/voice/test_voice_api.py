@@ -12,7 +12,7 @@ from sqlalchemy import select
 from dasan.security.models import AuditEntry
 from dasan.voice.actions import ha1
 from dasan.voice.models import VoiceCall, VoiceNumber, VoicePrompt
-from tests.conftest import login
+from tests.conftest import BACKEND, login
 
 
 def _admin(client):
@@ -172,3 +172,55 @@ def test_a_hang_up_and_the_menus_last_step_written_at_once_leave_no_waiting_cont
     with factory() as s:
         assert s.get_one(Conversation, queued.conversation_id).status == "closed"
         assert s.get_one(VoiceCall, second).outcome == CallOutcome.ABANDONED
+
+
+def test_two_tabs_asking_for_softphone_credentials_at_once_both_get_them(seeded, factory):
+    """The second tab's insert meets the first's uncommitted row: it waits, then updates that row
+    instead of failing on the key (the agent's page once stayed on 'connecting' for it)."""
+    if BACKEND != "postgresql":
+        pytest.skip("the race needs two concurrent writers: the PostgreSQL run covers it")
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from dasan.orgs.models import User
+    from dasan.voice.actions import do_issue_sip_credentials
+    from dasan.voice.models import SipAccount
+
+    with factory() as s:
+        uid = s.scalar(select(User.id).where(User.username == "agent1"))
+    inserted, results, errors = threading.Event(), {}, []
+
+    def first():
+        with factory() as s:
+            results["first"] = do_issue_sip_credentials(session=s, user=s.get_one(User, uid))
+            inserted.set()
+            with factory() as probe:  # commit only once the second tab is waiting on this row
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and not probe.scalar(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock'")):
+                    time.sleep(0.02)
+                    probe.rollback()
+            s.commit()
+
+    def second():
+        inserted.wait(10)
+        try:
+            with factory() as s:
+                results["second"] = do_issue_sip_credentials(session=s, user=s.get_one(User, uid))
+                s.commit()
+        except Exception as e:  # noqa: BLE001 — reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors and set(results) == {"first", "second"}
+    with factory() as s:
+        account = s.get_one(SipAccount, uid)
+        username, password = results["second"]
+        assert account.ha1 == ha1(username, password)  # the later request's password is the one that works

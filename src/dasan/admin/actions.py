@@ -1,25 +1,33 @@
 """The administration console's writes (M1): departments and their legacy numbers, skills, queues
-and their rules, agents' proficiencies, users, channel tokens. Each change is validated with a
+and their rules, agents' proficiencies, users, channel tokens, case types and their deadlines, the
+center's identity and office hours. Each change is validated with a
 clear message and written to the audit log with what it changed."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
+from datetime import time
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from dasan.cases.models import PRIORITIES, CaseType
+from dasan.center import service as center_service
+from dasan.center.actions import do_set_center
+from dasan.center.core import Center
 from dasan.channels.intake import CHANNEL_NAME
+from dasan.channels.models import WebhookSource
+from dasan.channels.webhook import do_create_source
 from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.core.passwords import hash_password
 from dasan.orgs.actions import do_create_user
 from dasan.orgs.models import Department, LegacyLine, Organisation, Role, User
 from dasan.routing.models import AgentSkill, Queue, Skill
 from dasan.routing.presence import do_make_agent
-from dasan.security.actions import do_audit, do_create_api_token
+from dasan.security.actions import do_audit, do_issue_api_token
 from dasan.security.models import ApiToken, LoginSession
-from dasan.security.service import token_hash
 
 CODE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 LINE = re.compile(r"^[0-9+][0-9 ()+-]{2,38}$")
@@ -37,6 +45,39 @@ def _code(value: str, what: str) -> str:
         raise Invalid(f"a {what} code is 1–40 lowercase letters, digits, '-' or '_', starting with a letter",
                       code="bad_code")
     return value
+
+
+# --- organisations ------------------------------------------------------------------------------------
+
+ORG_KINDS = ("city", "district", "agency")
+
+
+def do_save_organisation(*, session: Session, admin: User, code: str, name: str, name_en: str = "",
+                         kind: str = "district", parent_code: str | None = None) -> Organisation:
+    """Create an organisation (a district office, an agency under the city) or rename one."""
+    code = _code(code, "organisation")
+    if not name.strip():
+        raise Invalid("an organisation needs a name", code="bad_name")
+    if kind not in ORG_KINDS:
+        raise Invalid(f"kind must be one of {', '.join(ORG_KINDS)}", code="bad_kind")
+    parent = None
+    if parent_code:
+        parent = session.scalar(select(Organisation).where(Organisation.code == parent_code))
+        if parent is None:
+            raise Invalid(f"unknown organisation {parent_code!r}", code="organisation")
+        if parent.code == code:
+            raise Invalid("an organisation cannot be its own parent", code="organisation")
+    org = session.scalar(select(Organisation).where(Organisation.code == code))
+    created = org is None
+    if org is None:
+        org = Organisation(code=code, name="", kind=kind)
+        session.add(org)
+    org.name, org.name_en, org.kind = name.strip(), name_en.strip(), kind
+    org.parent_id = parent.id if parent is not None else org.parent_id
+    session.flush()
+    _audit(session, admin, "organisation.create" if created else "organisation.update", "organisation", org.id,
+           code=code, name=org.name, kind=kind, parent=parent_code)
+    return org
 
 
 # --- departments and legacy numbers ---------------------------------------------------------------
@@ -166,6 +207,7 @@ def do_admin_create_user(*, session: Session, admin: User, username: str, passwo
                           display_name=display_name, department_code=department_code,
                           organisation_code=organisation_code)
     do_make_agent(session=session, user=user, skills=skills or {})
+    user.must_change_password = True  # the admin knows this password: the user chooses their own
     _audit(session, admin, "user.create", "user", user.id, username=user.username, role=role,
            department=department_code, skills=skills or {})
     return user
@@ -217,6 +259,7 @@ def do_reset_password(*, session: Session, admin: User, user_id: int) -> str:
         raise Conflict("an admin changes their own password on their own page", code="own_account")
     password = secrets.token_urlsafe(12)
     user.password_hash = hash_password(password)
+    user.must_change_password = True
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     _audit(session, admin, "user.reset_password", "user", user.id)
     return password
@@ -229,8 +272,7 @@ def do_admin_create_token(*, session: Session, admin: User, channel: str) -> tup
     if not re.match(CHANNEL_NAME, channel):
         raise Invalid("a channel is 1–20 lowercase letters, digits, '-' or '_', starting with a letter",
                       code="bad_channel")
-    token = do_create_api_token(session=session, channel=channel)
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).one()
+    token, row = do_issue_api_token(session=session, channel=channel)
     _audit(session, admin, "token.create", "api_token", row.id, channel=channel)
     return row.id, token
 
@@ -243,3 +285,120 @@ def do_revoke_token(*, session: Session, admin: User, token_id: int) -> None:
         raise Conflict("the token is revoked already", code="already_revoked")
     row.revoked = True
     _audit(session, admin, "token.revoke", "api_token", row.id, channel=row.channel)
+
+
+# --- case types and their deadlines ---------------------------------------------------------------
+
+CASE_TYPE_FIELDS = ("name", "name_en", "district_suffix", "working_days", "priority", "category", "group", "published")
+
+
+def do_save_case_type(*, session: Session, admin: User, code: str, fields: dict) -> CaseType:
+    """Create a case type or change it: who answers (a department, or each district's department of
+    a kind), the deadline in working days, the priority. Cases already open keep their deadline."""
+    code = _code(code, "case type")
+    if not str(fields.get("name", "")).strip():
+        raise Invalid("a case type needs a name", code="bad_name")
+    dept_code = fields.pop("department_code", None) or None
+    suffix = str(fields.get("district_suffix") or "").strip()
+    if (dept_code is None) == (not suffix):
+        raise Invalid("a case type goes to one department, or to each district's department of a kind "
+                      "(district suffix): give exactly one", code="bad_department")
+    department_id = None
+    if dept_code is not None:
+        dept = session.scalar(select(Department).where(Department.code == dept_code))
+        if dept is None:
+            raise Invalid(f"unknown department {dept_code!r}", code="unknown_department")
+        department_id = dept.id
+    elif not session.scalar(select(Department.id).where(Department.code.like(f"%-{suffix}")).limit(1)):
+        raise Invalid(f"no district has a '{suffix}' department", code="unknown_district_suffix")
+    if fields.get("priority") not in PRIORITIES:
+        raise Invalid(f"priority must be one of {', '.join(PRIORITIES)}", code="bad_priority")
+    ctype = session.scalar(select(CaseType).where(CaseType.code == code))
+    created = ctype is None
+    if ctype is None:
+        ctype = CaseType(code=code, name="")
+        session.add(ctype)
+    before = {k: getattr(ctype, k) for k in (*CASE_TYPE_FIELDS, "department_id")} if not created else {}
+    for k in CASE_TYPE_FIELDS:
+        value = fields.get(k)
+        setattr(ctype, k, value.strip() if isinstance(value, str) else value)
+    ctype.department_id, ctype.district_suffix = department_id, suffix
+    session.flush()
+    changed = {k: getattr(ctype, k) for k in (*CASE_TYPE_FIELDS, "department_id")
+               if created or before.get(k) != getattr(ctype, k)}
+    _audit(session, admin, "case_type.create" if created else "case_type.update", "case_type", ctype.id,
+           code=code, **changed)
+    return ctype
+
+
+# --- the center: identity, office hours -----------------------------------------------------------
+
+def do_update_center(*, session: Session, admin: User, changes: dict) -> Center:
+    """Change the center's names, number, senders, office hours (deadlines are counted to the
+    office's closing time) or its own closed days (deadlines skip them, as public holidays).
+    Validated by `Center` itself; the change and the old values are audited."""
+    current = center_service.get(session)
+    values = {k: v for k, v in changes.items() if v is not None}
+    for key in ("office_open", "office_close"):
+        if key in values:
+            try:
+                values[key] = time.fromisoformat(values[key])
+            except ValueError:
+                raise Invalid(f"{key} is a time such as 09:00", code="bad_time") from None
+    for key in ("names", "short_names"):
+        if key in values:
+            bad = [lang for lang in values[key] if lang not in current.languages]
+            if bad:
+                raise Invalid(f"names are given in the center's languages ({', '.join(current.languages)}), "
+                              f"not {', '.join(bad)}", code="bad_language")
+            values[key] = {**getattr(current, key), **{k: v.strip() for k, v in values[key].items() if v.strip()}}
+    if "closed_days" in values:
+        values["closed_days"] = {k.strip(): v.strip() for k, v in values["closed_days"].items()}
+    try:
+        center = dataclasses.replace(current, **values)
+    except ValueError as e:
+        raise Invalid(str(e), code="bad_center") from None
+    do_set_center(session=session, center=center)
+    changed = {k: str(getattr(center, k)) for k in values if getattr(center, k) != getattr(current, k)}
+    _audit(session, admin, "center.update", "center", 1, **changed,
+           **{f"was_{k}": str(getattr(current, k)) for k in changed})
+    return center
+
+
+# --- Open311 keys and webhook sources ---------------------------------------------------------------
+
+OPEN311_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+
+
+def do_create_open311_key(*, session: Session, admin: User, name: str) -> tuple[int, str]:
+    """An API key for an Open311 client (a city app, a partner): shown once, kept as its hash,
+    listed and revoked with the channel tokens (channel `open311:<name>`)."""
+    if not OPEN311_NAME.match(name):
+        raise Invalid("an Open311 client's name is 1–32 letters, digits, '.', '_' or '-'", code="bad_name")
+    token, row = do_issue_api_token(session=session, channel=f"open311:{name}")
+    _audit(session, admin, "open311_key.create", "api_token", row.id, name=name)
+    return row.id, token
+
+
+def do_admin_create_source(*, session: Session, admin: User, platform: str, callback_url: str,
+                           reply_window_h: int) -> str:
+    """Register a social platform's webhook; its signing secret is shown once."""
+    if callback_url and not re.match(r"^https?://[^\s]{3,490}$", callback_url):
+        raise Invalid("the callback URL is an http(s) address", code="bad_url")
+    secret = do_create_source(session=session, platform=platform, callback_url=callback_url,
+                              reply_window_h=reply_window_h)
+    source = session.scalars(select(WebhookSource).where(WebhookSource.platform == platform)).one()
+    _audit(session, admin, "webhook.create", "webhook_source", source.id, platform=platform,
+           callback_url=callback_url, reply_window_h=reply_window_h)
+    return secret
+
+
+def do_remove_source(*, session: Session, admin: User, source_id: int) -> None:
+    """Stop taking a platform's webhook (its requests are refused from now on); its citizens'
+    conversations and messages stay."""
+    source = session.get(WebhookSource, source_id)
+    if source is None:
+        raise NotFound(f"no webhook source {source_id}")
+    _audit(session, admin, "webhook.remove", "webhook_source", source.id, platform=source.platform)
+    session.delete(source)
+    session.flush()

@@ -1,16 +1,23 @@
 """The administration console's API (M1), admins only: departments and legacy numbers, skills,
-queues, agents' skills, users, channel tokens. Every change is audited (`admin.*`)."""
+queues, agents' skills, users, channel tokens, case types and deadlines, the center's identity and
+office hours. Every change is audited (`admin.*`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
+import anyio
+from fastapi import APIRouter, Depends, Path, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from dasan.admin import actions
+from dasan.admin import actions, imports
+from dasan.cases.models import CaseType
+from dasan.center import service as center_service
+from dasan.channels.models import WebhookSource
+from dasan.core.errors import Invalid
 from dasan.core.ids import PathId
+from dasan.core.tables import read_upload
 from dasan.orgs.models import Department, LegacyLine, Role, User
 from dasan.routing.models import AgentSkill, Queue, Skill
 from dasan.security.deps import Allow, Principal, SessionDep
@@ -27,6 +34,22 @@ class DepartmentIn(BaseModel):
     name_en: Text = ""
     phone: str = Field(default="", max_length=40)
     organisation_code: str | None = Field(default=None, max_length=40)
+
+
+class OrganisationIn(BaseModel):
+    code: str = Field(max_length=40)
+    name: Text
+    name_en: Text = ""
+    kind: Literal["city", "district", "agency"] = "district"
+    parent_code: str | None = Field(default=None, max_length=40)
+
+
+@router.put("/organisations")
+def save_organisation(body: OrganisationIn, session: SessionDep, me: AdminDep) -> dict:
+    """Create an organisation (a district office, an agency) under the city, or rename one."""
+    org = actions.do_save_organisation(session=session, admin=me.user, **body.model_dump())
+    session.commit()
+    return {"id": org.id, "code": org.code}
 
 
 class LineIn(BaseModel):
@@ -121,7 +144,7 @@ def save_queue(body: QueueIn, session: SessionDep, me: AdminDep) -> dict:
 class UserIn(BaseModel):
     username: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=8, max_length=200)
-    role: Literal["agent", "supervisor", "official", "admin", "analyst"]
+    role: Literal["agent", "supervisor", "official", "admin", "analyst", "shopper"]
     display_name: str = Field(default="", max_length=120)
     department_code: str | None = Field(default=None, max_length=60)
     organisation_code: str | None = Field(default=None, max_length=40)
@@ -130,7 +153,7 @@ class UserIn(BaseModel):
 
 
 class UserPatch(BaseModel):
-    role: Literal["agent", "supervisor", "official", "admin", "analyst"] | None = None
+    role: Literal["agent", "supervisor", "official", "admin", "analyst", "shopper"] | None = None
     display_name: str | None = Field(default=None, max_length=120)
     department_code: str | None = Field(default=None, max_length=60)  # "" leaves the department
     active: bool | None = None
@@ -207,3 +230,142 @@ def revoke_token(token_id: PathId, session: SessionDep, me: AdminDep) -> dict:
     actions.do_revoke_token(session=session, admin=me.user, token_id=token_id)
     session.commit()
     return {"id": token_id, "revoked": True}
+
+
+class CaseTypeIn(BaseModel):
+    code: str = Field(max_length=40)
+    name: Text
+    name_en: Text = ""
+    department_code: str | None = Field(default=None, max_length=60)
+    district_suffix: str = Field(default="", max_length=40)
+    working_days: int = Field(default=3, ge=1, le=60)
+    priority: Literal["normal", "high", "urgent"] = "normal"
+    category: str = Field(default="", max_length=100)
+    group: str = Field(default="", max_length=100)
+    published: bool = True
+
+
+@router.get("/case-types")
+def case_types(session: SessionDep, me: AdminDep) -> list[dict]:
+    depts = dict(session.execute(select(Department.id, Department.code)).all())
+    return [{"id": t.id, "code": t.code, "department_code": depts.get(t.department_id) if t.department_id else None,
+             **{k: getattr(t, k) for k in actions.CASE_TYPE_FIELDS}}
+            for t in session.scalars(select(CaseType).order_by(CaseType.id))]
+
+
+@router.put("/case-types")
+def save_case_type(body: CaseTypeIn, session: SessionDep, me: AdminDep) -> dict:
+    """Create a case type or change who answers it, its deadline (working days) and priority."""
+    fields = body.model_dump()
+    code = fields.pop("code")
+    ctype = actions.do_save_case_type(session=session, admin=me.user, code=code, fields=fields)
+    session.commit()
+    return {"id": ctype.id, "code": ctype.code}
+
+
+Name = Annotated[str, Field(max_length=200)]
+Lang = Annotated[str, Field(max_length=5)]
+
+
+class CenterPatch(BaseModel):
+    number: str | None = Field(default=None, min_length=1, max_length=20)
+    names: dict[Lang, Name] | None = Field(default=None, max_length=6)
+    short_names: dict[Lang, Name] | None = Field(default=None, max_length=6)
+    office_open: str | None = Field(default=None, max_length=5)
+    office_close: str | None = Field(default=None, max_length=5)
+    sms_sender: str | None = Field(default=None, max_length=20)
+    email_from: str | None = Field(default=None, max_length=200)
+    # The center's own closed days, the whole list ("2026-12-31": "종무식"); public holidays come
+    # from the country's calendar.
+    closed_days: dict[Annotated[str, Field(max_length=10)], Annotated[str, Field(max_length=100)]] | None = Field(
+        default=None, max_length=366)
+
+
+def _center_data(c) -> dict:
+    return {"code": c.code, "number": c.number, "timezone": c.timezone, "country": c.country,
+            "languages": list(c.languages), "names": c.names, "short_names": c.short_names,
+            "office_open": c.office_open.strftime("%H:%M"), "office_close": c.office_close.strftime("%H:%M"),
+            "sms_sender": c.sms_sender, "email_from": c.email_from, "closed_days": dict(sorted(c.closed_days.items()))}
+
+
+@router.get("/center")
+def center(session: SessionDep, me: AdminDep) -> dict:
+    return _center_data(center_service.get(session))
+
+
+@router.patch("/center")
+def update_center(body: CenterPatch, session: SessionDep, me: AdminDep) -> dict:
+    """The center's names, number, senders and office hours (the time zone, country and languages
+    are set when the center is installed)."""
+    c = actions.do_update_center(session=session, admin=me.user, changes=body.model_dump())
+    session.commit()
+    return _center_data(c)
+
+
+class Open311KeyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=32)
+
+
+@router.post("/open311-keys", status_code=201)
+def create_open311_key(body: Open311KeyIn, session: SessionDep, me: AdminDep) -> dict:
+    """An Open311 client's API key, shown once (listed and revoked with the tokens)."""
+    token_id, key = actions.do_create_open311_key(session=session, admin=me.user, name=body.name)
+    session.commit()
+    return {"id": token_id, "name": body.name, "api_key": key}
+
+
+class SourceIn(BaseModel):
+    platform: str = Field(max_length=15)
+    callback_url: str = Field(default="", max_length=500)
+    reply_window_h: int = Field(default=24, ge=1, le=24 * 30)
+
+
+@router.get("/webhooks")
+def webhooks(session: SessionDep, me: AdminDep) -> list[dict]:
+    return [{"id": w.id, "platform": w.platform, "channel": f"sns-{w.platform}", "callback_url": w.callback_url,
+             "reply_window_h": w.reply_window_h, "created_at": w.created_at,
+             "webhook": f"/channels/webhook/{w.platform}"}
+            for w in session.scalars(select(WebhookSource).order_by(WebhookSource.id))]
+
+
+@router.post("/webhooks", status_code=201)
+def create_webhook(body: SourceIn, session: SessionDep, me: AdminDep) -> dict:
+    """Register a platform's signed webhook; the signing secret is shown once."""
+    secret = actions.do_admin_create_source(session=session, admin=me.user, platform=body.platform,
+                                            callback_url=body.callback_url, reply_window_h=body.reply_window_h)
+    session.commit()
+    return {"platform": body.platform, "channel": f"sns-{body.platform}", "secret": secret,
+            "webhook": f"/channels/webhook/{body.platform}"}
+
+
+@router.delete("/webhooks/{source_id}", status_code=204)
+def remove_webhook(source_id: PathId, session: SessionDep, me: AdminDep) -> None:
+    actions.do_remove_source(session=session, admin=me.user, source_id=source_id)
+    session.commit()
+
+
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+
+
+@router.post("/import/{kind}")
+async def import_table(kind: Literal["departments", "users"], file: UploadFile, session: SessionDep,
+                       me: AdminDep) -> dict:
+    """Departments or users from a CSV, XLSX or JSONL file (columns in `admin/imports.py`): each
+    row is stored or reported with its row number and reason; passwords made here are shown once."""
+    data = await file.read(IMPORT_MAX_BYTES + 1)
+    if len(data) > IMPORT_MAX_BYTES:
+        raise Invalid(f"the file is larger than {IMPORT_MAX_BYTES // (1024 * 1024)} MB", code="too_large")
+    try:
+        rows = read_upload(file.filename or "upload", data)
+    except ValueError as e:
+        raise Invalid(str(e), code="bad_file") from None
+
+    def run() -> dict:
+        try:
+            report = imports.import_rows(session=session, admin=me.user, kind=kind, rows=rows)
+        except ValueError as e:
+            raise Invalid(str(e), code="bad_file") from None
+        session.commit()
+        return report.as_dict()
+
+    return await anyio.to_thread.run_sync(run)

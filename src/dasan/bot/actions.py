@@ -28,6 +28,7 @@ from dasan.knowledge.actions import do_count_usage
 from dasan.knowledge.service import Found, KnowledgeSearch
 from dasan.observability import metrics
 from dasan.routing.core import queue_for
+from dasan.trends.actions import notice_for
 
 BOT_EVENTS = ("bot_answered", "bot_choices", "bot_smalltalk", "bot_handoff", "bot_procedure")
 # Channels whose photos reach the bot's turn (a procedure asks for one there): the web chat's
@@ -137,6 +138,11 @@ def _bot_turn(*, factory: sessionmaker[Session], knowledge: KnowledgeSearch, con
                                                      Message.client_msg_id == key)) is not None:
             return None  # this message was answered already
         conv.lang = lang
+        notice = notice_for(s, conv.id, text)
+        if notice is not None:  # an emerging issue the center has a word about: said first, once per contact
+            do_append_message(session=s, conv=conv, kind=MsgKind.OUTBOUND, body=notice.text,
+                              client_msg_id=f"{key}:notice" if key else None)
+            do_record_event(session=s, conv=conv, kind="bot_notice", data={"notice_id": notice.id})
         if turn.action == "answer":
             article = by_id.get(turn.article_ids[0])
             if article is None:  # a choice offered in an earlier turn

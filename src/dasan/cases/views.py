@@ -160,7 +160,8 @@ def get_case(case_id: PathId, session: SessionDep, me: CaseStaff) -> dict:
     transcript = []
     if case.conversation_id is not None:
 
-        transcript = [{"kind": m.kind, "body": m.body, "at": m.created_at.isoformat(), "attachments": m.attachments}
+        transcript = [{"kind": m.kind, "body": m.body, "at": m.created_at.isoformat(), "attachments": m.attachments,
+                       "seq": m.seq, "abuse": m.abuse, "purged": m.purged_at is not None}
                       for m in session.scalars(select(Message).where(
                           Message.conversation_id == case.conversation_id,
                           Message.kind.in_([MsgKind.INBOUND, MsgKind.OUTBOUND])).order_by(Message.seq))]

@@ -18,6 +18,7 @@ def do_set_center(*, session: Session, center: Center) -> CenterProfile:
     row.languages, row.names, row.short_names = list(center.languages), dict(center.names), dict(center.short_names)
     row.office_open, row.office_close = center.office_open.strftime("%H:%M"), center.office_close.strftime("%H:%M")
     row.sms_sender, row.email_from, row.updated_at = center.sms_sender, center.email_from, clock.now()
+    row.closed_days = dict(center.closed_days)
     session.add(row)
     session.flush()
     # This process reads it again at once (also after a rollback, when it finds the old row);

@@ -38,6 +38,7 @@ class Center:
     holiday_subdiv: str | None = None  # e.g. a US state's own holidays
     sms_sender: str = ""
     email_from: str = ""
+    closed_days: dict[str, str] = field(default_factory=dict, hash=False)  # ISO date -> why (the center's own)
 
     def __post_init__(self) -> None:
         if not self.languages or any(lang not in SERVICE_LANGS for lang in self.languages):
@@ -50,6 +51,13 @@ class Center:
             raise ValueError(f"unknown time zone '{self.timezone}' (an IANA name, e.g. Europe/Paris)") from None
         if self.country not in holidays.list_supported_countries():
             raise ValueError(f"no public-holiday calendar for country '{self.country}'")
+        for day, why in self.closed_days.items():
+            try:
+                date.fromisoformat(day)
+            except (TypeError, ValueError):
+                raise ValueError(f"a closed day is a date such as 2026-12-31, not {day!r}") from None
+            if not isinstance(why, str) or len(why) > 100:
+                raise ValueError("say why the center is closed in at most 100 characters")
 
     # --- identity -------------------------------------------------------------------------
     @property
@@ -97,8 +105,9 @@ class Center:
 
     # --- calendar -----------------------------------------------------------------------
     def is_working_day(self, day: date) -> bool:
-        """Monday to Friday and not a public holiday of the center's country."""
-        return day.weekday() < 5 and day not in _public_holidays(self.country, self.holiday_subdiv, day.year)
+        """Monday to Friday, not a public holiday of the center's country, not one of its own closed days."""
+        return (day.weekday() < 5 and day not in _public_holidays(self.country, self.holiday_subdiv, day.year)
+                and day.isoformat() not in self.closed_days)
 
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day after `start` (start itself never counts; n ≥ 1)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dasan.core import clock
@@ -27,4 +27,6 @@ class CenterProfile(Base):
     office_close: Mapped[str] = mapped_column(String(5), default="18:00")
     sms_sender: Mapped[str] = mapped_column(String(20), default="")
     email_from: Mapped[str] = mapped_column(String(200), default="")
+    # The center's own closed days on top of the country's public holidays ("2026-12-31": "종무식").
+    closed_days: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

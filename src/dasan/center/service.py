@@ -52,7 +52,7 @@ def from_row(row: CenterProfile) -> Center:
                   languages=tuple(row.languages), names=dict(row.names), short_names=dict(row.short_names),
                   office_open=_hm(row.office_open), office_close=_hm(row.office_close),
                   holiday_subdiv=row.holiday_subdiv or None, sms_sender=row.sms_sender or row.number,
-                  email_from=row.email_from)
+                  email_from=row.email_from, closed_days=dict(row.closed_days or {}))
 
 
 def _key(session: Session) -> str:
@@ -78,3 +78,8 @@ def forget() -> None:
     """Drop every cached center (after a write, and between tests)."""
     with _lock:
         _cache.clear()
+
+
+def public_url() -> str:
+    """Where citizens reach this center's pages (links in SMS and chat): the app's setting."""
+    return (_settings[-1] if _settings else Settings()).public_url.rstrip("/")

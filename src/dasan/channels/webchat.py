@@ -155,10 +155,11 @@ class ChatSession:
                 return {"type": "welcome", "conversation_id": None, "status": None, "messages": []}
             self.conversation_id = conv.id
             self.conn.citizen_conversation_ids = {conv.id}
+            upto = conv.last_seq  # read first: every seq up to it is committed (see _sync)
             msgs = service.list_messages(session=s, conversation_id=conv.id, after_seq=hello.after_seq,
                                          citizen_view=True)
             names = service.author_names(session=s, messages=msgs)
-            out = {"type": "welcome", "conversation_id": conv.id, "status": conv.status,
+            out = {"type": "welcome", "conversation_id": conv.id, "status": conv.status, "upto": upto,
                    "messages": [_msg_json(m, names.get(m.author_id or 0, "")) for m in msgs]}
             out.update(self._position(s, conv))
             out["offers"] = sorted(offers_open(conv))
@@ -218,11 +219,16 @@ class ChatSession:
         with session_scope(self.factory) as s:
             if self.conversation_id is None:
                 return {"type": "sync", "messages": []}
+            # Internal notes share the conversation's sequence but are not the citizen's to see, so
+            # the citizen's seqs have holes. `upto` says every seq up to it has been considered:
+            # the client moves past the holes instead of asking again and again. It is read before
+            # the messages: a seq at or below the committed last_seq belongs to a committed message.
+            conv = service.get_conversation(session=s, conversation_id=self.conversation_id)
+            upto = conv.last_seq
             msgs = service.list_messages(session=s, conversation_id=self.conversation_id, after_seq=after_seq,
                                          citizen_view=True)
             names = service.author_names(session=s, messages=msgs)
-            conv = service.get_conversation(session=s, conversation_id=self.conversation_id)
-            return {"type": "sync", "conversation_id": conv.id, "status": conv.status,
+            return {"type": "sync", "conversation_id": conv.id, "status": conv.status, "upto": upto,
                     "messages": [_msg_json(m, names.get(m.author_id or 0, "")) for m in msgs]}
 
     def _take_offer(self, kind: str, frame: dict[str, Any]) -> dict[str, Any]:

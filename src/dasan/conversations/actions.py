@@ -28,7 +28,7 @@ from dasan.core import clock
 from dasan.core import phone as phone_rules
 from dasan.core.commit import ROUTING, on_commit
 from dasan.core.errors import Conflict, Invalid
-from dasan.events.actions import send_event_on_commit
+from dasan.events.actions import drop_pending_since, pending_mark, send_event_on_commit
 from dasan.events.schemas import (
     Audience,
     CitizenStatus,
@@ -47,6 +47,9 @@ ABUSE_HOOKS: list[Callable[[Session, Conversation, str], None]] = []
 # What else opens a new contact, (session, conversation): the center's notice where the channel's
 # policy says so (`protect`), installed by the composition root.
 START_HOOKS: list[Callable[[Session, Conversation], None]] = []
+# Called when a contact closes with its record (quality's happy-call draw), inside a savepoint:
+# a failing hook is logged and never keeps the contact from closing.
+CLOSE_HOOKS: list[Callable[[Session, Conversation, ConsultationRecord], object]] = []
 
 
 def do_get_or_create_citizen(
@@ -260,6 +263,14 @@ def do_close_with_record(
         session=session, conv=conv, kind="closed", actor_id=agent.id if agent else None,
         data={"resolution": resolution.value, "category": category, "from": previous},
     )
+    for hook in CLOSE_HOOKS:
+        mark = pending_mark(session)
+        try:
+            with session.begin_nested():
+                hook(session, conv, record)
+        except Exception:
+            drop_pending_since(session, mark)
+            log.exception("close hook %s failed on conversation %s", getattr(hook, "__name__", hook), conv.id)
     notify_conversation(session, conv)
     notify_citizen_status(session, conv)
     on_commit(session, ROUTING)  # places in line moved up

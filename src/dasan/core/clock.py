@@ -19,6 +19,22 @@ def advance(delta: timedelta) -> None:
     _offset += delta
 
 
+def travel_to(when: datetime) -> None:
+    """Set the clock to `when` (the demo's simulated history, tests); time runs on from there."""
+    global _offset
+    _offset = when - datetime.now(UTC)
+
+
+def offset() -> timedelta:
+    return _offset
+
+
+def set_offset(value: timedelta) -> None:
+    """Put back an offset `offset()` returned."""
+    global _offset
+    _offset = value
+
+
 def reset() -> None:
     """Undo every advance (tests only)."""
     global _offset

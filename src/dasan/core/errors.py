@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 
 class DasanError(Exception):
     """Base error: `status` is the HTTP status, `code` a stable machine-readable name."""
@@ -41,3 +43,13 @@ class Conflict(DasanError):
 class Invalid(DasanError):
     status = 422
     code = "invalid"
+
+
+T = TypeVar("T")
+
+
+def found(row: T | None, what: str, code: str = "not_found") -> T:
+    """`row`, or a NotFound that names `what` (e.g. "form 12")."""
+    if row is None:
+        raise NotFound(f"no {what}", code=code)
+    return row

@@ -24,6 +24,7 @@ class PeriodicWorker:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def run_once(self) -> int:
         raise NotImplementedError
@@ -40,7 +41,10 @@ class PeriodicWorker:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task:
+            if self._wake is not None:
+                self._wake.set()  # a loop that lost its cancellation (below) sees `_stopping` at once
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -48,9 +52,15 @@ class PeriodicWorker:
 
     async def _run(self) -> None:
         assert self._wake is not None
-        while True:
+        while not self._stopping:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+            # arrives as the event is set (a kick from a commit at shutdown), and stop() then
+            # waited for ever. The flag ends the loop even so.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
+                async with asyncio.timeout(self.interval_s):
+                    await self._wake.wait()
+            if self._stopping:
+                return
             self._wake.clear()
             try:
                 with metrics.timed(metrics.WORKER_ROUND_SECONDS, worker=self.name):

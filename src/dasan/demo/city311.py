@@ -50,8 +50,9 @@ USERS = [
     ("official-sanitation", "Sam Okafor", "official", "sanitation", {}),
     ("official-transportation", "Lee Park", "official", "transportation", {}),
     ("analyst1", "Robin Haas", "analyst", None, {}),
+    ("shopper1", "Jordan Reyes (mystery shopper)", "shopper", None, {}),
 ]
-LOGINS = ["agent1", "agent-zh1", "supervisor1", "official-sanitation", "analyst1", "admin"]
+LOGINS = ["agent1", "agent-zh1", "supervisor1", "official-sanitation", "analyst1", "shopper1", "admin"]
 
 # (department, category, title, body, questions) — written in English, the city's own language.
 ARTICLES = [

@@ -129,6 +129,7 @@ USERS = [
     ("official-gangnam", "강남구 청소행정과 주무관 한예슬", "official", "gangnam-cleaning", {}),
     ("analyst1", "분석관 노지원", "analyst", None, {}),
     ("analyst2", "분석관 허민재", "analyst", None, {}),
+    ("shopper1", "미스터리 쇼퍼 한지우", "shopper", None, {}),
 ]
 
 # (department code, category, title, body, example questions)

@@ -113,6 +113,6 @@ def demo_logins(profile: str = "seoul120") -> list[tuple[str, str, str]]:
     """(username, password, role) of the demo accounts worth trying first."""
     d = DATA[profile]
     wanted = (["agent1", "agent2", "agent-en1", "supervisor1", "official-recycling", "official-mapo", "analyst1",
-               "admin"] if profile == "seoul120" else city311.LOGINS)
+               "shopper1", "admin"] if profile == "seoul120" else city311.LOGINS)
     by_name = {u[0]: u for u in d.USERS}
     return [(u, data.DEMO_PASSWORD, by_name[u][2]) for u in wanted]

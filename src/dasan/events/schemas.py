@@ -84,7 +84,22 @@ class ProtectIncident(BaseModel):
     data: dict[str, Any]
 
 
-Event = MessageCreated | ConversationUpdated | CitizenStatus | PresenceChanged | CaseUpdated | ProtectIncident
+class QualityUpdated(BaseModel):
+    """A happy-call answered badly opened a catch-call, or one was done: the supervisors are told."""
+
+    type: Literal["quality.updated"] = "quality.updated"
+    data: dict[str, Any]
+
+
+class TrendAlerted(BaseModel):
+    """An emerging issue: a topic or category rising above its expected level (supervisors, analysts)."""
+
+    type: Literal["trend.alert"] = "trend.alert"
+    data: dict[str, Any]
+
+
+Event = (MessageCreated | ConversationUpdated | CitizenStatus | PresenceChanged | CaseUpdated | ProtectIncident
+         | QualityUpdated | TrendAlerted)
 
 
 class Envelope(BaseModel):

@@ -10,9 +10,7 @@ language are skipped, so importing the same file twice changes nothing.
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dasan.core.errors import DasanError
+from dasan.core.tables import read_rows
 from dasan.knowledge.actions import LANGS, do_create_article, do_publish
 from dasan.knowledge.models import Article
 from dasan.orgs.models import Department
@@ -35,35 +34,6 @@ class ImportReport:
     def as_dict(self) -> dict:
         return {"read": self.read, "imported": self.imported, "skipped_existing": self.skipped,
                 "rejected": [{"row": r, "reason": why} for r, why in self.rejected]}
-
-
-def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
-    """(row number, row) pairs; the row number is the line (JSONL, CSV with header = 1) or sheet row."""
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".json"):
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    yield n, {"_error": f"not JSON ({e.msg})"}
-                    continue
-                yield n, row if isinstance(row, dict) else {"_error": "not a JSON object"}
-    elif suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            for n, row in enumerate(csv.DictReader(f), 2):
-                yield n, row
-    elif suffix == ".xlsx":
-        from openpyxl import load_workbook  # heavy: only XLSX imports
-
-        sheet = load_workbook(path, read_only=True, data_only=True).active
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-        for n, values in enumerate(rows, 2):
-            if any(v is not None and str(v).strip() for v in values):
-                yield n, {h: ("" if v is None else v) for h, v in zip(header, values, strict=False) if h}
-    else:
-        raise ValueError(f"{path.name}: use a .jsonl, .csv or .xlsx file")
 
 
 def _list(value) -> list[str]:

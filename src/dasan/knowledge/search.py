@@ -122,7 +122,7 @@ def _single_threaded_blas() -> None:
 
 
 @lru_cache(maxsize=1)
-def _kiwi():
+def kiwi():
     from kiwipiepy import Kiwi  # heavy: its model loads on first search
 
     return Kiwi()
@@ -131,7 +131,7 @@ def _kiwi():
 def morphemes(text: str) -> list[str]:
     """Content morphemes of Korean text (lemmatised predicates); other scripts fall back to words."""
     out = []
-    for tok in _kiwi().tokenize(text):
+    for tok in kiwi().tokenize(text):
         if tok.tag.startswith(_CONTENT_TAGS):
             form = tok.form.lower()
             out.append(form + "다" if tok.tag.startswith(("VV", "VA")) else form)

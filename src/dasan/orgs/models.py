@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, String
+from sqlalchemy import Boolean, Float, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dasan.core import clock
@@ -18,6 +18,7 @@ class Role(enum.StrEnum):
     OFFICIAL = "official"  # department official
     ADMIN = "admin"
     ANALYST = "analyst"
+    SHOPPER = "shopper"  # a mystery shopper: sees only their own assignments
 
 
 class Organisation(Base):
@@ -72,4 +73,7 @@ class User(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     locale: Mapped[str] = mapped_column(String(8), default="ko")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when an admin created the account or gave it a new password: the user chooses their own
+    # before anything else (the admin saw the one they gave).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

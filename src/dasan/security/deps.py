@@ -68,6 +68,14 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+class PasswordChangeRequired(DasanError):
+    """Raised on pages of a user who must first choose their own password: the app answers with
+    a redirect to their own page, where they do."""
+
+    status = 303
+    code = "password_change_required"
+
+
 class LoginRequired(DasanError):
     """Raised on pages: the app answers with a redirect to the login page."""
 
@@ -123,12 +131,15 @@ class Allow(Policy):
 
     kind = "roles"
 
-    def __init__(self, *roles: str, page: bool = False) -> None:
+    def __init__(self, *roles: str, page: bool = False, before_password_change: bool = False) -> None:
         unknown = set(roles) - set(ALL_ROLES)
         if unknown:
             raise ValueError(f"unknown roles {unknown}")
         self.roles = roles
         self.page = page
+        # The few routes a user who must first choose their own password may use (their own page,
+        # the change itself, logging out); every other refuses them until they have.
+        self.before_password_change = before_password_change
 
     def __call__(self, request: Request, session: SessionDep) -> Principal:
         principal = principal_from_request(request, session)
@@ -143,6 +154,10 @@ class Allow(Policy):
             sent = request.headers.get("x-csrf-token", "")
             if not hmac.compare_digest(sent, principal.login.csrf_token):
                 raise Forbidden("missing or wrong CSRF token", code="csrf")
+        if principal.user.must_change_password and not self.before_password_change:
+            if self.page:
+                raise PasswordChangeRequired("choose your own password first")
+            raise Forbidden("choose your own password first (your own page, /me)", code="password_change_required")
         return principal
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from dasan.center.deps import CenterDep
 from dasan.core.csvfile import to_csv
@@ -17,8 +18,8 @@ from dasan.core.ids import PathId
 from dasan.core.moments import Day
 from dasan.orgs.models import Role
 from dasan.security import audit
-from dasan.security.actions import do_audit
-from dasan.security.deps import Allow, Principal, SessionDep
+from dasan.security.actions import do_audit, do_change_own_password
+from dasan.security.deps import ALL_ROLES, Allow, Principal, SessionDep
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AdminDep = Annotated[Principal, Depends(Allow(Role.ADMIN.value))]
@@ -64,3 +65,23 @@ def search_audit(
     return Response(to_csv(audit.COLUMNS, rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="dasan-audit.csv"',
                              "Cache-Control": "no-store"})
+
+
+# --- one's own password ------------------------------------------------------------------------------
+
+me_router = APIRouter(prefix="/api/v1/me", tags=["me"])
+SelfDep = Annotated[Principal, Depends(Allow(*ALL_ROLES, before_password_change=True))]
+
+
+class PasswordChange(BaseModel):
+    current: str = Field(min_length=1, max_length=200)
+    new: str = Field(min_length=1, max_length=200)
+
+
+@me_router.post("/password")
+def change_password(body: PasswordChange, session: SessionDep, me: SelfDep) -> dict:
+    """Choose one's own password (required after an admin created the account or reset it). The
+    other sessions of the user end; this one stays."""
+    do_change_own_password(session=session, user=me.user, login=me.login, current=body.current, new=body.new)
+    session.commit()
+    return {"changed": True}

@@ -242,11 +242,17 @@ def do_issue_sip_credentials(*, session: Session, user: User) -> tuple[str, str]
     password = secrets.token_urlsafe(18)
     account = session.get(SipAccount, user.id)
     if account is None:
-        account = SipAccount(user_id=user.id, username=username, ha1=ha1(username, password))
-        session.add(account)
-    else:
-        account.ha1 = ha1(username, password)
-        account.issued_at = clock.now()
+        # Two of the agent's tabs (or a page reloaded while its request is under way) may ask at
+        # once: the second insert meets the first's row and updates it instead.
+        try:
+            with session.begin_nested():
+                session.add(SipAccount(user_id=user.id, username=username, ha1=ha1(username, password)))
+                session.flush()
+            return username, password
+        except IntegrityError:
+            account = session.get_one(SipAccount, user.id, populate_existing=True)
+    account.ha1 = ha1(username, password)
+    account.issued_at = clock.now()
     session.flush()
     return username, password
 

@@ -645,8 +645,11 @@ class VoiceController:
         offer that went back to the queue (expired) stops the ringing."""
         next_reap = time.monotonic() + REAP_EVERY_S
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the cancellation
+            # stop() sends when it coincides with a kick, and stop() would wait for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), timeout=self.config.poll_s)
+                async with asyncio.timeout(self.config.poll_s):
+                    await self._kick.wait()
             self._kick.clear()
             if time.monotonic() >= next_reap:
                 next_reap = time.monotonic() + REAP_EVERY_S

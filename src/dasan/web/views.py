@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import hmac
 import json
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
 import anyio
 from fastapi import APIRouter, Depends, Form, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from dasan.events.bus import Connection
 from dasan.i18n import catalogue
 from dasan.i18n.dates import local_datetime
 from dasan.orgs.models import Role
+from dasan.quality import actions as quality_actions
 from dasan.security.actions import do_audit, do_create_login_session
 from dasan.security.deps import (
     ALL_ROLES,
@@ -51,7 +53,7 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PRE_CSRF = "dasan_login_csrf"
 HOME: dict[str, str] = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.ADMIN: "/supervisor",
-                        Role.OFFICIAL: "/cases"}
+                        Role.OFFICIAL: "/cases", Role.SHOPPER: "/quality"}
 
 
 def _page_context(center: Center, lang: str) -> dict:
@@ -126,7 +128,9 @@ def login(
         return response
     token, _ = do_create_login_session(session=session, user=user, hours=settings.session_hours)
     do_audit(session=session, user_id=user.id, action="login", subject_type="user", subject_id=user.id)
-    redirect = RedirectResponse(_safe_next(next) or HOME.get(user.role, "/me"), status_code=303)
+    # A password an admin gave is replaced first, on the user's own page.
+    home = "/me" if user.must_change_password else (_safe_next(next) or HOME.get(user.role, "/me"))
+    redirect = RedirectResponse(home, status_code=303)
     redirect.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
                         max_age=settings.session_hours * 3600)
     redirect.delete_cookie(PRE_CSRF)
@@ -134,7 +138,8 @@ def login(
 
 
 @router.post("/logout")
-def logout(session: SessionDep, me: Annotated[Principal, Depends(Allow(*ALL_ROLES))]) -> Response:
+def logout(session: SessionDep,
+           me: Annotated[Principal, Depends(Allow(*ALL_ROLES, before_password_change=True))]) -> Response:
     session.delete(me.login)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE)
@@ -153,6 +158,7 @@ STAFF_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "/admin/voice": ("voice_admin.html", ("admin",)),
     "/admin/audit": ("audit.html", ("admin",)),
     "/privacy": ("privacy.html", ("supervisor", "admin")),
+    "/quality": ("quality.html", ("agent", "supervisor", "admin", "shopper")),
 }
 
 
@@ -174,7 +180,8 @@ def _staff_page(template: str, roles: tuple[str, ...]):
 
     page.__name__ = template.removesuffix(".html") + "_page"
     # The page's own policy (annotations are strings in this module; this one is built here).
-    page.__annotations__["me"] = Annotated[Principal, Depends(Allow(*roles, page=True))]
+    page.__annotations__["me"] = Annotated[Principal, Depends(Allow(*roles, page=True,
+                                                                    before_password_change=template == "me.html"))]
     return page
 
 
@@ -214,7 +221,16 @@ def case_lookup_page(request: Request, session: SessionDep, center: CenterDep, n
 @router.get("/cases/{number}/survey", dependencies=[Depends(Public())])
 def survey_page(request: Request, center: CenterDep, number: str, k: str = "") -> Response:
     """The happy-call survey a citizen reaches from the link in their SMS or chat."""
-    return _render_citizen(request, "survey.html", center, number=number, key=k[:40], done=False, error="")
+    return _render_citizen(request, "survey.html", center, number=number, key=k[:40], done=False, error="",
+                           action=f"/cases/{number}/survey")
+
+
+def _bad_survey_link(request: Request, center: Center) -> str:
+    return translator(citizen_lang(request, center.default_lang))("page.survey_bad_link")
+
+
+def _contact_survey_page(request: Request, center: Center, token: str):
+    return partial(_render_citizen, request, "survey.html", center, number="", key="", action=f"/survey/{token}")
 
 
 @router.post("/cases/{number}/survey", dependencies=[Depends(Public())])
@@ -222,16 +238,47 @@ def survey_answer(request: Request, number: str, session: SessionDep, center: Ce
                   k: Annotated[str, Form(max_length=40)], score: Annotated[int, Form(ge=1, le=5)],
                   comment: Annotated[str, Form(max_length=2000)] = ""):
     """Store the citizen's answer (once); the link's key must match the case."""
+    page = partial(_render_citizen, request, "survey.html", center, number=number, key=k,
+                   action=f"/cases/{number}/survey")
     case = session.scalar(select(Case).where(Case.number == number))
     if case is None or not survey_key_ok(case, k):
-        return _render_citizen(request, "survey.html", center, number=number, key=k, done=False,
-                               error=translator(citizen_lang(request, center.default_lang))("page.survey_bad_link"))
+        return page(done=False, error=_bad_survey_link(request, center))
     try:
         do_answer_survey(session=session, case=case, score=score, comment=comment)
     except DasanError as e:
         session.rollback()
-        return _render_citizen(request, "survey.html", center, number=number, key=k, done=False, error=e.message)
-    return _render_citizen(request, "survey.html", center, number=number, key=k, done=True, error="")
+        return page(done=False, error=e.message)
+    return page(done=True, error="")
+
+
+@router.get("/survey/{token}", dependencies=[Depends(Public())])
+def contact_survey_page(request: Request, center: CenterDep, session: SessionDep,
+                        token: Annotated[str, PathParam(max_length=40)]) -> Response:
+    """A contact's happy-call, from the link in the citizen's SMS or chat."""
+    page = _contact_survey_page(request, center, token)
+    try:
+        survey = quality_actions.survey_by_token(session, token)
+    except DasanError:
+        return page(done=False, error=_bad_survey_link(request, center))
+    return page(done=survey.score is not None, error="")
+
+
+@router.post("/survey/{token}", dependencies=[Depends(Public())])
+def contact_survey_answer(request: Request, center: CenterDep, session: SessionDep,
+                          token: Annotated[str, PathParam(max_length=40)], score: Annotated[int, Form(ge=1, le=5)],
+                          comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """Store the citizen's score once; a low one opens a catch-call for the supervisors."""
+    page = _contact_survey_page(request, center, token)
+    try:
+        survey = quality_actions.survey_by_token(session, token)
+    except DasanError:
+        return page(done=False, error=_bad_survey_link(request, center))
+    try:
+        quality_actions.do_answer(session=session, survey=survey, score=score, comment=comment)
+    except DasanError as e:
+        session.rollback()
+        return page(done=False, error=e.message)
+    return page(done=True, error="")
 
 
 @router.get("/chat", dependencies=[Depends(Public())])
@@ -281,7 +328,7 @@ def _same_origin(ws: WebSocket) -> bool:
 
 
 async def staff_socket(ws: WebSocket) -> None:
-    """Live events for agents and supervisors (actions go through the REST API)."""
+    """Live events for staff, each only what its audience names (actions go through the REST API)."""
     factory = ws.app.state.session_factory
 
     def _auth():
@@ -321,6 +368,7 @@ async def staff_socket(ws: WebSocket) -> None:
             await task
 
 
-# Officials too: they are sent their department's case events.
-staff_socket.policy = Allow(*STAFF, "admin", "official")  # type: ignore[attr-defined]
+# Officials too: they are sent their department's case events; analysts, the emerging issues.
+# Mystery shoppers: their own assignments.
+staff_socket.policy = Allow(*STAFF, "admin", "official", "analyst", "shopper")  # type: ignore[attr-defined]
 router.add_api_websocket_route("/ws/staff", staff_socket)

@@ -1,5 +1,5 @@
 // Agent desktop: offers, live chat, wrap-up, transfer, citizen history, knowledge search.
-import { S, ME, api, el, fmtTime, fmtDateTime, connectStaff } from "./common.js";
+import { S, ME, api, el, fmtTime, fmtDateTime, connectStaff, toast, messageItem } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 let state = { conversations: [], previews: {} };
@@ -47,13 +47,13 @@ async function accept(id) {
     window.dasanSoftphone.answer();  // a call is taken by answering the ringing phone
     return;
   }
-  try { await api("POST", `/api/v1/conversations/${id}/accept`); } catch (e) { alert(e.message); }
+  try { await api("POST", `/api/v1/conversations/${id}/accept`); } catch (e) { toast(e.message); }
   await refresh();
   await openConversation(id);
 }
 
 async function decline(id) {
-  try { await api("POST", `/api/v1/conversations/${id}/decline`); } catch (e) { alert(e.message); }
+  try { await api("POST", `/api/v1/conversations/${id}/decline`); } catch (e) { toast(e.message); }
   await refresh();
 }
 
@@ -73,23 +73,8 @@ function renderHead() {
   $("wrapup-form").hidden = !(c.status === "active" || c.status === "wrapup");
 }
 
-function abuseBadge(m) {
-  if (!m.abuse) return null;
-  const kind = S["abuse_" + m.abuse] || m.abuse;
-  return el("span", { class: "abuse", role: "note", title: (S.abuse_suggest || "{kind}").replace("{kind}", kind) }, "⚠ " + kind);
-}
-
 function renderMessage(m) {
-  const li = el("li", { class: "msg " + m.kind + (m.abuse ? " flagged" : ""), dataset: { seq: m.seq } },
-    el("span", { class: "meta" }, (m.author_name || (m.kind === "inbound" ? current.citizen_name : "")) + " " + fmtTime(m.created_at)),
-    abuseBadge(m),
-    m.purged ? el("span", { class: "body purged" }, S.message_purged) : el("span", { class: "body" }, m.body),
-    (m.attachments || []).length ? el("span", { class: "attachments" }, ...m.attachments.map((a) =>
-      a.rejected ? el("span", { class: "rejected" }, `${a.name || "file"}: ${a.rejected}`)
-        : el("a", { href: a.url, target: "_blank", rel: "noopener" },
-          a.thumbnail_url ? el("img", { src: a.thumbnail_url, alt: a.name || "image", class: "thumb" }) : (a.name || a.url)))) : null,
-    m.delivery_status ? el("span", { class: "delivery d-" + m.delivery_status, title: m.delivery_error || "" },
-      (S["delivery_" + m.delivery_status] || m.delivery_status) + (m.delivery_error ? `: ${m.delivery_error}` : "")) : null);
+  const li = messageItem(m, { citizenName: current.citizen_name, lang: current.lang });
   $("transcript").append(li);
   li.scrollIntoView({ block: "end" });
 }
@@ -163,14 +148,29 @@ async function search() {
       $("reply").value = a.body; $("reply").focus();
       api("POST", `/api/v1/knowledge/articles/${a.id}/used`).catch(() => {});
     } }, "↳ " + S.reply);
-    const flag = el("button", { type: "button", class: "link flag", onclick: async () => {
-      const reason = prompt(S.flag_reason);
-      if (!reason) return;
-      try { await api("POST", `/api/v1/knowledge/articles/${a.id}/flag`, { reason }); flag.textContent = "✓ " + S.flagged; }
-      catch (e) { alert(e.message); }
+    // Flagging asks why in a small form under the article (not a prompt() dialog).
+    const flag = el("button", { type: "button", class: "link flag", "aria-expanded": "false", onclick: () => {
+      const open = flagForm.hidden;
+      flagForm.hidden = !open;
+      flag.setAttribute("aria-expanded", String(open));
+      if (open) flagForm.querySelector("input").focus();
     } }, "⚑ " + S.flag);
+    const reasonId = `flag-reason-${a.id}`;
+    const flagForm = el("form", { class: "flag-form row" },
+      el("label", { for: reasonId }, S.flag_reason), el("input", { id: reasonId, required: true, maxlength: 500 }),
+      el("button", { type: "submit" }, S.flag));
+    flagForm.hidden = true;
+    flagForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const reason = flagForm.querySelector("input").value.trim();
+      if (!reason) return;
+      try {
+        await api("POST", `/api/v1/knowledge/articles/${a.id}/flag`, { reason });
+        flag.textContent = "✓ " + S.flagged; flagForm.hidden = true; flag.focus();
+      } catch (err) { toast(err.message); }
+    });
     ul.append(el("li", { class: "article" }, el("strong", {}, highlighted(a.title, terms)), " ",
-      el("small", {}, a.department), el("p", {}, highlighted(a.body, terms)), insert, " ", flag));
+      el("small", {}, a.department), el("p", {}, highlighted(a.body, terms)), insert, " ", flag, flagForm));
   }
 }
 
@@ -239,7 +239,7 @@ $("reply-form").addEventListener("submit", async (e) => {
     $("reply").value = "";
     $("as-note").checked = false;
     await loadMessages(false);
-  } catch (err) { alert(err.message); } finally { $("send").disabled = false; }
+  } catch (err) { toast(err.message); } finally { $("send").disabled = false; }
 });
 $("reply").addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("reply-form").requestSubmit(); }
@@ -263,7 +263,7 @@ $("wrapup-form").addEventListener("submit", async (e) => {
   try {
     await api("POST", `/api/v1/conversations/${current.id}/wrapup`, {
       category: $("wrap-category").value, summary: $("wrap-summary").value, resolution: $("wrap-resolution").value });
-  } catch (err) { alert(err.message); return; }
+  } catch (err) { toast(err.message); return; }
   const citizen = current.citizen_id;
   current = null;
   $("wrapup-form").reset();
@@ -279,7 +279,7 @@ $("transfer-go").addEventListener("click", async () => {
   try {
     await api("POST", `/api/v1/conversations/${current.id}/transfer`, {
       to_agent_id: agent ? Number(agent) : null, to_queue: agent ? null : (queue || null), note: $("transfer-note").value });
-  } catch (err) { alert(err.message); return; }
+  } catch (err) { toast(err.message); return; }
   current = null;
   $("transcript").replaceChildren();
   $("conv-head").textContent = S.no_contact;

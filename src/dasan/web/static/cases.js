@@ -1,6 +1,6 @@
 // The official's workspace: the department's cases with their deadline clocks; take, comment
 // (internal or public), resolve, return. Live: a case.updated event refreshes the list.
-import { S, api, el, fmtDateTime, connectStaff } from "./common.js";
+import { S, api, el, fmtDateTime, connectStaff, toast, messageItem } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 let cases = [];
@@ -39,8 +39,7 @@ async function openCase(id) {
   $("case-description").textContent = c.description;
   $("case-files").replaceChildren(...c.attachments.filter((a) => a.thumbnail_url).map((a) =>
     el("li", {}, el("a", { href: a.url, target: "_blank" }, el("img", { src: a.thumbnail_url, alt: a.name || "photo" })))));
-  $("case-transcript").replaceChildren(...(c.transcript || []).map((m) =>
-    el("li", { class: "msg " + m.kind }, el("p", {}, m.body))));
+  $("case-transcript").replaceChildren(...(c.transcript || []).map((m) => messageItem(m)));
   $("case-comments").replaceChildren(...c.comments.map((m) =>
     el("li", { class: m.public ? "msg outbound" : "msg note" }, el("small", {}, `${m.author} · ${m.public ? S.public_comment : S.note}`),
       el("p", {}, m.body))));
@@ -51,7 +50,7 @@ async function openCase(id) {
 }
 
 async function act(fn) {
-  try { await fn(); await refresh(); } catch (e) { alert(e.message); }
+  try { await fn(); await refresh(); } catch (e) { toast(e.message); }
 }
 
 $("comment-form").addEventListener("submit", (e) => {

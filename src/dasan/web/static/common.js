@@ -36,6 +36,44 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// One rendering of a consultation message for every staff page (the agent's desk, a case's
+// transcript for officials and supervisors): who and when, the abuse mark, the text — or that it
+// was purged —, its files, and the SMS delivery state.
+function abuseBadge(m) {
+  if (!m.abuse) return null;
+  const kind = S["abuse_" + m.abuse] || m.abuse;
+  return el("span", { class: "abuse", role: "note", title: (S.abuse_suggest || "{kind}").replace("{kind}", kind) }, "⚠ " + kind);
+}
+
+export function messageItem(m, { citizenName = "", lang = "" } = {}) {
+  const when = m.created_at || m.at;
+  // What passes between citizen and center is in the contact's language (a screen reader reads it so).
+  const bodyLang = lang && (m.kind === "inbound" || m.kind === "outbound") ? lang : undefined;
+  return el("li", { class: "msg " + m.kind + (m.abuse ? " flagged" : ""), dataset: { seq: m.seq } },
+    el("span", { class: "meta" }, (m.author_name || (m.kind === "inbound" ? citizenName : "")) + " " + (when ? fmtTime(when) : "")),
+    abuseBadge(m),
+    m.purged ? el("span", { class: "body purged" }, S.message_purged) : el("span", { class: "body", lang: bodyLang }, m.body),
+    (m.attachments || []).length ? el("span", { class: "attachments" }, ...m.attachments.map((a) =>
+      a.rejected ? el("span", { class: "rejected" }, `${a.name || "file"}: ${a.rejected}`)
+        : el("a", { href: a.url, target: "_blank", rel: "noopener" },
+          a.thumbnail_url ? el("img", { src: a.thumbnail_url, alt: a.name || "image", class: "thumb" }) : (a.name || a.url)))) : null,
+    m.delivery_status ? el("span", { class: "delivery d-" + m.delivery_status, title: m.delivery_error || "" },
+      (S["delivery_" + m.delivery_status] || m.delivery_status) + (m.delivery_error ? `: ${m.delivery_error}` : "")) : null);
+}
+
+// A message for the user that does not block the page (instead of alert()): announced by screen
+// readers (role=alert), dismissed with its button or after a while, never stealing focus.
+export function toast(message, kind = "error") {
+  let box = document.getElementById("toasts");
+  if (!box) { box = el("div", { id: "toasts", class: "toasts" }); body.append(box); }
+  const close = el("button", { type: "button", class: "toast-close", "aria-label": S.close || "close" }, "×");
+  const item = el("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status" }, el("span", {}, message), close);
+  close.addEventListener("click", () => item.remove());
+  box.append(item);
+  setTimeout(() => item.remove(), kind === "error" ? 10000 : 5000);
+  return item;
+}
+
 // Times are shown in the center's time zone (the page says which), never the browser's: a
 // supervisor abroad or a CI machine in UTC sees the same day and hour as the center.
 export const TZ = document.documentElement.dataset.tz || undefined;
@@ -48,6 +86,12 @@ export function fmtTime(iso) {
 
 export function fmtDateTime(iso) {
   return new Date(iso).toLocaleString(LANG, { dateStyle: "medium", timeStyle: "short", timeZone: TZ });
+}
+
+// Counts with the page language's grouping ("1,467"; "1 467" where that is the custom).
+const NUM = new Intl.NumberFormat(LANG || undefined);
+export function fmtNum(n) {
+  return n === null || n === undefined ? "—" : NUM.format(n);
 }
 
 export function fmtDate(iso) {

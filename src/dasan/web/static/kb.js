@@ -66,4 +66,9 @@ $("kb-submit").addEventListener("click", async () => {
   catch (err) { $("kb-status").textContent = err.message; }
   load();
 });
-load();
+// ?article=N (a link from the supervisors' emerging issues) opens that article.
+load().then(() => {
+  const wanted = Number(new URLSearchParams(location.search).get("article"));
+  const a = articles.find((x) => x.id === wanted);
+  if (a) edit(a);
+});

@@ -1,6 +1,9 @@
 // Interval report: KPI tiles, a chart (bars: offered and answered; line: service level against
 // the 80 % target) drawn as SVG from the JSON, the table, and the CSV link for the same query.
-import { S, api, el, TODAY, addDays } from "./common.js";
+import { S, api, el, TODAY, addDays, toast, fmtNum, connectStaff } from "./common.js";
+import { announceTrend, loadTrends } from "./trends.js";
+import { initTopics, onTopics } from "./topics.js";
+import { initHotspots, refreshTopicChoices } from "./hotspots.js";
 
 const $ = (id) => document.getElementById(id);
 const en = document.documentElement.lang === "en";
@@ -36,6 +39,14 @@ function chart(rows) {
   return root;
 }
 
+// Only a report's newest request renders: the first load answering after the user's own query
+// must not overwrite it.
+function newestOnly() {
+  let n = 0;
+  return () => { const mine = ++n; return () => mine === n; };
+}
+const intervalsTurn = newestOnly(), casesTurn = newestOnly(), protectTurn = newestOnly();
+
 function query() {
   const p = new URLSearchParams({ day: $("day").value, interval_min: $("interval").value });
   if ($("queue").value) p.set("queue", $("queue").value);
@@ -44,8 +55,9 @@ function query() {
 
 async function load() {
   const p = query();
+  const current = intervalsTurn();
   const rep = await api("GET", "/api/v1/reports/intervals?" + p);
-  if (!rep) return;
+  if (!rep || !current()) return;
   const sel = $("queue");
   if (sel.options.length === 1) {
     for (const q of rep.queues) sel.append(el("option", { value: q.code }, en ? q.name_en || q.name : q.name));
@@ -59,8 +71,8 @@ async function load() {
     tile("occupancy", pct(t.occupancy)));
   $("chart").replaceChildren(chart(rep.intervals));
   $("intervals").tBodies[0].replaceChildren(...rep.intervals.filter((r) => r.offered || r.staffed_agents).map((r) =>
-    el("tr", { dataset: { start: r.start } }, el("td", {}, `${hhmm(r.start)}–${hhmm(r.end)}`), el("td", { class: "offered" }, r.offered),
-      el("td", { class: "answered" }, r.answered), el("td", { class: "abandoned" }, r.abandoned), el("td", { class: "sl" }, pct(r.service_level)),
+    el("tr", { dataset: { start: r.start } }, el("td", {}, `${hhmm(r.start)}–${hhmm(r.end)}`), el("td", { class: "offered" }, fmtNum(r.offered)),
+      el("td", { class: "answered" }, fmtNum(r.answered)), el("td", { class: "abandoned" }, fmtNum(r.abandoned)), el("td", { class: "sl" }, pct(r.service_level)),
       el("td", {}, sec(r.asa_s)), el("td", {}, sec(r.aht_s)), el("td", {}, pct(r.occupancy)), el("td", {}, r.staffed_agents))));
 }
 
@@ -77,15 +89,17 @@ function caseQuery() {
 async function loadCases() {
   const q = caseQuery();
   $("case-csv").href = "/api/v1/reports/cases?" + q + "&format=csv";
+  const current = casesTurn();
   const rep = await api("GET", "/api/v1/reports/cases?" + q);
+  if (!current()) return;
   const t = rep.totals;
   $("case-kpis").replaceChildren(
     el("div", { class: "kpi" + (t.fcr !== null && t.fcr < rep.fcr_target ? " warn" : "") }, el("strong", { id: "kpi-fcr" }, pct(t.fcr)), el("span", {}, `FCR (${pct(rep.fcr_target)})`)),
-    el("div", { class: "kpi" }, el("strong", {}, String(t.cases_opened)), el("span", {}, S.cases)),
+    el("div", { class: "kpi" }, el("strong", {}, fmtNum(t.cases_opened)), el("span", {}, S.cases)),
     el("div", { class: "kpi" }, el("strong", {}, pct(t.deadline_compliance)), el("span", {}, S.deadline_compliance)),
     el("div", { class: "kpi" }, el("strong", {}, t.satisfaction_avg === null ? "—" : t.satisfaction_avg.toFixed(2)), el("span", {}, S.satisfaction)));
   $("case-rows").tBodies[0].replaceChildren(...rep.rows.map((r) => el("tr", {},
-    el("td", {}, r.key), el("td", {}, pct(r.fcr)), el("td", {}, String(r.cases_opened)), el("td", {}, String(r.cases_resolved)),
+    el("td", {}, r.key), el("td", {}, pct(r.fcr)), el("td", {}, fmtNum(r.cases_opened)), el("td", {}, fmtNum(r.cases_resolved)),
     el("td", {}, pct(r.deadline_compliance)), el("td", {}, String(r.open_overdue)),
     el("td", {}, r.satisfaction_avg === null ? "—" : r.satisfaction_avg.toFixed(2)))));
 }
@@ -93,7 +107,7 @@ async function loadCases() {
 {
   $("case-end").value = TODAY;
   $("case-start").value = addDays(TODAY, -6);
-  $("case-report-form").addEventListener("submit", (e) => { e.preventDefault(); loadCases().catch((err) => alert(err.message)); });
+  $("case-report-form").addEventListener("submit", (e) => { e.preventDefault(); loadCases().catch((err) => toast(err.message)); });
   loadCases().catch(() => {});
 }
 
@@ -102,7 +116,9 @@ async function loadCases() {
 async function loadProtect() {
   const q = new URLSearchParams({ start: $("protect-start").value, end: $("protect-end").value });
   $("protect-csv").href = "/api/v1/reports/protect?" + q + "&format=csv";
+  const current = protectTurn();
   const rep = await api("GET", "/api/v1/reports/protect?" + q);
+  if (!current()) return;
   const cols = ["abusive_contacts", "flagged_messages", "warnings", "ends", "protect_button", "recovery_breaks"];
   $("protect-rows").tBodies[0].replaceChildren(...rep.rows.map((r) => el("tr", { dataset: { day: r.day, channel: r.channel }, class: r.channel === "all" ? "total" : "" },
     el("td", {}, r.day), el("td", {}, r.channel === "all" ? "—" : r.channel),
@@ -116,3 +132,11 @@ async function loadProtect() {
   $("protect-report-form").addEventListener("submit", (e) => { e.preventDefault(); loadProtect().catch(() => {}); });
   loadProtect().catch(() => {});
 }
+
+onTopics(refreshTopicChoices);
+initTopics(TODAY);
+initHotspots(TODAY);
+
+// The emerging issues, told live (analysts watch the city's pulse here).
+connectStaff((ev) => { if (ev.type === "trend.alert") { announceTrend(ev); loadTrends(document.getElementById("trends")); } },
+  () => loadTrends(document.getElementById("trends")));

@@ -150,7 +150,15 @@ async function start() {
   if (!box || !window.Janus) return;
   box.hidden = false;
   show("registering");
-  const cred = await api("POST", "/api/v1/voice/softphone");
+  let cred;
+  try {
+    cred = await api("POST", "/api/v1/voice/softphone");
+  } catch (e) {
+    // The server could not issue credentials just now: say so, and try again shortly.
+    show("offline", e.message);
+    setTimeout(start, 5000);
+    return;
+  }
   if (!cred) { show("offline"); return; }
   window.Janus.init({
     debug: false,

@@ -1,6 +1,7 @@
 // Supervisor view: live queues and agents. Every event triggers a (coalesced) refetch of the
 // snapshot, so the page always shows stored state whichever server process sent the event.
-import { S, api, el, fmtTime, fmtDateTime, connectStaff } from "./common.js";
+import { S, api, el, fmtTime, fmtDateTime, connectStaff, fmtNum, toast } from "./common.js";
+import { announceTrend, loadTrends } from "./trends.js";
 
 const $ = (id) => document.getElementById(id);
 const en = document.documentElement.lang === "en";
@@ -17,8 +18,8 @@ async function load() {
   $("queues").tBodies[0].replaceChildren(...snap.queues.map((q) => el("tr", { dataset: { queue: q.code } },
     el("td", {}, en ? q.name_en || q.name : q.name), el("td", { class: "waiting" }, q.waiting),
     el("td", {}, q.offered), el("td", { class: "active" }, q.active), el("td", { class: "longest" }, secs(q.longest_wait_s)),
-    el("td", { class: "day-offered" }, q.today.offered), el("td", { class: "day-answered" }, q.today.answered),
-    el("td", { class: "day-abandoned" }, q.today.abandoned),
+    el("td", { class: "day-offered" }, fmtNum(q.today.offered)), el("td", { class: "day-answered" }, fmtNum(q.today.answered)),
+    el("td", { class: "day-abandoned" }, fmtNum(q.today.abandoned)),
     el("td", { class: "day-sl" }, q.today.service_level === null ? "—" : `${Math.round(q.today.service_level * 100)}% (${q.sl_seconds}s)`))));
   $("agents-by-state").textContent = Object.entries(snap.agents_by_state).map(([k, v]) => `${S[k] || k} ${v}`).join(" · ");
   $("agents").tBodies[0].replaceChildren(...snap.agents.map((a) => el("tr", { dataset: { agent: a.id } },
@@ -63,13 +64,33 @@ async function loadOffenders() {
   }));
 }
 
+// Low happy-call scores (M14): the supervisor calls the citizen back by the deadline and notes the outcome.
+async function loadCatchCalls() {
+  const rows = (await api("GET", "/api/v1/quality/catch-calls")) || [];
+  $("catch-calls").tBodies[0].replaceChildren(...rows.map((c) => {
+    const note = el("input", { type: "text", maxlength: 2000, "aria-label": S.catch_call_note, placeholder: S.catch_call_note });
+    const done = el("button", { type: "button", class: "done" }, S.mark_done);
+    done.addEventListener("click", async () => {
+      if (!note.value.trim()) { note.focus(); toast(S.catch_call_note); return; }
+      try { await api("POST", `/api/v1/quality/catch-calls/${c.id}/done`, { note: note.value }); loadCatchCalls(); }
+      catch (e) { toast(e.message); }
+    });
+    return el("tr", { dataset: { catchCall: c.id } },
+      el("td", {}, String(c.conversation_id)), el("td", {}, c.channel), el("td", { class: "score" }, String(c.score)),
+      el("td", {}, c.comment || "—"), el("td", { class: "deadline" }, fmtDateTime(c.due_at)), el("td", {}, note, done));
+  }));
+}
+
 function soon() {
   if (pending) return;
   pending = setTimeout(() => { pending = null; load(); }, 150);
 }
 
 connectStaff((ev) => {
-  if (ev.type === "case.updated") loadEscalated();
+  if (ev.type === "trend.alert") { announceTrend(ev); loadTrends($("trends")); } else if (ev.type === "quality.updated") {
+    if (ev.data.event === "catch_call") toast(S.new_catch_call.replace("{score}", ev.data.score), "info");
+    loadCatchCalls();
+  } else if (ev.type === "case.updated") loadEscalated();
   else if (ev.type === "protect.incident") { loadIncidents(); loadOffenders(); soon(); } else soon();
-}, () => { soon(); loadEscalated(); loadIncidents(); loadOffenders(); });
+}, () => { soon(); loadEscalated(); loadIncidents(); loadOffenders(); loadTrends($("trends")); loadCatchCalls(); });
 setInterval(soon, 1000);   // the wallboard refreshes every second (longest-wait clocks move without events)

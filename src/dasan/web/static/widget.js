@@ -56,6 +56,7 @@
     var head = el("div", "dw-head"); head.append(el("strong", null, t.title));
     var status = el("div", "dw-status", t.connecting); status.setAttribute("role", "status"); status.setAttribute("aria-live", "polite");
     var list = el("ol", "dw-list"); list.setAttribute("aria-live", "polite"); list.setAttribute("aria-label", t.title);
+    list.tabIndex = 0;  // a scrollable region is reachable from the keyboard (WCAG 2.1.1)
     var form = el("form", "dw-form");
     var input = el("textarea"); input.rows = 2; input.maxLength = 4000; input.placeholder = t.placeholder; input.setAttribute("aria-label", t.placeholder);
     var btn = el("button", null, t.send); btn.type = "submit";
@@ -105,16 +106,18 @@
       li.scrollIntoView({ block: "end" });
     }
 
-    // Apply messages in seq order; a gap means something was missed: ask for it.
-    function apply(msgs) {
+    // Apply messages in seq order; a gap means something was missed: ask for it. A server's
+    // answer (welcome, sync) is complete up to `upto`: its holes are internal notes, not losses.
+    function apply(msgs, upto) {
       msgs.sort(function (a, b) { return a.seq - b.seq; });
       for (var i = 0; i < msgs.length; i++) {
         var m = msgs[i];
         if (m.seq <= st.lastSeq) { renderMsg(m); continue; }
-        if (m.seq > st.lastSeq + 1) { send({ type: "sync", after_seq: st.lastSeq }); return; }
+        if (upto === undefined && m.seq > st.lastSeq + 1) { send({ type: "sync", after_seq: st.lastSeq }); return; }
         renderMsg(m);
         st.lastSeq = m.seq;
       }
+      if (upto !== undefined && upto > st.lastSeq) st.lastSeq = upto;
       persist();
     }
 
@@ -173,7 +176,7 @@
             switchTo(f.conversation_id);
             list.querySelectorAll(".dw-msg:not(.pending)").forEach(function (n, i) { if (i > 0) n.remove(); });
           }
-          apply(f.messages);
+          apply(f.messages, f.upto);
           showStatus(f.status ? { status: f.status, position: f.position, wait_s: f.wait_s } : null);
           showOffers(f.offers || []);
           if (!f.status) status.textContent = t.online;
@@ -189,7 +192,8 @@
           if (f.data.conversation_id !== st.conversationId) switchTo(f.data.conversation_id);
           apply([f.data]);
         } else if (f.type === "sync") {
-          apply(f.messages);
+          if (f.conversation_id !== undefined && f.conversation_id !== st.conversationId) return;  // an older contact's answer
+          apply(f.messages, f.upto);
           if (f.status) showStatus({ status: f.status });
         } else if (f.type === "citizen.status") {
           showStatus(f.data);
