@@ -230,9 +230,12 @@ def test_a_password_an_admin_gave_is_replaced_before_anything_else(client, seede
     assert r.status_code == 303 and r.headers["location"] == "/me"
     r = client.post("/api/v1/agent/presence", json={"presence": "available"}, headers=h)
     assert r.status_code == 403 and r.json()["error"] == "password_change_required"
-    # Wrong current password, too short, the same again: refused, and said why.
+    # Wrong current password, too short, too easy to guess (a common one; the user's own name
+    # twice), the same again: refused, and said why.
     for body, error in (({"current": "nope-nope", "new": "my-own-secret-9"}, "wrong_password"),
-                        ({"current": "given-by-admin-1", "new": "short"}, "password"),
+                        ({"current": "given-by-admin-1", "new": "short"}, "password_short"),
+                        ({"current": "given-by-admin-1", "new": "qwerty123456"}, "password_weak"),
+                        ({"current": "given-by-admin-1", "new": "agent-newagent-new"}, "password_weak"),
                         ({"current": "given-by-admin-1", "new": "given-by-admin-1"}, "same_password")):
         r = client.post("/api/v1/me/password", json=body, headers=h)
         assert r.status_code == 422 and r.json()["error"] == error, r.text

@@ -73,4 +73,6 @@ def test_demo_is_idempotent_and_tokens_and_users(tmp_path):
     dup = _dasan(env, "users", "create", "kim", "--password", "long-enough-1", "--role", "agent")
     assert dup.returncode == 2 and "already exists" in dup.stderr
     short = _dasan(env, "users", "create", "lee", "--password", "short", "--role", "agent")
-    assert short.returncode == 2 and "at least 8" in short.stderr
+    assert short.returncode == 2 and "at least 12" in short.stderr
+    weak = _dasan(env, "users", "create", "lee", "--password", "password1234", "--role", "agent")
+    assert weak.returncode == 2 and "too easy to guess" in weak.stderr

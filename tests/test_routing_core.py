@@ -83,7 +83,7 @@ def test_live_dispatch_respects_the_minimum_proficiency(seeded):
 
     with session_scope(seeded) as s:
         s.execute(update(Queue).where(Queue.code == "lang-vi").values(skill_min_level=4))
-        junior = do_create_user(session=s, username="agent-vi-junior", password="x" * 12, role="agent")
+        junior = do_create_user(session=s, username="agent-vi-junior", password="junior-agent-vi-pw", role="agent")
         do_make_agent(session=s, user=junior, skills={"vi": 3, "ko": 5})
         do_set_presence(session=s, user=junior, presence=Presence.AVAILABLE)
         citizen = do_get_or_create_citizen(session=s, kind="sms", value="010-9999-0001")

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     port: int = 8120
     cookie_secure: bool = False
     session_hours: int = 12
+    # Login throttling (security/throttle.py): failures within 15 minutes that lock an account, and
+    # those that lock a source address (raise it for a large office behind one address).
+    login_lock_after: int = Field(default=10, ge=2, le=100)
+    login_address_lock_after: int = Field(default=10, ge=2, le=1000)
+    login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
     # How long an agent has to accept an offered contact before it goes to the next agent.
     offer_timeout_s: float = 20.0
     # Default number of chats an agent handles at once (per-agent value is in the database).

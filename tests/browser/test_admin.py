@@ -74,6 +74,11 @@ def test_an_admin_sets_up_a_department_queue_agent_and_revokes_a_token(browser, 
     expect(agent.locator("#must-change")).to_be_visible()
     assert_accessible(agent, "first login: choose your own password")
     agent.fill("#pw-current", "noise-agent-1")
+    agent.fill("#pw-new", "qwerty123456")  # long enough, but among the most common passwords
+    agent.fill("#pw-repeat", "qwerty123456")
+    agent.click("#pw-save")
+    expect(agent.locator("#pw-status")).to_have_text(
+        "너무 쉽게 추측할 수 있는 비밀번호입니다. 서로 관계없는 단어 몇 개를 이어 쓰세요.")
     agent.fill("#pw-new", "my-own-noise-9")
     agent.fill("#pw-repeat", "my-own-noise-9")
     agent.click("#pw-save")

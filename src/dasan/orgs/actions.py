@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dasan.core.errors import Conflict, Invalid
-from dasan.core.passwords import hash_password
+from dasan.core.passwords import hash_password, password_problem
 from dasan.orgs.models import Department, Organisation, Role, User
 
 
@@ -20,8 +20,8 @@ def do_create_user(
         raise Invalid("username must be 1–80 characters", code="username")
     if role not in {r.value for r in Role}:
         raise Invalid(f"role must be one of {', '.join(r.value for r in Role)}", code="role")
-    if len(password) < 8:
-        raise Invalid("password must be at least 8 characters", code="password")
+    if (problem := password_problem(password, hints=(username, display_name))) is not None:
+        raise Invalid(problem[1], code=problem[0])
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user '{username}' already exists", code="user_exists")
     org_id = dept_id = None

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from dasan.core import clock
 from dasan.core.errors import Invalid
-from dasan.core.passwords import hash_password, verify_password
+from dasan.core.passwords import hash_password, password_problem, verify_password
 from dasan.orgs.models import User
-from dasan.security.models import ApiToken, AuditEntry, LoginSession
-from dasan.security.service import new_token, token_hash
+from dasan.security.models import ApiToken, AuditEntry, LoginFailure, LoginSession
+from dasan.security.service import login_key, new_token, token_hash
 
 
 def do_create_login_session(*, session: Session, user: User, hours: int) -> tuple[str, LoginSession]:
@@ -54,16 +54,13 @@ def do_audit(
     )
 
 
-MIN_PASSWORD = 8
-
-
 def do_change_own_password(*, session: Session, user: User, login: LoginSession, current: str, new: str) -> None:
-    """A user chooses their own password: the current one must be right, the new one at least 8
-    characters and not the same. The user's other sessions end; a first-login change is done."""
+    """A user chooses their own password: the current one must be right, the new one long and strong
+    enough (`password_problem`) and not the same. The user's other sessions end; a first-login change is done."""
     if not verify_password(user.password_hash, current):
         raise Invalid("the current password is not right", code="wrong_password")
-    if len(new) < MIN_PASSWORD:
-        raise Invalid(f"the new password must be at least {MIN_PASSWORD} characters", code="password")
+    if (problem := password_problem(new, hints=(user.username, user.display_name))) is not None:
+        raise Invalid(problem[1], code=problem[0])
     if new == current:
         raise Invalid("the new password must differ from the current one", code="same_password")
     user.password_hash = hash_password(new)
@@ -72,3 +69,24 @@ def do_change_own_password(*, session: Session, user: User, login: LoginSession,
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.id != login.id))
     do_audit(session=session, user_id=user.id, action="user.password_change", subject_type="user", subject_id=user.id,
              detail={"first_login": first})
+
+
+FAILURES_KEPT = timedelta(days=1)
+
+
+def do_record_login_failure(*, session: Session, username: str, address: str) -> None:
+    """Count a failed login against the account named and the source address, and audit it
+    (with the user's id when the name is a user's). Failures older than a day are dropped."""
+    key = login_key(username)
+    now = clock.now()
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - FAILURES_KEPT))
+    session.add(LoginFailure(at=now, username=key, address=address[:64], cleared=False))
+    user_id = session.scalar(select(User.id).where(User.username == username.strip()))
+    do_audit(session=session, user_id=None, action="login.failed", subject_type="user", subject_id=user_id,
+             detail={"username": key, "address": address[:64]})
+
+
+def do_clear_login_failures(*, session: Session, username: str) -> None:
+    """A successful login clears its account's failures (never the address's)."""
+    session.execute(update(LoginFailure).where(LoginFailure.username == login_key(username),
+                                               LoginFailure.cleared.is_(False)).values(cleared=True))

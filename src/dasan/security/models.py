@@ -48,3 +48,17 @@ class AuditEntry(Base):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class LoginFailure(Base):
+    """A failed login, kept for throttling (`security.throttle`): the name as typed (lower-cased)
+    and the source address; never the password."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    # A later success for the account cleared it from the account's count (not the address's).
+    cleared: Mapped[bool] = mapped_column(Boolean, default=False)

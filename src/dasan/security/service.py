@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from dasan.core import clock
 from dasan.core.passwords import verify_password
 from dasan.orgs.models import User
-from dasan.security.models import ApiToken, LoginSession
+from dasan.security.models import ApiToken, LoginFailure, LoginSession
+from dasan.security.throttle import Policy, Verdict, verdict
 
 
 def token_hash(token: str) -> str:
@@ -52,3 +53,22 @@ def get_api_token(*, session: Session, token: str) -> ApiToken | None:
     """The unrevoked API token row for a bearer token."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
     return None if row is None or row.revoked else row
+
+
+def login_key(username: str) -> str:
+    """The account a login names, as failures are counted: trimmed and lower-cased."""
+    return username.strip().lower()[:80]
+
+
+def login_verdicts(*, session: Session, username: str, address: str, account: Policy,
+                   source: Policy) -> tuple[Verdict, Verdict]:
+    """May a login for `username` from `address` be tried now: the account's verdict and the
+    address's, from the failures recorded for each."""
+    now = clock.now()
+    since = now - max(account.window, account.lock_for) - account.window
+    since = min(since, now - max(source.window, source.lock_for) - source.window)
+    by_name = session.scalars(select(LoginFailure.at).where(
+        LoginFailure.username == login_key(username), LoginFailure.cleared.is_(False), LoginFailure.at > since)).all()
+    by_address = session.scalars(select(LoginFailure.at).where(
+        LoginFailure.address == address[:64], LoginFailure.at > since)).all()
+    return verdict(by_name, now, account), verdict(by_address, now, source)

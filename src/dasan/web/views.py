@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hmac
 import json
+from datetime import timedelta
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Annotated
@@ -29,9 +30,14 @@ from dasan.db.engine import session_scope
 from dasan.events.bus import Connection
 from dasan.i18n import catalogue
 from dasan.i18n.dates import local_datetime
-from dasan.orgs.models import Role
+from dasan.orgs.models import Role, User
 from dasan.quality import actions as quality_actions
-from dasan.security.actions import do_audit, do_create_login_session
+from dasan.security.actions import (
+    do_audit,
+    do_clear_login_failures,
+    do_create_login_session,
+    do_record_login_failure,
+)
 from dasan.security.deps import (
     ALL_ROLES,
     SESSION_COOKIE,
@@ -44,7 +50,8 @@ from dasan.security.deps import (
     SettingsDep,
     principal_from_request,
 )
-from dasan.security.service import authenticate, new_token
+from dasan.security.service import authenticate, login_key, login_verdicts, new_token
+from dasan.security.throttle import Policy
 from dasan.voice.actions import prompt_keys
 from dasan.voice.stack import REALM
 from dasan.web.i18n import UI_LANGS, citizen_lang, language_name, strings_for, translator, ui_lang
@@ -110,6 +117,34 @@ def login_page(request: Request, center: CenterDep, next: str | None = None) -> 
     return response
 
 
+def login_policies(settings) -> tuple[Policy, Policy]:
+    """The throttling of logins per account and per source address, from the settings."""
+    lock = timedelta(minutes=settings.login_lock_minutes)
+    return (Policy(lock_after=settings.login_lock_after, lock_for=lock, window=lock),
+            Policy(lock_after=settings.login_address_lock_after, lock_for=lock, window=lock,
+                   free=min(settings.login_address_lock_after - 1, 4)))
+
+
+def _user_id(session, username: str) -> int | None:
+    return session.scalar(select(User.id).where(User.username == username.strip()))
+
+
+def _login_refused(request: Request, center: Center, next: str, *, status: int,
+                   throttled: tuple[str, bool, int] | None = None, headers: dict | None = None) -> Response:
+    """The login page again with a fresh pre-login CSRF cookie: wrong credentials (401), or too
+    many failures (429: wait `seconds`, or locked for that long)."""
+    token = new_token()
+    minutes = -(-throttled[2] // 60) if throttled else 0
+    response = _render(request, "login.html", None, center, login_csrf=token, next=_safe_next(next),
+                       error=throttled is None, throttled=throttled, wait_s=throttled[2] if throttled else 0,
+                       wait_min=minutes)
+    response.status_code = status
+    if headers:
+        response.headers.update(headers)
+    response.set_cookie(PRE_CSRF, token, httponly=True, samesite="strict", max_age=3600)
+    return response
+
+
 @router.post("/login", dependencies=[Depends(Public())])
 def login(
     request: Request, session: SessionDep, settings: SettingsDep, center: CenterDep,
@@ -119,13 +154,34 @@ def login(
     # Double-submit check: a cross-site form cannot read or set our pre-login cookie.
     if not hmac.compare_digest(request.cookies.get(PRE_CSRF, ""), csrf_token):
         return HTMLResponse("CSRF check failed; reload the login page.", status_code=403)
+    address = request.client.host if request.client else "unknown"
+    account, source = login_policies(settings)
+    by_account, by_address = login_verdicts(session=session, username=username, address=address,
+                                            account=account, source=source)
+    if not (by_account.allowed and by_address.allowed):
+        # Throttled or locked: the password is not even checked, so a locked account's right
+        # password is refused too; the attempt is audited but does not count as a failure.
+        scope, held = ("account", by_account) if not by_account.allowed else ("address", by_address)
+        wait = max(by_account.retry_after_s, by_address.retry_after_s)
+        do_audit(session=session, user_id=None, action="login.throttled", subject_type="user",
+                 subject_id=_user_id(session, username),
+                 detail={"username": login_key(username), "address": address[:64], "scope": scope,
+                         "locked": held.locked, "retry_after_s": wait})
+        return _login_refused(request, center, next, status=429, throttled=(scope, held.locked, wait),
+                              headers={"Retry-After": str(wait)})
     user = authenticate(session=session, username=username, password=password)
     if user is None:
-        token = new_token()
-        response = _render(request, "login.html", None, center, login_csrf=token, next=_safe_next(next), error=True)
-        response.status_code = 401
-        response.set_cookie(PRE_CSRF, token, httponly=True, samesite="strict", max_age=3600)
-        return response
+        do_record_login_failure(session=session, username=username, address=address)
+        session.flush()
+        after = login_verdicts(session=session, username=username, address=address, account=account, source=source)
+        for scope, was, now in (("account", by_account, after[0]), ("address", by_address, after[1])):
+            if now.locked and not was.locked:
+                do_audit(session=session, user_id=None, action="login.locked", subject_type="user",
+                         subject_id=_user_id(session, username),
+                         detail={"username": login_key(username), "address": address[:64], "scope": scope,
+                                 "failures": now.failures, "until_s": now.retry_after_s})
+        return _login_refused(request, center, next, status=401)
+    do_clear_login_failures(session=session, username=username)
     token, _ = do_create_login_session(session=session, user=user, hours=settings.session_hours)
     do_audit(session=session, user_id=user.id, action="login", subject_type="user", subject_id=user.id)
     # A password an admin gave is replaced first, on the user's own page.

@@ -13,5 +13,5 @@ $("password-form").addEventListener("submit", async (e) => {
     say(S.password_changed);
     const notice = $("must-change");
     if (notice) { notice.remove(); setTimeout(() => { location.href = "/"; }, 800); }  // on to one's home page
-  } catch (err) { say(err.message); }
+  } catch (err) { say(S[err.body && err.body.error] || err.message); }  // the rule broken, in the page's language
 });
