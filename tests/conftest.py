@@ -84,8 +84,11 @@ def pg_database() -> Iterator[str | None]:
 def settings(tmp_path: Path, pg_database: str | None) -> Iterator[Settings]:
     """Settings for one test, on an empty database of the run's backend."""
     # The bot is off here (tests/bot turns it on): these tests drive agents and queues directly.
+    # Many tests move the clock hours ahead between a login and the next request; the idle timeout
+    # is as long as the absolute one here (tests/test_sessions.py checks the 30-minute default).
     s = Settings(env="test", data_dir=tmp_path / "data", database_url=pg_database, offer_timeout_s=20,
-                 sweep_interval_s=0.2, bot_enabled=False, kb_warmup=False, trends_enabled=False)
+                 sweep_interval_s=0.2, bot_enabled=False, kb_warmup=False, trends_enabled=False,
+                 session_idle_minutes=12 * 60)
     if pg_database:
         engine = create_engine(pg_database)
         with engine.begin() as c:

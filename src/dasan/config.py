@@ -25,7 +25,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8120
     cookie_secure: bool = False
-    session_hours: int = 12
+    session_hours: int = 12  # the absolute timeout of a login session (ASVS 3.3.2)
+    # The idle timeout: a session no request or open page has used for this long ends. An open
+    # staff page keeps its session alive (its live connection pings), a closed or asleep one does not.
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # Login throttling (security/throttle.py): failures within 15 minutes that lock an account, and
     # those that lock a source address (raise it for a large office behind one address).
     login_lock_after: int = Field(default=10, ge=2, le=100)

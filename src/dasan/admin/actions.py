@@ -22,6 +22,7 @@ from dasan.channels.models import WebhookSource
 from dasan.channels.webhook import do_create_source
 from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.core.passwords import hash_password
+from dasan.db.engine import rowcount
 from dasan.orgs.actions import do_create_user
 from dasan.orgs.models import Department, LegacyLine, Organisation, Role, User
 from dasan.routing.models import AgentSkill, Queue, Skill
@@ -249,6 +250,16 @@ def do_update_user(*, session: Session, admin: User, user_id: int, role: str | N
     session.flush()
     _audit(session, admin, "user.update", "user", user.id, **changed)
     return user
+
+
+def do_end_user_sessions(*, session: Session, admin: User, user_id: int) -> int:
+    """End every login session of another user (an admin's own end on their own page); how many."""
+    user = _user(session, user_id)
+    if user.id == admin.id:
+        raise Conflict("an admin ends their own sessions on their own page", code="own_account")
+    ended = rowcount(session.execute(delete(LoginSession).where(LoginSession.user_id == user.id)))
+    _audit(session, admin, "user.end_sessions", "user", user.id, ended=ended)
+    return ended
 
 
 def do_reset_password(*, session: Session, admin: User, user_id: int) -> str:

@@ -206,6 +206,14 @@ def reset_password(user_id: PathId, session: SessionDep, me: AdminDep) -> dict:
     return {"user_id": user_id, "password": password}
 
 
+@router.post("/users/{user_id}/sessions/end")
+def end_sessions(user_id: PathId, session: SessionDep, me: AdminDep) -> dict:
+    """End every login session of the user (their pages ask them to log in again)."""
+    ended = actions.do_end_user_sessions(session=session, admin=me.user, user_id=user_id)
+    session.commit()
+    return {"user_id": user_id, "ended": ended}
+
+
 class TokenIn(BaseModel):
     channel: str = Field(max_length=20)
 

@@ -8,21 +8,28 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from dasan.core import clock
-from dasan.core.errors import Invalid
+from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.core.passwords import hash_password, password_problem, verify_password
+from dasan.db.engine import rowcount
 from dasan.orgs.models import User
 from dasan.security.models import ApiToken, AuditEntry, LoginFailure, LoginSession
 from dasan.security.service import login_key, new_token, token_hash
 
 
-def do_create_login_session(*, session: Session, user: User, hours: int) -> tuple[str, LoginSession]:
+def do_create_login_session(*, session: Session, user: User, hours: int, address: str = "",
+                            user_agent: str = "") -> tuple[str, LoginSession]:
     """Start a login session; returns the cookie token (only its hash is stored)."""
     token = new_token()
+    now = clock.now()
     row = LoginSession(
         token_hash=token_hash(token),
         user_id=user.id,
         csrf_token=new_token(),
-        expires_at=clock.now() + timedelta(hours=hours),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=hours),
+        address=address[:64],
+        user_agent=user_agent[:200],
     )
     session.add(row)
     session.flush()
@@ -90,3 +97,25 @@ def do_clear_login_failures(*, session: Session, username: str) -> None:
     """A successful login clears its account's failures (never the address's)."""
     session.execute(update(LoginFailure).where(LoginFailure.username == login_key(username),
                                                LoginFailure.cleared.is_(False)).values(cleared=True))
+
+
+def do_end_own_session(*, session: Session, me: User, current: LoginSession, session_id: int) -> None:
+    """A user ends one of their other login sessions (this one ends by logging out)."""
+    row = session.get(LoginSession, session_id)
+    if row is None or row.user_id != me.id:
+        raise NotFound(f"no session {session_id} of yours")
+    if row.id == current.id:
+        raise Conflict("this is the session you are using: log out to end it", code="current_session")
+    session.delete(row)
+    do_audit(session=session, user_id=me.id, action="session.end", subject_type="user", subject_id=me.id,
+             detail={"session": session_id})
+
+
+def do_end_other_sessions(*, session: Session, me: User, current: LoginSession) -> int:
+    """A user ends every login session of theirs but this one; how many ended."""
+    ended = rowcount(session.execute(delete(LoginSession).where(LoginSession.user_id == me.id,
+                                                                 LoginSession.id != current.id)))
+    do_audit(session=session, user_id=me.id, action="session.end_others", subject_type="user", subject_id=me.id,
+             detail={"ended": ended})
+    return ended
+

@@ -12,6 +12,7 @@ import binascii
 import hmac
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 import anyio
@@ -232,7 +233,8 @@ def principal_from_request(request: Request, session: Session) -> Principal | No
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    found = get_login_session(session=session, token=token)
+    idle = timedelta(minutes=request.app.state.settings.session_idle_minutes)
+    found = get_login_session(session=session, token=token, idle=idle)
     if found is None:
         return None
     login, user = found

@@ -21,7 +21,11 @@ class LoginSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the absolute timeout
+    # The idle timeout counts from here; it moves at most once a minute (`security.service.TOUCH`).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    address: Mapped[str] = mapped_column(String(64), default="")  # where the login came from
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
 
 
 class ApiToken(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,8 +35,23 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     return user
 
 
-def get_login_session(*, session: Session, token: str) -> tuple[LoginSession, User] | None:
-    """The unexpired login session and its active user for a cookie token."""
+TOUCH = timedelta(minutes=1)  # how stale a session's last use may be before a request writes it
+
+
+def last_use(login: LoginSession) -> datetime:
+    return login.last_seen_at or login.created_at
+
+
+def session_ends(login: LoginSession, idle: timedelta) -> datetime:
+    """When a login session ends if nothing uses it: the idle timeout, or the absolute one first."""
+    return min(login.expires_at, last_use(login) + idle)
+
+
+def get_login_session(*, session: Session, token: str,
+                      idle: timedelta | None = None) -> tuple[LoginSession, User] | None:
+    """The live login session and its active user for a cookie token: before its absolute end,
+    used within `idle` (when given), its user active. A use more than a minute after the last
+    one recorded is recorded (in the caller's transaction)."""
     row = session.execute(
         select(LoginSession, User)
         .join(User, User.id == LoginSession.user_id)
@@ -44,8 +60,14 @@ def get_login_session(*, session: Session, token: str) -> tuple[LoginSession, Us
     if row is None:
         return None
     login, user = row
-    if login.expires_at <= clock.now() or not user.active:
+    now = clock.now()
+    if login.expires_at <= now or not user.active:
         return None
+    if idle is not None:
+        if last_use(login) + idle <= now:
+            return None
+        if now - last_use(login) >= TOUCH:
+            login.last_seen_at = now
     return login, user
 
 

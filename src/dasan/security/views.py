@@ -4,22 +4,26 @@ itself audited)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from dasan.center.deps import CenterDep
+from dasan.core import clock
 from dasan.core.csvfile import to_csv
 from dasan.core.errors import Invalid
 from dasan.core.ids import PathId
 from dasan.core.moments import Day
 from dasan.orgs.models import Role
 from dasan.security import audit
-from dasan.security.actions import do_audit, do_change_own_password
-from dasan.security.deps import ALL_ROLES, Allow, Principal, SessionDep
+from dasan.security.actions import do_audit, do_change_own_password, do_end_other_sessions, do_end_own_session
+from dasan.security.deps import ALL_ROLES, Allow, Principal, SessionDep, SettingsDep
+from dasan.security.models import LoginSession
+from dasan.security.service import last_use, session_ends
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AdminDep = Annotated[Principal, Depends(Allow(Role.ADMIN.value))]
@@ -85,3 +89,37 @@ def change_password(body: PasswordChange, session: SessionDep, me: SelfDep) -> d
     do_change_own_password(session=session, user=me.user, login=me.login, current=body.current, new=body.new)
     session.commit()
     return {"changed": True}
+
+
+# --- one's own login sessions (ASVS 3.3.4) --------------------------------------------------------
+
+def _session_out(row: LoginSession, current: LoginSession, idle: timedelta) -> dict:
+    return {"id": row.id, "current": row.id == current.id, "created_at": row.created_at.isoformat(),
+            "last_seen_at": last_use(row).isoformat(), "ends_at": session_ends(row, idle).isoformat(),
+            "address": row.address, "user_agent": row.user_agent}
+
+
+@me_router.get("/sessions")
+def my_sessions(session: SessionDep, settings: SettingsDep, me: SelfDep) -> list[dict]:
+    """One's live login sessions, this one first: when and from where each began, when it was last
+    used and when it ends unless used."""
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    now = clock.now()
+    rows = session.scalars(select(LoginSession).where(LoginSession.user_id == me.id, LoginSession.expires_at > now)
+                           .order_by(LoginSession.id.desc())).all()
+    live = [r for r in rows if session_ends(r, idle) > now or r.id == me.login.id]
+    return sorted((_session_out(r, me.login, idle) for r in live), key=lambda d: not d["current"])
+
+
+@me_router.delete("/sessions/{session_id}")
+def end_my_session(session_id: PathId, session: SessionDep, me: SelfDep) -> dict:
+    do_end_own_session(session=session, me=me.user, current=me.login, session_id=session_id)
+    session.commit()
+    return {"ended": 1}
+
+
+@me_router.post("/sessions/end-others")
+def end_my_other_sessions(session: SessionDep, me: SelfDep) -> dict:
+    ended = do_end_other_sessions(session=session, me=me.user, current=me.login)
+    session.commit()
+    return {"ended": ended}

@@ -182,7 +182,8 @@ def login(
                                  "failures": now.failures, "until_s": now.retry_after_s})
         return _login_refused(request, center, next, status=401)
     do_clear_login_failures(session=session, username=username)
-    token, _ = do_create_login_session(session=session, user=user, hours=settings.session_hours)
+    token, _ = do_create_login_session(session=session, user=user, hours=settings.session_hours, address=address,
+                                       user_agent=request.headers.get("user-agent", ""))
     do_audit(session=session, user_id=user.id, action="login", subject_type="user", subject_id=user.id)
     # A password an admin gave is replaced first, on the user's own page.
     home = "/me" if user.must_change_password else (_safe_next(next) or HOME.get(user.role, "/me"))
@@ -383,6 +384,9 @@ def _same_origin(ws: WebSocket) -> bool:
     return urlsplit(origin).netloc == ws.headers.get("host")
 
 
+SOCKET_RECHECK_S = 60.0  # how often a staff socket's pings check that its login session still holds
+
+
 async def staff_socket(ws: WebSocket) -> None:
     """Live events for staff, each only what its audience names (actions go through the REST API)."""
     factory = ws.app.state.session_factory
@@ -410,10 +414,19 @@ async def staff_socket(ws: WebSocket) -> None:
                 return
 
     task = asyncio.create_task(writer())
+    checked = asyncio.get_running_loop().time()
     try:
         while True:
             raw = await ws.receive_text()
             if raw == "ping":
+                # The open page keeps its login session alive; a session that ended meanwhile
+                # (logged out elsewhere, ended by its user or an admin, timed out) ends the socket.
+                now = asyncio.get_running_loop().time()
+                if now - checked >= SOCKET_RECHECK_S:
+                    checked = now
+                    if await anyio.to_thread.run_sync(_auth) is None:
+                        await ws.close(code=4401)
+                        return
                 await conn.queue.put('{"type":"pong"}')
     except WebSocketDisconnect:
         pass

@@ -191,6 +191,10 @@ $("edit-reset").addEventListener("click", async () => {
   const out = await act("POST", `/api/v1/admin/users/${$("edit-user").value}/password`);
   if (out) { $("password-value").textContent = out.password; $("password-once").hidden = false; }
 });
+$("edit-end-sessions").addEventListener("click", async () => {
+  const out = await act("POST", `/api/v1/admin/users/${$("edit-user").value}/sessions/end`);
+  if (out) say(S.sessions_ended.replace("{n}", out.ended));
+});
 onSubmit("token-form", async (v) => {
   const out = await act("POST", "/api/v1/admin/tokens", v);
   if (out) { $("token-value").textContent = out.token; $("token-once").hidden = false; }

@@ -124,8 +124,12 @@ export function connectStaff(onEvent, onResync) {
       if (ev.type === "resync" || ev.type === "reconnect") { onResync(); return; }
       onEvent(ev);
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       clearInterval(ping);
+      if (e.code === 4401 || e.code === 4403) {  // the login session ended (or never was): log in again
+        location.href = "/login?next=" + encodeURIComponent(location.pathname);
+        return;
+      }
       if (live) { live.textContent = "○ " + (S.disconnected || "offline"); live.className = "live off"; }
       setTimeout(open, delay);
       delay = Math.min(delay * 2, 5000);
