@@ -114,7 +114,7 @@ def test_an_account_is_locked_after_ten_failures_and_its_right_password_refused_
         admin_id = s.scalar(select(User.id).where(User.username == "admin"))
     failed = _audit(seeded, "login.failed")
     assert len(failed) == 10 and all(e.subject_id == admin_id and e.user_id is None for e in failed)
-    assert failed[0].detail["username"] == "admin" and "password" not in str(failed[0].detail)
+    assert failed[0].detail["username"] == "admin" and "not-the-password" not in str(failed[0].detail)
     locked = _audit(seeded, "login.locked")
     assert [e.detail["scope"] for e in locked] == ["account", "address"]  # one address made all ten
     throttled = _audit(seeded, "login.throttled")

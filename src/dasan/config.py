@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     login_lock_after: int = Field(default=10, ge=2, le=100)
     login_address_lock_after: int = Field(default=10, ge=2, le=1000)
     login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Roles that must log in with a second factor (TOTP), and the days they have to set one up
+    # from their first login without it; after that they reach only their own page until they do.
+    second_factor_roles: list[str] = ["admin", "supervisor"]
+    second_factor_grace_days: int = Field(default=7, ge=0, le=90)
     # How long an agent has to accept an offered contact before it goes to the next agent.
     offer_timeout_s: float = 20.0
     # Default number of chats an agent handles at once (per-agent value is in the database).

@@ -27,7 +27,7 @@ from dasan.orgs.actions import do_create_user
 from dasan.orgs.models import Department, LegacyLine, Organisation, Role, User
 from dasan.routing.models import AgentSkill, Queue, Skill
 from dasan.routing.presence import do_make_agent
-from dasan.security.actions import do_audit, do_issue_api_token
+from dasan.security.actions import do_audit, do_issue_api_token, do_reset_second_factor
 from dasan.security.models import ApiToken, LoginSession
 
 CODE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -260,6 +260,14 @@ def do_end_user_sessions(*, session: Session, admin: User, user_id: int) -> int:
     ended = rowcount(session.execute(delete(LoginSession).where(LoginSession.user_id == user.id)))
     _audit(session, admin, "user.end_sessions", "user", user.id, ended=ended)
     return ended
+
+
+def do_admin_reset_second_factor(*, session: Session, admin: User, user_id: int) -> None:
+    user = _user(session, user_id)
+    if user.id == admin.id:
+        raise Conflict("an admin changes their own second factor on their own page", code="own_account")
+    do_reset_second_factor(session=session, user=user)
+    _audit(session, admin, "user.reset_second_factor", "user", user.id)
 
 
 def do_reset_password(*, session: Session, admin: User, user_id: int) -> str:

@@ -214,6 +214,15 @@ def end_sessions(user_id: PathId, session: SessionDep, me: AdminDep) -> dict:
     return {"user_id": user_id, "ended": ended}
 
 
+@router.post("/users/{user_id}/second-factor/reset")
+def reset_second_factor(user_id: PathId, session: SessionDep, me: AdminDep) -> dict:
+    """Clear a user's second factor (a lost phone and lost recovery codes); their sessions end and
+    a role that requires one sets it up again at the next login."""
+    actions.do_admin_reset_second_factor(session=session, admin=me.user, user_id=user_id)
+    session.commit()
+    return {"user_id": user_id, "second_factor": False}
+
+
 class TokenIn(BaseModel):
     channel: str = Field(max_length=20)
 

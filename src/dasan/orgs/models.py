@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, String, false
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dasan.core import clock
@@ -77,3 +77,10 @@ class User(Base):
     # before anything else (the admin saw the one they gave).
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The second factor (security/factor.py): the TOTP secret, sealed with the server's key; one
+    # being enrolled; the last time step used (a code works once); the end of the grace period a
+    # role that requires it has to enrol.
+    totp_secret: Mapped[str | None] = mapped_column(String(300))
+    totp_pending: Mapped[str | None] = mapped_column(String(300))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    second_factor_due: Mapped[datetime | None] = mapped_column(UTCDateTime)

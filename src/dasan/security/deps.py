@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from dasan.config import Settings
+from dasan.core import clock
 from dasan.core.errors import DasanError, Forbidden, Unauthorized
 from dasan.orgs.models import Role, User
 from dasan.security.models import ApiToken, LoginSession
@@ -75,6 +76,19 @@ class PasswordChangeRequired(DasanError):
 
     status = 303
     code = "password_change_required"
+
+
+class SecondFactorRequired(PasswordChangeRequired):
+    """Raised on pages of a user whose role requires a second factor and whose grace period to
+    set one up has ended: the app sends them to their own page, where they do."""
+
+    code = "second_factor_required"
+
+
+def second_factor_overdue(user: User, roles: list[str]) -> bool:
+    """A role that requires a second factor, none set up, and the grace period over."""
+    return (user.role in roles and not user.totp_secret and user.second_factor_due is not None
+            and user.second_factor_due <= clock.now())
 
 
 class LoginRequired(DasanError):
@@ -159,6 +173,12 @@ class Allow(Policy):
             if self.page:
                 raise PasswordChangeRequired("choose your own password first")
             raise Forbidden("choose your own password first (your own page, /me)", code="password_change_required")
+        if not self.before_password_change and second_factor_overdue(
+                principal.user, request.app.state.settings.second_factor_roles):
+            if self.page:
+                raise SecondFactorRequired("set up a second factor first")
+            raise Forbidden(f"the role '{principal.role}' requires a second factor: set it up on your own page (/me)",
+                            code="second_factor_required")
         return principal
 
 

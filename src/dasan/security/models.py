@@ -26,6 +26,9 @@ class LoginSession(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     address: Mapped[str] = mapped_column(String(64), default="")  # where the login came from
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # The password was right; the second factor is still to come (a few minutes, then it lapses).
+    # Such a session logs nobody in.
+    pending_factor: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ApiToken(Base):
@@ -66,3 +69,14 @@ class LoginFailure(Base):
     address: Mapped[str] = mapped_column(String(64), index=True)
     # A later success for the account cleared it from the account's count (not the address's).
     cleared: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the second factor (a lost phone); only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

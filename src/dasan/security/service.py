@@ -61,7 +61,7 @@ def get_login_session(*, session: Session, token: str,
         return None
     login, user = row
     now = clock.now()
-    if login.expires_at <= now or not user.active:
+    if login.expires_at <= now or not user.active or login.pending_factor:
         return None
     if idle is not None:
         if last_use(login) + idle <= now:
@@ -94,3 +94,19 @@ def login_verdicts(*, session: Session, username: str, address: str, account: Po
     by_address = session.scalars(select(LoginFailure.at).where(
         LoginFailure.address == address[:64], LoginFailure.at > since)).all()
     return verdict(by_name, now, account), verdict(by_address, now, source)
+
+
+def get_pending_login(*, session: Session, token: str) -> tuple[LoginSession, User] | None:
+    """A login whose password was right and which waits for its second factor (not lapsed)."""
+    row = session.execute(
+        select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == token_hash(token), LoginSession.pending_factor.is_(True))
+    ).first()
+    if row is None or row[0].expires_at <= clock.now() or not row[1].active:
+        return None
+    return row[0], row[1]
+
+
+def second_factor_required(user: User, roles: tuple[str, ...] | list[str]) -> bool:
+    return user.role in roles

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dasan.center.deps import CenterDep
 from dasan.core import clock
@@ -20,9 +20,17 @@ from dasan.core.ids import PathId
 from dasan.core.moments import Day
 from dasan.orgs.models import Role
 from dasan.security import audit
-from dasan.security.actions import do_audit, do_change_own_password, do_end_other_sessions, do_end_own_session
+from dasan.security.actions import (
+    do_audit,
+    do_change_own_password,
+    do_confirm_second_factor,
+    do_disable_second_factor,
+    do_end_other_sessions,
+    do_end_own_session,
+    do_start_second_factor,
+)
 from dasan.security.deps import ALL_ROLES, Allow, Principal, SessionDep, SettingsDep
-from dasan.security.models import LoginSession
+from dasan.security.models import LoginSession, RecoveryCode
 from dasan.security.service import last_use, session_ends
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -123,3 +131,58 @@ def end_my_other_sessions(session: SessionDep, me: SelfDep) -> dict:
     ended = do_end_other_sessions(session=session, me=me.user, current=me.login)
     session.commit()
     return {"ended": ended}
+
+
+# --- one's second factor (TOTP, recovery codes) ----------------------------------------------------
+
+class CodeIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(min_length=1, max_length=200)
+
+
+def _qr_data_uri(uri: str) -> str:
+    import segno  # heavy: only when someone sets up an authenticator app
+
+    return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+
+
+@me_router.get("/second-factor")
+def my_second_factor(session: SessionDep, settings: SettingsDep, me: SelfDep) -> dict:
+    """Whether one's second factor is on, whether one's role requires it and by when."""
+    left = session.scalar(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == me.id, RecoveryCode.used_at.is_(None)))
+    return {"enabled": me.user.totp_secret is not None,
+            "required": me.role in settings.second_factor_roles,
+            "due": me.user.second_factor_due.isoformat() if me.user.second_factor_due and not me.user.totp_secret
+            else None,
+            "recovery_codes_left": left or 0}
+
+
+@me_router.post("/second-factor/start")
+def start_second_factor(session: SessionDep, settings: SettingsDep, center: CenterDep, me: SelfDep) -> dict:
+    """A new secret for an authenticator app, as a QR code and as text; it takes effect when the
+    app's first code confirms it."""
+    secret, uri = do_start_second_factor(session=session, user=me.user, server_secret=settings.secret_key,
+                                         center_name=center.short_name("en"))
+    session.commit()
+    return {"secret": secret, "uri": uri, "qr": _qr_data_uri(uri)}
+
+
+@me_router.post("/second-factor/confirm")
+def confirm_second_factor(body: CodeIn, session: SessionDep, settings: SettingsDep, me: SelfDep) -> dict:
+    """The app's current code turns the second factor on; the recovery codes are shown this once."""
+    codes = do_confirm_second_factor(session=session, user=me.user, server_secret=settings.secret_key,
+                                     code=body.code)
+    session.commit()
+    return {"enabled": True, "recovery_codes": codes}
+
+
+@me_router.post("/second-factor/disable")
+def disable_second_factor(body: PasswordIn, session: SessionDep, settings: SettingsDep, me: SelfDep) -> dict:
+    do_disable_second_factor(session=session, user=me.user, password=body.password,
+                             required=me.role in settings.second_factor_roles)
+    session.commit()
+    return {"enabled": False}

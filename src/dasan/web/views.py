@@ -33,7 +33,9 @@ from dasan.i18n.dates import local_datetime
 from dasan.orgs.models import Role, User
 from dasan.quality import actions as quality_actions
 from dasan.security.actions import (
+    PENDING_FACTOR,
     do_audit,
+    do_check_second_factor,
     do_clear_login_failures,
     do_create_login_session,
     do_record_login_failure,
@@ -50,7 +52,7 @@ from dasan.security.deps import (
     SettingsDep,
     principal_from_request,
 )
-from dasan.security.service import authenticate, login_key, login_verdicts, new_token
+from dasan.security.service import authenticate, get_pending_login, login_key, login_verdicts, new_token
 from dasan.security.throttle import Policy
 from dasan.voice.actions import prompt_keys
 from dasan.voice.stack import REALM
@@ -154,44 +156,123 @@ def login(
     # Double-submit check: a cross-site form cannot read or set our pre-login cookie.
     if not hmac.compare_digest(request.cookies.get(PRE_CSRF, ""), csrf_token):
         return HTMLResponse("CSRF check failed; reload the login page.", status_code=403)
-    address = request.client.host if request.client else "unknown"
+    address = _address(request)
+    refused = _throttled(request, session, settings, center, username, address, next)
+    if refused is not None:
+        return refused
+    user = authenticate(session=session, username=username, password=password)
+    if user is None:
+        _count_failure(session, settings, username, address)
+        return _login_refused(request, center, next, status=401)
+    if user.totp_secret:
+        # The password was right; the second factor comes next, within a few minutes.
+        token, _ = do_create_login_session(session=session, user=user, hours=settings.session_hours,
+                                           address=address, user_agent=request.headers.get("user-agent", ""),
+                                           pending_factor=True)
+        return _code_page(request, center, next, token=token, status=200, settings=settings)
+    return _logged_in(request, session, settings, user, address, next, factor_used=None)
+
+
+def _address(request: Request) -> str:
+    return (request.client.host if request.client else "unknown")[:64]
+
+
+def _throttled(request: Request, session, settings, center: Center, username: str, address: str,
+               next: str, *, step: str = "password") -> Response | None:
+    """The 429 answer when the account or the address must wait (audited), else None. Throttled
+    or locked, the password (or code) is not even checked: a locked account's right one is refused
+    too, and the attempt does not count as a failure."""
     account, source = login_policies(settings)
     by_account, by_address = login_verdicts(session=session, username=username, address=address,
                                             account=account, source=source)
-    if not (by_account.allowed and by_address.allowed):
-        # Throttled or locked: the password is not even checked, so a locked account's right
-        # password is refused too; the attempt is audited but does not count as a failure.
-        scope, held = ("account", by_account) if not by_account.allowed else ("address", by_address)
-        wait = max(by_account.retry_after_s, by_address.retry_after_s)
-        do_audit(session=session, user_id=None, action="login.throttled", subject_type="user",
-                 subject_id=_user_id(session, username),
-                 detail={"username": login_key(username), "address": address[:64], "scope": scope,
-                         "locked": held.locked, "retry_after_s": wait})
-        return _login_refused(request, center, next, status=429, throttled=(scope, held.locked, wait),
-                              headers={"Retry-After": str(wait)})
-    user = authenticate(session=session, username=username, password=password)
-    if user is None:
-        do_record_login_failure(session=session, username=username, address=address)
-        session.flush()
-        after = login_verdicts(session=session, username=username, address=address, account=account, source=source)
-        for scope, was, now in (("account", by_account, after[0]), ("address", by_address, after[1])):
-            if now.locked and not was.locked:
-                do_audit(session=session, user_id=None, action="login.locked", subject_type="user",
-                         subject_id=_user_id(session, username),
-                         detail={"username": login_key(username), "address": address[:64], "scope": scope,
-                                 "failures": now.failures, "until_s": now.retry_after_s})
-        return _login_refused(request, center, next, status=401)
-    do_clear_login_failures(session=session, username=username)
+    if by_account.allowed and by_address.allowed:
+        return None
+    scope, held = ("account", by_account) if not by_account.allowed else ("address", by_address)
+    wait = max(by_account.retry_after_s, by_address.retry_after_s)
+    do_audit(session=session, user_id=None, action="login.throttled", subject_type="user",
+             subject_id=_user_id(session, username),
+             detail={"username": login_key(username), "address": address, "scope": scope, "step": step,
+                     "locked": held.locked, "retry_after_s": wait})
+    return _login_refused(request, center, next, status=429, throttled=(scope, held.locked, wait),
+                          headers={"Retry-After": str(wait)})
+
+
+def _count_failure(session, settings, username: str, address: str, *, step: str = "password") -> None:
+    """A wrong password (or second-factor code) counts against the account and the address; a lock
+    it starts is audited."""
+    account, source = login_policies(settings)
+    before = login_verdicts(session=session, username=username, address=address, account=account, source=source)
+    do_record_login_failure(session=session, username=username, address=address, step=step)
+    session.flush()
+    after = login_verdicts(session=session, username=username, address=address, account=account, source=source)
+    for scope, was, now in (("account", before[0], after[0]), ("address", before[1], after[1])):
+        if now.locked and not was.locked:
+            do_audit(session=session, user_id=None, action="login.locked", subject_type="user",
+                     subject_id=_user_id(session, username),
+                     detail={"username": login_key(username), "address": address, "scope": scope,
+                             "failures": now.failures, "until_s": now.retry_after_s})
+
+
+def _logged_in(request: Request, session, settings, user: User, address: str, next: str,
+               factor_used: str | None) -> Response:
+    """Start the user's session and send them on: their own page first when they must choose a
+    password or (after the grace period) set up a second factor their role requires."""
+    do_clear_login_failures(session=session, username=user.username)
     token, _ = do_create_login_session(session=session, user=user, hours=settings.session_hours, address=address,
                                        user_agent=request.headers.get("user-agent", ""))
-    do_audit(session=session, user_id=user.id, action="login", subject_type="user", subject_id=user.id)
-    # A password an admin gave is replaced first, on the user's own page.
-    home = "/me" if user.must_change_password else (_safe_next(next) or HOME.get(user.role, "/me"))
+    if user.role in settings.second_factor_roles and not user.totp_secret and user.second_factor_due is None:
+        user.second_factor_due = clock.now() + timedelta(days=settings.second_factor_grace_days)
+    do_audit(session=session, user_id=user.id, action="login", subject_type="user", subject_id=user.id,
+             detail={"second_factor": factor_used} if factor_used else None)
+    factor_due = (user.role in settings.second_factor_roles and not user.totp_secret
+                  and user.second_factor_due is not None and user.second_factor_due <= clock.now())
+    home = "/me" if user.must_change_password or factor_due else (_safe_next(next) or HOME.get(user.role, "/me"))
     redirect = RedirectResponse(home, status_code=303)
     redirect.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
                         max_age=settings.session_hours * 3600)
     redirect.delete_cookie(PRE_CSRF)
     return redirect
+
+
+def _code_page(request: Request, center: Center, next: str, *, token: str | None, status: int, settings,
+               wrong: bool = False) -> Response:
+    """The second step of a login: the authenticator app's code (or a recovery code)."""
+    csrf = new_token()
+    response = _render(request, "login.html", None, center, login_csrf=csrf, next=_safe_next(next), error=False,
+                       code_step=True, wrong_code=wrong)
+    response.status_code = status
+    response.set_cookie(PRE_CSRF, csrf, httponly=True, samesite="strict", max_age=3600)
+    if token is not None:
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+                            max_age=int(PENDING_FACTOR.total_seconds()))
+    return response
+
+
+@router.post("/login/code", dependencies=[Depends(Public())])
+def login_code(
+    request: Request, session: SessionDep, settings: SettingsDep, center: CenterDep,
+    code: Annotated[str, Form(max_length=40)], csrf_token: Annotated[str, Form(max_length=100)],
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The second factor of a login whose password was right: a TOTP code or a recovery code.
+    Wrong codes count as failed logins (throttled and locked like passwords)."""
+    if not hmac.compare_digest(request.cookies.get(PRE_CSRF, ""), csrf_token):
+        return HTMLResponse("CSRF check failed; reload the login page.", status_code=403)
+    pending = get_pending_login(session=session, token=request.cookies.get(SESSION_COOKIE, ""))
+    if pending is None:  # lapsed, or never was: from the password again
+        return RedirectResponse("/login" + (f"?next={_safe_next(next)}" if _safe_next(next) else ""), status_code=303)
+    login_row, user = pending
+    address = _address(request)
+    refused = _throttled(request, session, settings, center, user.username, address, next, step="code")
+    if refused is not None:
+        session.delete(login_row)
+        return refused
+    used = do_check_second_factor(session=session, user=user, server_secret=settings.secret_key, code=code)
+    if used is None:
+        _count_failure(session, settings, user.username, address, step="code")
+        return _code_page(request, center, next, token=None, status=401, settings=settings, wrong=True)
+    session.delete(login_row)  # a new session (and token) for the logged-in user: no fixation
+    return _logged_in(request, session, settings, user, address, next, factor_used=used)
 
 
 @router.post("/logout")

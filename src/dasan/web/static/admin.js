@@ -195,6 +195,7 @@ $("edit-end-sessions").addEventListener("click", async () => {
   const out = await act("POST", `/api/v1/admin/users/${$("edit-user").value}/sessions/end`);
   if (out) say(S.sessions_ended.replace("{n}", out.ended));
 });
+$("edit-reset-factor").addEventListener("click", () => act("POST", `/api/v1/admin/users/${$("edit-user").value}/second-factor/reset`));
 onSubmit("token-form", async (v) => {
   const out = await act("POST", "/api/v1/admin/tokens", v);
   if (out) { $("token-value").textContent = out.token; $("token-once").hidden = false; }

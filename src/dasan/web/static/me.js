@@ -1,6 +1,6 @@
 // One's own page: choose a new password (required first after an admin created the account or
 // gave it a new password). The server checks the current one and the rules; it says why not.
-import { S, api, el, fmtDateTime } from "./common.js";
+import { S, api, el, fmtDate, fmtDateTime } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 $("password-form").addEventListener("submit", async (e) => {
@@ -37,3 +37,49 @@ $("end-others").addEventListener("click", async () => {
   await loadSessions();
 });
 loadSessions().catch((err) => tell(err.message));
+
+// The second factor: its state (and, for a role that requires it, by when); setting up an
+// authenticator app (QR code and key, confirmed by the app's first code, then the recovery codes
+// once); turning it off where the role allows.
+const factorSay = (text) => { $("factor-status").textContent = text; };
+async function loadFactor() {
+  const f = await api("GET", "/api/v1/me/second-factor");
+  if (!f) return;
+  let state = f.enabled ? S.second_factor_on.replace("{n}", f.recovery_codes_left) : S.second_factor_off;
+  if (!f.enabled && f.required && f.due) {
+    state += " " + (new Date(f.due) <= new Date() ? S.second_factor_overdue : S.second_factor_due.replace("{date}", fmtDate(f.due)));
+  }
+  $("factor-state").textContent = state;
+  $("factor-off").hidden = !f.enabled || f.required;
+}
+$("factor-start").addEventListener("click", async () => {
+  try {
+    const out = await api("POST", "/api/v1/me/second-factor/start");
+    $("factor-qr").src = out.qr;
+    $("factor-secret").textContent = out.secret;
+    $("factor-enrol").hidden = false;
+    $("factor-codes").hidden = true;
+    $("factor-code").focus();
+  } catch (err) { factorSay(err.message); }
+});
+$("factor-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    const out = await api("POST", "/api/v1/me/second-factor/confirm", { code: $("factor-code").value });
+    e.target.reset();
+    $("factor-enrol").hidden = true;
+    $("factor-code-list").replaceChildren(...out.recovery_codes.map((c) => el("li", {}, el("code", {}, c))));
+    $("factor-codes").hidden = false;
+    factorSay(S.second_factor_enabled);
+    await loadFactor();
+  } catch (err) { factorSay(S[err.body && err.body.error] || err.message); }
+});
+$("factor-off").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    await api("POST", "/api/v1/me/second-factor/disable", { password: $("factor-off-password").value });
+    e.target.reset();
+    await loadFactor();
+  } catch (err) { factorSay(err.message); }
+});
+loadFactor().catch((err) => factorSay(err.message));
