@@ -54,7 +54,7 @@ def test_intake_needs_a_valid_token_for_that_channel(client, factory):
     assert r.status_code == 401
     assert r.json()["error"] == "unauthorized"
     r = client.post("/api/v1/intake/messages", json=_body(), headers={"Authorization": "Bearer nope"})
-    assert r.status_code == 401 and r.json()["message"] == "unknown or revoked token"
+    assert r.status_code == 401 and r.json()["message"] == "unknown, expired or revoked token"
     email_token = _token(factory, "email")
     r = client.post("/api/v1/intake/messages", json=_body(), headers={"Authorization": f"Bearer {email_token}"})
     assert r.status_code == 403

@@ -213,17 +213,21 @@ def cmd_tokens_create(args) -> int:
 
     from dasan.channels.intake import CHANNEL_NAME
     from dasan.db.engine import make_engine, make_sessionmaker, session_scope
-    from dasan.security.actions import do_create_api_token
+    from dasan.security.actions import do_issue_api_token
 
     if not re.match(CHANNEL_NAME, args.channel):
         print("error: channel must be 1–20 lowercase letters, digits, '-' or '_', starting with a letter",
               file=sys.stderr)
         return 2
+    if not 0 <= args.days <= 3650:
+        print("error: --days is 1–3650, or 0 for a token that lasts until revoked", file=sys.stderr)
+        return 2
     engine = make_engine(_settings())
     with session_scope(make_sessionmaker(engine)) as session:
-        token = do_create_api_token(session=session, channel=args.channel)
+        token, row = do_issue_api_token(session=session, channel=args.channel, days=args.days or None)
+        expires = row.expires_at.isoformat() if row.expires_at else None
     engine.dispose()
-    print(json.dumps({"channel": args.channel, "token": token}) if args.json else token)
+    print(json.dumps({"channel": args.channel, "token": token, "expires_at": expires}) if args.json else token)
     return 0
 
 
@@ -629,6 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
     tokens = sub.add_parser("tokens", help="integration tokens").add_subparsers(dest="tokens_command", required=True)
     tc = tokens.add_parser("create", help="create a channel token for the intake API")
     tc.add_argument("--channel", required=True)
+    tc.add_argument("--days", type=int, default=365, help="lifetime in days (0: until revoked)")
     tc.add_argument("--json", action="store_true")
     tc.set_defaults(func=cmd_tokens_create)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
-from datetime import time
+from datetime import time, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from dasan.center.core import Center
 from dasan.channels.intake import CHANNEL_NAME
 from dasan.channels.models import WebhookSource
 from dasan.channels.webhook import do_create_source
+from dasan.core import clock
 from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.core.passwords import hash_password
 from dasan.db.engine import rowcount
@@ -27,7 +28,7 @@ from dasan.orgs.actions import do_create_user
 from dasan.orgs.models import Department, LegacyLine, Organisation, Role, User
 from dasan.routing.models import AgentSkill, Queue, Skill
 from dasan.routing.presence import do_make_agent
-from dasan.security.actions import do_audit, do_issue_api_token, do_reset_second_factor
+from dasan.security.actions import TOKEN_DAYS, do_audit, do_issue_api_token, do_reset_second_factor
 from dasan.security.models import ApiToken, LoginSession
 
 CODE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -286,14 +287,35 @@ def do_reset_password(*, session: Session, admin: User, user_id: int) -> str:
 
 # --- channel tokens --------------------------------------------------------------------------------
 
-def do_admin_create_token(*, session: Session, admin: User, channel: str) -> tuple[int, str]:
-    """A new bearer token for a channel's integration: the token is shown once, kept as its hash."""
+def do_admin_create_token(*, session: Session, admin: User, channel: str,
+                          days: int | None = TOKEN_DAYS) -> tuple[int, str]:
+    """A new bearer token for a channel's integration, valid `days` (None: until revoked): the
+    token is shown once, kept as its hash."""
     if not re.match(CHANNEL_NAME, channel):
         raise Invalid("a channel is 1–20 lowercase letters, digits, '-' or '_', starting with a letter",
                       code="bad_channel")
-    token, row = do_issue_api_token(session=session, channel=channel)
-    _audit(session, admin, "token.create", "api_token", row.id, channel=channel)
+    token, row = do_issue_api_token(session=session, channel=channel, days=days)
+    _audit(session, admin, "token.create", "api_token", row.id, channel=channel, days=days)
     return row.id, token
+
+
+def do_rotate_token(*, session: Session, admin: User, token_id: int, overlap_hours: int) -> tuple[int, str]:
+    """Rotation without downtime: a new token for the same channel (the same lifetime), shown
+    once; the old one keeps working for `overlap_hours` more, so the gateway's configuration can
+    change meanwhile, then expires."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"no token {token_id}")
+    now = clock.now()
+    if row.revoked or (row.expires_at is not None and row.expires_at <= now):
+        raise Conflict("the token is revoked or expired already: create a new one", code="not_live")
+    days = None if row.expires_at is None else max(1, round((row.expires_at - row.created_at).total_seconds() / 86400))
+    token, new = do_issue_api_token(session=session, channel=row.channel, days=days)
+    overlap_end = now + timedelta(hours=overlap_hours)
+    row.expires_at = overlap_end if row.expires_at is None else min(row.expires_at, overlap_end)
+    _audit(session, admin, "token.rotate", "api_token", row.id, channel=row.channel, new_token=new.id,
+           old_expires_at=row.expires_at.isoformat())
+    return new.id, token
 
 
 def do_revoke_token(*, session: Session, admin: User, token_id: int) -> None:

@@ -4,6 +4,7 @@ office hours. Every change is audited (`admin.*`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 import anyio
@@ -15,11 +16,13 @@ from dasan.admin import actions, imports
 from dasan.cases.models import CaseType
 from dasan.center import service as center_service
 from dasan.channels.models import WebhookSource
+from dasan.core import clock
 from dasan.core.errors import Invalid
 from dasan.core.ids import PathId
 from dasan.core.tables import read_upload
 from dasan.orgs.models import Department, LegacyLine, Role, User
 from dasan.routing.models import AgentSkill, Queue, Skill
+from dasan.security.actions import TOKEN_DAYS
 from dasan.security.deps import Allow, Principal, SessionDep
 from dasan.security.models import ApiToken
 
@@ -225,21 +228,44 @@ def reset_second_factor(user_id: PathId, session: SessionDep, me: AdminDep) -> d
 
 class TokenIn(BaseModel):
     channel: str = Field(max_length=20)
+    days: int | None = Field(default=TOKEN_DAYS, ge=1, le=3650)  # None: until revoked
+
+
+class RotateIn(BaseModel):
+    overlap_hours: int = Field(default=24, ge=1, le=30 * 24)
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
 
 
 @router.get("/tokens")
 def tokens(session: SessionDep, me: AdminDep) -> list[dict]:
-    """Channel tokens (never the token itself: only its hash is kept)."""
-    return [{"id": t.id, "channel": t.channel, "created_at": t.created_at.isoformat(), "revoked": t.revoked}
+    """Channel tokens (never the token itself: only its hash is kept): created, expiring, last
+    used and from where."""
+    now = clock.now()
+    return [{"id": t.id, "channel": t.channel, "created_at": t.created_at.isoformat(), "revoked": t.revoked,
+             "expires_at": _iso(t.expires_at), "expired": t.expires_at is not None and t.expires_at <= now,
+             "last_used_at": _iso(t.last_used_at), "last_used_address": t.last_used_address}
             for t in session.scalars(select(ApiToken).order_by(ApiToken.id.desc()))]
 
 
 @router.post("/tokens", status_code=201)
 def create_token(body: TokenIn, session: SessionDep, me: AdminDep) -> dict:
     """A new token for a channel's integration, shown this once."""
-    token_id, token = actions.do_admin_create_token(session=session, admin=me.user, channel=body.channel)
+    token_id, token = actions.do_admin_create_token(session=session, admin=me.user, channel=body.channel,
+                                                    days=body.days)
     session.commit()
     return {"id": token_id, "channel": body.channel, "token": token}
+
+
+@router.post("/tokens/{token_id}/rotate", status_code=201)
+def rotate_token(token_id: PathId, session: SessionDep, me: AdminDep, body: RotateIn | None = None) -> dict:
+    """A new token for the same channel, shown this once; the old one works `overlap_hours` more."""
+    new_id, token = actions.do_rotate_token(session=session, admin=me.user, token_id=token_id,
+                                            overlap_hours=(body or RotateIn()).overlap_hours)
+    session.commit()
+    return {"id": new_id, "replaces": token_id, "token": token}
 
 
 @router.post("/tokens/{token_id}/revoke")

@@ -22,7 +22,7 @@ from dasan.core.errors import Forbidden
 from dasan.core.moments import Moment
 from dasan.events.actions import drop_pending_since, pending_mark
 from dasan.observability import metrics
-from dasan.security.deps import GroupTokenAuth
+from dasan.security.deps import GroupTokenAuth, client_address
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
 CHANNEL_NAME = r"^[a-z][a-z0-9_-]{0,19}$"
@@ -145,9 +145,10 @@ async def intake_message(
     The 202 is sent after the transaction holding the message committed (group commit: the
     messages that arrive together are written together, `channels.groupcommit`)."""
     max_chars = request.app.state.settings.max_message_chars
+    address = client_address(request)
 
     def job(session: Session) -> IntakeAccepted:
-        row = _TOKEN.verify(session, token)
+        row = _TOKEN.verify(session, token, address)
         if body.channel != row.channel:
             raise Forbidden(f"this token is for channel '{row.channel}', not '{body.channel}'", code="wrong_channel")
         return do_intake(session=session, msg=body, max_chars=max_chars)

@@ -38,7 +38,7 @@ from dasan.core.ids import MAX_ID
 from dasan.db.engine import session_scope
 from dasan.i18n import catalogue
 from dasan.outbox.actions import do_delivery_report
-from dasan.security.deps import GroupTokenAuth, SessionDep, TokenAuth
+from dasan.security.deps import GroupTokenAuth, SessionDep, TokenAuth, client_address
 from dasan.security.models import ApiToken
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,10 @@ async def kannel_mo(
     msg = IntakeMessage(channel="sms", external_id=f"kannel:{id}", sender=Sender(phone=sender), text=text,
                         sent_at=datetime.now(UTC), dialled_number=to or None)
 
+    address = client_address(request)
+
     def job(session: Session) -> tuple[IntakeAccepted, bool]:
-        _MO_TOKEN.verify(session, token)
+        _MO_TOKEN.verify(session, token, address)
         return do_take_text(session=session, msg=msg, settings=settings)
 
     accepted, ask_bot = await asyncio.wrap_future(request.app.state.intake_writer.submit(job))

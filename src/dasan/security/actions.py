@@ -41,10 +41,16 @@ def do_create_login_session(*, session: Session, user: User, hours: int, address
     return token, row
 
 
-def do_issue_api_token(*, session: Session, channel: str) -> tuple[str, ApiToken]:
-    """Create a bearer token for one channel's integration: the token (shown once) and its row."""
+TOKEN_DAYS = 365  # a new integration token's lifetime unless one is chosen
+
+
+def do_issue_api_token(*, session: Session, channel: str, days: int | None = TOKEN_DAYS) -> tuple[str, ApiToken]:
+    """Create a bearer token for one channel's integration, valid `days` (None: until revoked):
+    the token (shown once) and its row."""
     token = new_token()
-    row = ApiToken(token_hash=token_hash(token), channel=channel)
+    now = clock.now()
+    row = ApiToken(token_hash=token_hash(token), channel=channel, created_at=now,
+                   expires_at=now + timedelta(days=days) if days else None, last_used_address="")
     session.add(row)
     session.flush()
     return token, row
@@ -202,3 +208,21 @@ def do_check_second_factor(*, session: Session, user: User, server_secret: str, 
     do_audit(session=session, user_id=user.id, action="second_factor.recovery_code", subject_type="user",
              subject_id=user.id, detail={"left": left or 0})
     return "recovery"
+
+
+TOKEN_TOUCH = timedelta(minutes=1)
+
+
+def do_note_token_use(*, session: Session, row: ApiToken, address: str) -> None:
+    """Record an integration token's use (at most once a minute from the same address). A use
+    from an address other than the last one is audited as a security event."""
+    now = clock.now()
+    address = address[:64]
+    moved = bool(row.last_used_address) and address != row.last_used_address
+    if not moved and row.last_used_at is not None and now - row.last_used_at < TOKEN_TOUCH:
+        return
+    if moved:
+        do_audit(session=session, user_id=None, action="token.new_address", subject_type="api_token",
+                 subject_id=row.id, detail={"channel": row.channel, "address": address,
+                                            "previous": row.last_used_address})
+    row.last_used_at, row.last_used_address = now, address

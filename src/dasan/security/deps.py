@@ -16,13 +16,14 @@ from datetime import timedelta
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
 from sqlalchemy.orm import Session
 
 from dasan.config import Settings
 from dasan.core import clock
 from dasan.core.errors import DasanError, Forbidden, Unauthorized
 from dasan.orgs.models import Role, User
+from dasan.security.actions import do_note_token_use
 from dasan.security.models import ApiToken, LoginSession
 from dasan.security.service import get_api_token, get_login_session
 
@@ -198,7 +199,7 @@ class TokenAuth(Policy):
         self.basic = basic  # gateways configured with a user name and password (an MMSC): the password is the token
 
     def __call__(self, request: Request, session: SessionDep) -> ApiToken:
-        row = self.verify(session, self.presented(request))
+        row = self.verify(session, self.presented(request), address=client_address(request))
         _end_auth_transaction(session)
         return row
 
@@ -217,15 +218,18 @@ class TokenAuth(Policy):
             raise Unauthorized("send 'Authorization: Bearer TOKEN' (create one with 'dasan tokens create')")
         return token.strip()
 
-    def verify(self, session: Session, token: str) -> ApiToken:
-        """The token's row, if it is known, unrevoked and fit for this route."""
+    def verify(self, session: Session, token: str, address: str | None = None) -> ApiToken:
+        """The token's row, if it is known, unrevoked, unexpired and fit for this route; its use
+        from `address` is recorded (`do_note_token_use`)."""
         row = get_api_token(session=session, token=token.strip())
         if row is None:
-            raise Unauthorized("unknown or revoked token")
+            raise Unauthorized("unknown, expired or revoked token")
         if self.channel is not None and row.channel != self.channel:
             raise Forbidden(f"this token is for channel '{row.channel}', not '{self.channel}'", code="wrong_channel")
         if self.channel is None and row.channel == METRICS_TOKEN:  # a scraper's token reads /metrics only
             raise Forbidden("a metrics token cannot send messages", code="wrong_channel")
+        if address is not None:
+            do_note_token_use(session=session, row=row, address=address)
         return row
 
 
@@ -238,14 +242,19 @@ class GroupTokenAuth(TokenAuth):
     async def __call__(self, request: Request) -> str:  # type: ignore[override]
         return self.presented(request)
 
-    def verify(self, session: Session, token: str) -> ApiToken:
+    def verify(self, session: Session, token: str, address: str | None = None) -> ApiToken:
         """As TokenAuth's, read once per transaction: a batch of one gateway's messages shares
         its token, and a revocation holds from the next batch on."""
         known: dict[str, ApiToken] = session.info.setdefault("dasan_tokens_read", {})
         row = known.get(token)
         if row is None:
-            row = known[token] = super().verify(session, token)
+            row = known[token] = super().verify(session, token, address)
         return row
+
+
+def client_address(request: Request | WebSocket) -> str:
+    """The address a request came from (the proxy's forwarded one when uvicorn trusts it)."""
+    return (request.client.host if request.client else "unknown")[:64]
 
 
 def principal_from_request(request: Request, session: Session) -> Principal | None:

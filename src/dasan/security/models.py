@@ -41,6 +41,12 @@ class ApiToken(Base):
     channel: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # No longer accepted from then on (a lifetime; a rotation's overlap); None: until revoked.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its last use (written at most once a minute) and where from: a use from another address is
+    # a security event (`security.actions.do_note_token_use`).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_address: Mapped[str] = mapped_column(String(64), default="")
 
 
 class AuditEntry(Base):

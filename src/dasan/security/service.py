@@ -72,9 +72,11 @@ def get_login_session(*, session: Session, token: str,
 
 
 def get_api_token(*, session: Session, token: str) -> ApiToken | None:
-    """The unrevoked API token row for a bearer token."""
+    """The API token row for a bearer token, unless revoked or expired."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
-    return None if row is None or row.revoked else row
+    if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= clock.now()):
+        return None
+    return row
 
 
 def login_key(username: str) -> str:

@@ -50,6 +50,7 @@ from dasan.security.deps import (
     Public,
     SessionDep,
     SettingsDep,
+    client_address,
     principal_from_request,
 )
 from dasan.security.service import authenticate, get_pending_login, login_key, login_verdicts, new_token
@@ -156,7 +157,7 @@ def login(
     # Double-submit check: a cross-site form cannot read or set our pre-login cookie.
     if not hmac.compare_digest(request.cookies.get(PRE_CSRF, ""), csrf_token):
         return HTMLResponse("CSRF check failed; reload the login page.", status_code=403)
-    address = _address(request)
+    address = client_address(request)
     refused = _throttled(request, session, settings, center, username, address, next)
     if refused is not None:
         return refused
@@ -171,10 +172,6 @@ def login(
                                            pending_factor=True)
         return _code_page(request, center, next, token=token, status=200, settings=settings)
     return _logged_in(request, session, settings, user, address, next, factor_used=None)
-
-
-def _address(request: Request) -> str:
-    return (request.client.host if request.client else "unknown")[:64]
 
 
 def _throttled(request: Request, session, settings, center: Center, username: str, address: str,
@@ -262,7 +259,7 @@ def login_code(
     if pending is None:  # lapsed, or never was: from the password again
         return RedirectResponse("/login" + (f"?next={_safe_next(next)}" if _safe_next(next) else ""), status_code=303)
     login_row, user = pending
-    address = _address(request)
+    address = client_address(request)
     refused = _throttled(request, session, settings, center, user.username, address, next, step="code")
     if refused is not None:
         session.delete(login_row)

@@ -1,6 +1,7 @@
 """login throttling (issue 18, ASVS 2.2.1): failed logins per account and source address;
 login sessions' last use (the idle timeout, ASVS 3.3.2), address and browser (a user's own list);
-the second factor (TOTP, recovery codes) and a login waiting for it
+the second factor (TOTP, recovery codes) and a login waiting for it; integration tokens' expiry
+and last use
 
 Revision ID: 0021
 Revises: 0020
@@ -44,9 +45,15 @@ def upgrade() -> None:
         sa.Column('used_at', UTCDateTime(timezone=True), nullable=True),
     )
     op.create_index('ix_recovery_codes_user_id', 'recovery_codes', ['user_id'])
+    op.add_column('api_tokens', sa.Column('expires_at', UTCDateTime(timezone=True), nullable=True))
+    op.add_column('api_tokens', sa.Column('last_used_at', UTCDateTime(timezone=True), nullable=True))
+    op.add_column('api_tokens', sa.Column('last_used_address', sa.String(64), nullable=False, server_default=''))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('api_tokens') as batch:
+        for column in ('last_used_address', 'last_used_at', 'expires_at'):
+            batch.drop_column(column)
     op.drop_index('ix_recovery_codes_user_id', 'recovery_codes')
     op.drop_table('recovery_codes')
     with op.batch_alter_table('users') as batch:

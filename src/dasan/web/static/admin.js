@@ -84,9 +84,21 @@ async function load() {
   usersById = Object.fromEntries(users.map((u) => [String(u.id), u]));
   deptCodes = Object.fromEntries(depts.map((d) => [d.id, d.code]));
   fillEditUser();
-  $("tokens").tBodies[0].replaceChildren(...tokens.map((t) => el("tr", { dataset: { id: t.id }, class: t.revoked ? "revoked" : "" },
+  // Each token: created, expiring, last used and from where; a live one is rotated (a new token
+  // shown once, the old one working a day more) or revoked.
+  $("tokens").tBodies[0].replaceChildren(...tokens.map((t) => el("tr", { dataset: { id: t.id }, class: t.revoked || t.expired ? "revoked" : "" },
     el("td", {}, String(t.id)), el("td", {}, t.channel), el("td", {}, fmtDateTime(t.created_at)),
-    el("td", {}, t.revoked ? S.revoked : el("button", { type: "button", class: "revoke", onclick: () => act("POST", `/api/v1/admin/tokens/${t.id}/revoke`) }, S.revoke)))));
+    el("td", { class: "expires" }, t.expires_at ? fmtDateTime(t.expires_at) : "—"),
+    el("td", { class: "last-used" }, t.last_used_at ? `${fmtDateTime(t.last_used_at)} (${t.last_used_address})` : "—"),
+    el("td", {}, ...(t.revoked ? [S.revoked] : t.expired ? [S.expired] : [
+      el("button", { type: "button", class: "rotate secondary", onclick: () => rotate(t.id) }, S.rotate),
+      " ",
+      el("button", { type: "button", class: "revoke", onclick: () => act("POST", `/api/v1/admin/tokens/${t.id}/revoke`) }, S.revoke)])))));
+}
+
+async function rotate(id) {
+  const out = await act("POST", `/api/v1/admin/tokens/${id}/rotate`, { overlap_hours: 24 });
+  if (out) { $("token-value").textContent = out.token; $("token-once").hidden = false; }
 }
 
 async function act(method, url, body) {
