@@ -28,6 +28,7 @@ from dasan.core import clock
 from dasan.db.base import Base
 from dasan.db.engine import make_engine, session_scope
 from dasan.db.migrate import upgrade
+from tests.log_leaks import leaks
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKEND = os.environ.get("DASAN_TEST_DB", "sqlite")
@@ -270,6 +271,11 @@ def servers(tmp_path: Path):
     yield start
     for s in started:
         s.stop()
+    # No password, session id or token in any server's log (issue 18).
+    for s in started:
+        if s.log_path and s.log_path.exists():
+            found = leaks(s.log_path.read_text(errors="replace"))
+            assert not found, f"secrets in {s.log_path}:\n" + "\n".join(found)
 
 
 @pytest.fixture(autouse=True, scope="session")
