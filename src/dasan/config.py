@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     def _refuse_default_secret(self) -> Settings:
         if self.env == "production" and self.secret_key == _DEV_SECRET:
             raise ValueError("DASAN_SECRET_KEY must be set in production")
+        if self.env == "production" and len(self.secret_key) < 32:
+            raise ValueError("DASAN_SECRET_KEY must be at least 32 characters in production")
+        if self.env == "production" and not self.cookie_secure:
+            # Session cookies must never travel in clear text: production is served behind TLS
+            # (docs/deploy.md) and says so.
+            raise ValueError("DASAN_COOKIE_SECURE=true is required in production (serve it behind TLS)")
         return self
 
     @cached_property

@@ -116,7 +116,8 @@ def home(request: Request, session: SessionDep) -> Response:
 def login_page(request: Request, center: CenterDep, next: str | None = None) -> Response:
     token = new_token()
     response = _render(request, "login.html", None, center, login_csrf=token, next=_safe_next(next), error=False)
-    response.set_cookie(PRE_CSRF, token, httponly=True, samesite="strict", max_age=3600)
+    response.set_cookie(PRE_CSRF, token, httponly=True, samesite="strict", max_age=3600,
+                        secure=request.app.state.settings.cookie_secure)
     return response
 
 
@@ -144,7 +145,8 @@ def _login_refused(request: Request, center: Center, next: str, *, status: int,
     response.status_code = status
     if headers:
         response.headers.update(headers)
-    response.set_cookie(PRE_CSRF, token, httponly=True, samesite="strict", max_age=3600)
+    response.set_cookie(PRE_CSRF, token, httponly=True, samesite="strict", max_age=3600,
+                        secure=request.app.state.settings.cookie_secure)
     return response
 
 
@@ -238,7 +240,7 @@ def _code_page(request: Request, center: Center, next: str, *, token: str | None
     response = _render(request, "login.html", None, center, login_csrf=csrf, next=_safe_next(next), error=False,
                        code_step=True, wrong_code=wrong)
     response.status_code = status
-    response.set_cookie(PRE_CSRF, csrf, httponly=True, samesite="strict", max_age=3600)
+    response.set_cookie(PRE_CSRF, csrf, httponly=True, samesite="strict", max_age=3600, secure=settings.cookie_secure)
     if token is not None:
         response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
                             max_age=int(PENDING_FACTOR.total_seconds()))
