@@ -74,3 +74,20 @@ def test_admins_search_the_audit_log_and_export_it(client, seeded):
     with factory() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "audit.export")).one()
         assert entry.detail["action"] == "protect." and entry.detail["rows"] == 1
+
+
+def test_security_events_are_one_choice_away(client, seeded):
+    from .test_login_throttle import _try
+
+    assert _try(client, "agent1", "not-the-password").status_code == 401
+    login(client, "supervisor1")
+    assert client.get("/api/v1/admin/users").status_code == 403  # a supervisor on an admin route
+    client.cookies.clear()
+    login(client, "admin")
+    events = client.get("/api/v1/audit", params={"action": "security"}).json()["entries"]
+    kinds = [e["action"] for e in events]
+    assert "login.failed" in kinds and "access.denied" in kinds
+    assert "login" not in kinds  # a successful login is in the log, not among the security events
+    denied = next(e for e in events if e["action"] == "access.denied")
+    assert denied["username"] == "supervisor1" and denied["detail"]["path"] == "/api/v1/admin/users"
+    assert denied["detail"]["reason"] == "role"

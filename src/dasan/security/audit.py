@@ -6,19 +6,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from dasan.orgs.models import User
 from dasan.security.models import AuditEntry
 
 COLUMNS = ["id", "at", "username", "user", "action", "subject_type", "subject_id", "detail"]
+# What `action="security"` selects (issue 18): failed, throttled and locked logins, refused
+# requests, sessions ended, second factors set up, used, reset, integration tokens used from a new
+# address or rotated, passwords changed or reset. Prefixes end in ".".
+SECURITY = "security"
+SECURITY_EVENTS = ("login.", "access.denied", "session.", "second_factor.", "token.new_address",
+                   "user.password_change", "admin.user.reset_password", "admin.user.end_sessions",
+                   "admin.user.reset_second_factor", "admin.token.")
 
 
 @dataclass(frozen=True)
 class AuditQuery:
     username: str = ""          # exact login name; "system" for what the system did by itself
-    action: str = ""            # an action, or a prefix ending in "." (`protect.` is every protect action)
+    action: str = ""            # an action, a prefix ending in "." (`protect.` is every protect action),
+                                # or "security" (SECURITY_EVENTS)
     subject_type: str = ""
     subject_id: int | None = None
     since: datetime | None = None  # [since, until)
@@ -31,7 +39,10 @@ def _filtered(q: AuditQuery) -> Select:
         stmt = stmt.where(AuditEntry.user_id.is_(None))
     elif q.username:
         stmt = stmt.where(User.username == q.username)
-    if q.action.endswith("."):
+    if q.action == SECURITY:
+        stmt = stmt.where(or_(*(AuditEntry.action.startswith(a, autoescape=True) if a.endswith(".")
+                                else AuditEntry.action == a for a in SECURITY_EVENTS)))
+    elif q.action.endswith("."):
         stmt = stmt.where(AuditEntry.action.startswith(q.action, autoescape=True))
     elif q.action:
         stmt = stmt.where(AuditEntry.action == q.action)

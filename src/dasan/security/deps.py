@@ -23,7 +23,7 @@ from dasan.config import Settings
 from dasan.core import clock
 from dasan.core.errors import DasanError, Forbidden, Unauthorized
 from dasan.orgs.models import Role, User
-from dasan.security.actions import do_note_token_use
+from dasan.security.actions import do_audit, do_note_token_use
 from dasan.security.models import ApiToken, LoginSession
 from dasan.security.service import get_api_token, get_login_session
 
@@ -126,6 +126,15 @@ def _end_auth_transaction(session: Session) -> None:
     session.commit()
 
 
+def _audit_denied(session: Session, request: Request, principal: Principal, reason: str) -> None:
+    """A logged-in user refused (a role without the right, a write without the CSRF token) is a
+    security event; written in a transaction of its own, as the refusal rolls back the request's."""
+    do_audit(session=session, user_id=principal.id, action="access.denied", subject_type="route", subject_id=None,
+             detail={"method": request.method, "path": request.url.path[:200], "reason": reason,
+                     "address": client_address(request)})
+    session.commit()
+
+
 class Policy:
     """Base of the access policies; `roles` is what the route-walk test checks against."""
 
@@ -164,11 +173,13 @@ class Allow(Policy):
                 raise LoginRequired("login required")
             raise Unauthorized("login required")
         if principal.role not in self.roles:
+            _audit_denied(session, request, principal, "role")
             raise Forbidden(f"role '{principal.role}' may not use this")
         _end_auth_transaction(session)
         if request.method not in SAFE_METHODS:
             sent = request.headers.get("x-csrf-token", "")
             if not hmac.compare_digest(sent, principal.login.csrf_token):
+                _audit_denied(session, request, principal, "csrf")
                 raise Forbidden("missing or wrong CSRF token", code="csrf")
         if principal.user.must_change_password and not self.before_password_change:
             if self.page:

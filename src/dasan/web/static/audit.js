@@ -41,3 +41,7 @@ async function load(more = false) {
 $("audit-form").addEventListener("submit", (e) => { e.preventDefault(); last = null; load(); });
 $("audit-more").addEventListener("click", () => load(true));
 load();
+
+// Security events at a glance: failed and locked logins, refused requests, sessions ended, second
+// factors, tokens used from a new address (the server's "security" kind).
+$("audit-security").addEventListener("click", () => { $("audit-action").value = "security"; last = null; load(); });
