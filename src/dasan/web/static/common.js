@@ -5,6 +5,12 @@ export const S = JSON.parse(body.dataset.strings || "{}");
 export const CSRF = body.dataset.csrf || "";
 export const ME = Number(body.dataset.userId || 0);
 
+// Set when the page is being left (logging out, navigating): a late 401 or closed socket then
+// sends nobody to the login page.
+let leaving = false;
+window.addEventListener("pagehide", () => { leaving = true; });
+window.addEventListener("pageshow", () => { leaving = false; });  // back from the browser's page cache
+
 export async function api(method, url, data) {
   const opts = { method, headers: { "X-CSRF-Token": CSRF }, credentials: "same-origin" };
   if (data !== undefined) {
@@ -12,7 +18,7 @@ export async function api(method, url, data) {
     opts.body = JSON.stringify(data);
   }
   const res = await fetch(url, opts);
-  if (res.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); return null; }
+  if (res.status === 401) { if (!leaving) location.href = "/login?next=" + encodeURIComponent(location.pathname); return null; }
   const text = await res.text();
   const json = text ? JSON.parse(text) : null;
   if (!res.ok) { const err = new Error((json && json.message) || res.statusText); err.status = res.status; err.body = json; throw err; }
@@ -126,6 +132,7 @@ export function connectStaff(onEvent, onResync) {
     };
     ws.onclose = (e) => {
       clearInterval(ping);
+      if (leaving) return;  // logging out or going to another page: nothing to reconnect
       if (e.code === 4401 || e.code === 4403) {  // the login session ended (or never was): log in again
         location.href = "/login?next=" + encodeURIComponent(location.pathname);
         return;
@@ -139,4 +146,4 @@ export function connectStaff(onEvent, onResync) {
 }
 
 const logout = document.getElementById("logout");
-if (logout) logout.addEventListener("click", async () => { await api("POST", "/logout"); location.href = "/login"; });
+if (logout) logout.addEventListener("click", async () => { leaving = true; await api("POST", "/logout"); location.href = "/login"; });
