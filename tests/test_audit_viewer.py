@@ -23,9 +23,12 @@ def test_admins_search_the_audit_log_and_export_it(client, seeded):
     factory = seeded
     citizen_id = None
     conv = _intake(client, factory, text="제 번호는 010-2345-6789 입니다", ext="au-1", phone="010-5555-0301")
-    with factory() as s:
+    with session_scope(factory) as s:  # offered to agent1, who may then open the citizen's history
         from dasan.conversations.models import Conversation
-        citizen_id = s.get_one(Conversation, conv["conversation_id"]).citizen_id
+        from dasan.orgs.models import User
+        row = s.get_one(Conversation, conv["conversation_id"])
+        citizen_id = row.citizen_id
+        row.offered_to_id = s.scalar(select(User.id).where(User.username == "agent1"))
     login(client, "agent1")
     assert client.get(f"/api/v1/citizens/{citizen_id}/history").status_code == 200
     with session_scope(factory) as s:  # an entry from a week ago, and one whose detail holds a phone number

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from dasan.conversations.models import (
@@ -65,6 +65,28 @@ def access_conversation(*, session: Session, user: User, conversation_id: int, w
             raise Forbidden("accept the contact before writing to it")
         return conv
     raise Forbidden("this conversation is not assigned to you")
+
+
+def agent_serves_citizen(*, session: Session, user: User, citizen_id: int) -> bool:
+    """Whether an agent handles, handled or is offered a contact of this citizen (whose history
+    and files they may then open); supervisors always may."""
+    if user.role == Role.SUPERVISOR:
+        return True
+    return session.scalar(select(Conversation.id).where(
+        Conversation.citizen_id == citizen_id,
+        or_(Conversation.agent_id == user.id, Conversation.offered_to_id == user.id)).limit(1)) is not None
+
+
+def agent_sees_attachment(*, session: Session, user: User, key: str) -> bool:
+    """Whether a file (by its key) was sent in a contact the agent handles, handled or is offered;
+    supervisors see every file. Only the agent's own contacts' messages are searched."""
+    if user.role == Role.SUPERVISOR:
+        return True
+    base = key.removesuffix(".thumb")
+    mine = select(Conversation.id).where(or_(Conversation.agent_id == user.id, Conversation.offered_to_id == user.id))
+    return session.scalar(select(Message.id).where(
+        Message.conversation_id.in_(mine),
+        cast(Message.attachments, String).like(f"%/api/v1/attachments/{base}%")).limit(1)) is not None
 
 
 def list_messages(

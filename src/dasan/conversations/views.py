@@ -167,10 +167,12 @@ def transfer(conversation_id: PathId, body: Transfer, request: Request, session:
 
 @router.get("/citizens/{citizen_id}/history", response_model=HistoryRead)
 def history(citizen_id: PathId, session: SessionDep, me: StaffDep) -> HistoryRead:
-    """A citizen's past consultations; every opening is written to the audit log. For agents the
-    personal identifiers in the summaries are masked (they see them in the contact they handle)."""
+    """A citizen's past consultations; every opening is written to the audit log. Agents open only
+    the citizens they serve, with the personal identifiers in the summaries masked (they see them
+    in the contact they handle)."""
     citizen = session.get(Citizen, citizen_id)
-    if citizen is None:
+    # An agent opens the history of a citizen whose contact they handle, handled or are offered.
+    if citizen is None or not service.agent_serves_citizen(session=session, user=me.user, citizen_id=citizen_id):
         raise NotFound(f"citizen {citizen_id} not found")
     do_audit(session=session, user_id=me.id, action="citizen.history.view", subject_type="citizen",
              subject_id=citizen_id)

@@ -92,9 +92,18 @@ def create_article(body: ArticleCreate, session: SessionDep, me: Writer):
     return _read(actions.do_create_article(session=session, author=me.user, department_id=dept, **fields))
 
 
+def _visible(session, article_id: int, me: Principal) -> Article:
+    """An article this user may open: those who may edit it (its department's officials,
+    supervisors, admins) any of its states; everyone else only one that has been published."""
+    art = _get(session, article_id)
+    if art.published_version is None and not actions.may_edit(me.user, art):
+        raise NotFound(f"article {article_id} not found")
+    return art
+
+
 @router.get("/articles/{article_id}", response_model=ArticleRead)
 def get_article(article_id: PathId, session: SessionDep, me: Reader):
-    return _read(_get(session, article_id))
+    return _read(_visible(session, article_id, me))
 
 
 @router.put("/articles/{article_id}", response_model=ArticleRead)
@@ -125,8 +134,10 @@ def archive(article_id: PathId, session: SessionDep, me: Writer):
 
 @router.get("/articles/{article_id}/versions")
 def versions(article_id: PathId, session: SessionDep, me: Writer) -> list[dict]:
-    """Every saved version with its author and the diff from the one before."""
-    _get(session, article_id)
+    """Every saved version with its author and the diff from the one before (the department's
+    officials, supervisors and admins: the drafts are theirs)."""
+    if not actions.may_edit(me.user, _get(session, article_id)):
+        raise NotFound(f"article {article_id} not found")
     out, prev = [], None
     for v in service.list_versions(session=session, article_id=article_id):
         text = f"{v.title}\n\n{plain_text(v.body)}\n\n" + "\n".join(v.questions)
@@ -141,14 +152,14 @@ def versions(article_id: PathId, session: SessionDep, me: Writer) -> list[dict]:
 @router.post("/articles/{article_id}/flag", status_code=201)
 def flag(article_id: PathId, body: Flag, session: SessionDep, me: Staff) -> dict:
     """Report an article as wrong or outdated."""
-    f = actions.do_flag(session=session, user=me.user, art=_get(session, article_id), reason=body.reason)
+    f = actions.do_flag(session=session, user=me.user, art=_visible(session, article_id, me), reason=body.reason)
     return {"id": f.id, "article_id": article_id}
 
 
 @router.post("/articles/{article_id}/used")
 def used(article_id: PathId, session: SessionDep, me: Staff) -> dict:
     """An agent answered with this article (counts usage for the owning department)."""
-    _get(session, article_id)
+    _visible(session, article_id, me)
     actions.do_count_usage(session=session, article_ids=[article_id])
     return {"id": article_id}
 

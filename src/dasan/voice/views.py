@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from dasan.conversations.models import Conversation, ConvStatus
+from dasan.conversations.service import access_conversation
 from dasan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from dasan.core.ids import OptionalId, PathId
 from dasan.orgs.models import Department, Role, User
@@ -116,7 +117,9 @@ def _call_out(c: VoiceCall) -> dict:
 
 @router.get("/conversations/{conversation_id}/calls")
 def calls_of(conversation_id: PathId, session: SessionDep, me: ListenerDep) -> list[dict]:
-    """The calls of a voice contact."""
+    """The calls of a voice contact (an agent's: only a contact they handle or are offered)."""
+    if me.user.role not in SUPERVISION:
+        access_conversation(session=session, user=me.user, conversation_id=conversation_id)
     return [_call_out(c) for c in service.calls_of(session=session, conversation_id=conversation_id)]
 
 
