@@ -6,6 +6,7 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ from aiosmtpd.controller import Controller
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.staticfiles import StaticFiles
@@ -47,7 +49,16 @@ from dasan.protect import actions as protect_actions
 from dasan.quality import actions as quality_actions
 from dasan.retention.scheduled import purge_periodically
 from dasan.routing.runner import Dispatcher
-from dasan.security.deps import LoginRequired, PasswordChangeRequired, Policy, Public, policy_of
+from dasan.security.deps import (
+    SESSION_COOKIE,
+    Allow,
+    LoginRequired,
+    PasswordChangeRequired,
+    Policy,
+    Public,
+    TokenAuth,
+    policy_of,
+)
 from dasan.security.headers import SecurityHeadersMiddleware
 from dasan.trends.live import LiveTrends
 from dasan.voice.runner import voice_controller
@@ -91,6 +102,41 @@ def all_routes(app: FastAPI) -> list:
     for router in api.ROUTERS:
         routes.extend(r for r in router.routes if isinstance(r, APIRoute | APIWebSocketRoute))
     return routes
+
+
+SECURITY_SCHEMES = {
+    "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+                "description": "A staff member's login session (the form at /login)."},
+    "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",
+             "description": "The session's CSRF token (the page's data-csrf), on every write."},
+    "bearer": {"type": "http", "scheme": "bearer", "description": "An integration token (`dasan tokens create`)."},
+    "token_query": {"type": "apiKey", "in": "query", "name": "token",
+                    "description": "The integration token, for gateways that can only call a URL (Kannel)."},
+    "basic": {"type": "http", "scheme": "basic", "description": "A gateway's user name and the token as password."},
+}
+
+
+def openapi_with_security(app: FastAPI) -> dict:
+    """The OpenAPI document with each operation's security requirement, taken from its access
+    policy: a staff session (and, on writes, its CSRF token), or an integration token; public
+    operations have none. The docs show it; schemathesis's authorization checks rely on it."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    policies = {(method.lower(), r.path): route_policy(r) for r in all_routes(app) if isinstance(r, APIRoute)
+                for method in (r.methods or ())}
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            policy = policies.get((method, path))
+            if isinstance(policy, Allow):
+                operation["security"] = ([{"session": []}] if method in ("get", "head", "options")
+                                         else [{"session": [], "csrf": []}])
+            elif isinstance(policy, TokenAuth):
+                operation["security"] = ([{"bearer": []}] + ([{"token_query": []}] if policy.query else [])
+                                         + ([{"basic": []}] if policy.basic else []))
+    app.openapi_schema = schema
+    return schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -265,6 +311,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     missing = [r.path for r in all_routes(app) if route_policy(r) is None]
     if missing:
         raise RuntimeError(f"routes without an access policy: {missing}")
+    app.openapi = partial(openapi_with_security, app)  # type: ignore[method-assign]
     app.state.admission = admission
     app.add_middleware(SecurityHeadersMiddleware, connect_src=connect_src)
     app.add_middleware(AdmissionMiddleware, admission=admission)
