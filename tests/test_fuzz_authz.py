@@ -17,6 +17,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck
 from schemathesis import GenerationMode
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import ignored_auth
 
 EXAMPLES = int(os.environ.get("DASAN_FUZZ_AUTHZ_EXAMPLES", "4"))
@@ -59,7 +60,7 @@ def test_no_operation_succeeds_without_its_credentials(who, server_env, servers)
             try:
                 response = case.call_and_validate(base_url=server.url, headers=headers, checks=[ignored_auth],
                                                   timeout=120)
-            except AssertionError as failure:  # schemathesis reports a finding as a failed check
+            except (AssertionError, FailureGroup) as failure:  # schemathesis's findings
                 text = f"{case.method} {case.formatted_path}: {str(failure)[:300]}"
                 if text not in problems:
                     problems.append(text)
@@ -70,3 +71,39 @@ def test_no_operation_succeeds_without_its_credentials(who, server_env, servers)
         run()
     assert successes[0] >= 10, "the identity's own operations answered too few successes to check anything"
     assert not problems, "\n".join(problems[:30])
+
+
+def test_the_check_finds_an_operation_that_ignores_its_credentials(tmp_path):
+    """A control: a tiny app that declares the session cookie but never reads it is caught."""
+    import threading
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from tests.conftest import free_port
+
+    careless = FastAPI()
+
+    @careless.get("/api/v1/things")
+    def things() -> list:
+        return []
+
+    spec = careless.openapi()
+    spec["components"] = {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "dasan_session"}}}
+    spec["paths"]["/api/v1/things"]["get"]["security"] = [{"session": []}]
+    careless.openapi_schema = spec
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(careless, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            thread.join(0.05)
+        schema = schemathesis.openapi.from_url(f"http://127.0.0.1:{port}/openapi.json")
+        case = schema["/api/v1/things"]["GET"].Case()
+        with pytest.raises(FailureGroup) as found:
+            case.call_and_validate(headers={"Cookie": "dasan_session=valid-looking-session"}, checks=[ignored_auth])
+        assert "without authentication" in str(found.value.exceptions[0])
+    finally:
+        server.should_exit = True
+        thread.join(10)
