@@ -20,7 +20,7 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import ignored_auth
 
-EXAMPLES = int(os.environ.get("DASAN_FUZZ_AUTHZ_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("DASAN_FUZZ_AUTHZ_EXAMPLES", "3"))
 ROLES = {"agent": "agent1", "supervisor": "supervisor1", "official": "official-recycling",
          "analyst": "analyst1", "shopper": "shopper1", "admin": "admin"}
 # Operations that would end the identity's own session or password half-way through the walk.
