@@ -154,3 +154,50 @@ def test_reply_deadline_warns_once_before_and_once_after_unless_answered(client,
     with session_scope(factory) as s:
         kinds = s.scalars(select(ConversationEvent.kind).where(ConversationEvent.conversation_id == conv_id)).all()
         assert kinds.count("reply_deadline_near") == 1 and kinds.count("reply_deadline_passed") == 1
+
+
+def test_a_secret_is_rotated_without_downtime(client, seeded):
+    """Issue 18: the admin rotates a platform's secret; both secrets work during the overlap, then
+    only the new one; the source shows when it was last used; replies carry both signatures."""
+    from datetime import timedelta
+
+    from dasan.channels.models import WebhookSource
+    from dasan.channels.webhook import WebhookReplySender
+    from dasan.core import clock
+
+    factory = seeded
+    with session_scope(factory) as s:
+        old = do_create_source(session=s, platform="kakao", callback_url="http://127.0.0.1:9/replies")
+        source_id = s.scalar(select(WebhookSource.id).where(WebhookSource.platform == "kakao"))
+    h = {"X-CSRF-Token": login(client, "admin")}
+    assert client.get("/api/v1/admin/webhooks").json()[0]["last_used_at"] is None
+    assert _post(client, "kakao", old, BODY).status_code == 202
+    r = client.post(f"/api/v1/admin/webhooks/{source_id}/rotate", headers=h, json={"overlap_hours": 2})
+    assert r.status_code == 201
+    new = r.json()["secret"]
+    assert new != old
+    listed = client.get("/api/v1/admin/webhooks").json()[0]
+    assert listed["last_used_at"] is not None and listed["previous_until"] is not None
+    assert _post(client, "kakao", old, {**BODY, "message_id": "kk-2"}).status_code == 202  # the overlap
+    assert _post(client, "kakao", new, {**BODY, "message_id": "kk-3"}).status_code == 202
+    # our replies meanwhile: signed with the new secret, and with the old one beside it
+    sent: list[dict] = []
+
+    class Capture:
+        def post(self, url, content, headers):
+            sent.append(headers)
+            raise __import__("httpx").ConnectError("captured")
+
+    class Item:
+        id, channel, recipient, body = 1, "sns-kakao", "user-77", "답변입니다"
+
+    WebhookReplySender(factory, client=Capture()).send(Item())  # type: ignore[arg-type]
+    ts = int(sent[0]["X-Dasan-Timestamp"])
+    reply = json.dumps({"message_id": "dasan-1", "recipient": "user-77", "text": "답변입니다"},
+                       ensure_ascii=False).encode()
+    assert sent[0]["X-Dasan-Signature"] == sign(new, ts, reply)
+    assert sent[0]["X-Dasan-Signature-Previous"] == sign(old, ts, reply)
+    clock.advance(timedelta(hours=2, minutes=1))  # the overlap is over (signatures stay fresh: real time)
+    refused = _post(client, "kakao", old, {**BODY, "message_id": "kk-4"})
+    assert refused.status_code == 401 and refused.json()["error"] == "bad_signature"
+    assert _post(client, "kakao", new, {**BODY, "message_id": "kk-5"}).status_code == 202

@@ -19,7 +19,7 @@ from dasan.center.actions import do_set_center
 from dasan.center.core import Center
 from dasan.channels.intake import CHANNEL_NAME
 from dasan.channels.models import WebhookSource
-from dasan.channels.webhook import do_create_source
+from dasan.channels.webhook import do_create_source, do_rotate_secret
 from dasan.core import clock
 from dasan.core.errors import Conflict, Invalid, NotFound
 from dasan.core.passwords import hash_password
@@ -431,6 +431,17 @@ def do_admin_create_source(*, session: Session, admin: User, platform: str, call
     source = session.scalars(select(WebhookSource).where(WebhookSource.platform == platform)).one()
     _audit(session, admin, "webhook.create", "webhook_source", source.id, platform=platform,
            callback_url=callback_url, reply_window_h=reply_window_h)
+    return secret
+
+
+def do_admin_rotate_source(*, session: Session, admin: User, source_id: int, overlap_hours: int) -> str:
+    """A platform's new signing secret, shown once; the old one works `overlap_hours` more."""
+    source = session.get(WebhookSource, source_id)
+    if source is None:
+        raise NotFound(f"no webhook source {source_id}")
+    secret = do_rotate_secret(session=session, source=source, overlap_hours=overlap_hours)
+    _audit(session, admin, "webhook.rotate", "webhook_source", source.id, platform=source.platform,
+           previous_until=source.previous_until.isoformat() if source.previous_until else None)
     return secret
 
 

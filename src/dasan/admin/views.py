@@ -365,10 +365,21 @@ class SourceIn(BaseModel):
 
 @router.get("/webhooks")
 def webhooks(session: SessionDep, me: AdminDep) -> list[dict]:
+    now = clock.now()
     return [{"id": w.id, "platform": w.platform, "channel": f"sns-{w.platform}", "callback_url": w.callback_url,
-             "reply_window_h": w.reply_window_h, "created_at": w.created_at,
+             "reply_window_h": w.reply_window_h, "created_at": w.created_at, "rotated_at": w.rotated_at,
+             "previous_until": w.previous_until if w.previous_live(now) else None, "last_used_at": w.last_used_at,
              "webhook": f"/channels/webhook/{w.platform}"}
             for w in session.scalars(select(WebhookSource).order_by(WebhookSource.id))]
+
+
+@router.post("/webhooks/{source_id}/rotate", status_code=201)
+def rotate_webhook(source_id: PathId, session: SessionDep, me: AdminDep, body: RotateIn | None = None) -> dict:
+    """A new signing secret for the platform, shown this once; the old one works `overlap_hours` more."""
+    secret = actions.do_admin_rotate_source(session=session, admin=me.user, source_id=source_id,
+                                            overlap_hours=(body or RotateIn()).overlap_hours)
+    session.commit()
+    return {"id": source_id, "secret": secret}
 
 
 @router.post("/webhooks", status_code=201)

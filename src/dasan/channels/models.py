@@ -23,3 +23,15 @@ class WebhookSource(Base):
     callback_url: Mapped[str] = mapped_column(String(500), default="")
     reply_window_h: Mapped[int] = mapped_column(Integer, default=24)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Rotation without downtime: the secret before the last rotation, still accepted (and still
+    # signing our replies beside the new one) until `previous_until`.
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a signed request accepted (± a minute)
+
+    def previous_live(self, now: datetime) -> str | None:
+        """The previous secret while its overlap lasts."""
+        if self.previous_secret and self.previous_until is not None and now < self.previous_until:
+            return self.previous_secret
+        return None

@@ -33,6 +33,7 @@ from dasan.channels.models import WebhookSource
 from dasan.channels.signing import MAX_BODY, sign, verify
 from dasan.conversations.actions import do_record_event, notify_conversation
 from dasan.conversations.models import OPEN_STATUSES, Conversation, ConversationEvent, Message, MsgKind
+from dasan.core import clock
 from dasan.core.errors import DasanError, Invalid, NotFound, Unauthorized
 from dasan.core.moments import Moment
 from dasan.core.worker import every
@@ -68,6 +69,19 @@ def channel_name(platform: str) -> str:
     return f"sns-{platform}"
 
 
+USE_TOUCH = timedelta(minutes=1)
+
+
+def do_rotate_secret(*, session: Session, source: WebhookSource, overlap_hours: int) -> str:
+    """A new signing secret (returned once); the old one keeps working `overlap_hours` more —
+    requests signed with it are accepted and our replies carry its signature too — so the
+    connector can switch without a lost message."""
+    now = clock.now()
+    source.previous_secret, source.previous_until = source.secret, now + timedelta(hours=overlap_hours)
+    source.secret, source.rotated_at = secrets.token_urlsafe(32), now
+    return source.secret
+
+
 def do_create_source(*, session: Session, platform: str, callback_url: str = "", reply_window_h: int = 24) -> str:
     """Register a platform; returns its new signing secret (shown once)."""
 
@@ -101,14 +115,26 @@ class SignedWebhook(Policy):
         if not ts or not sig:
             raise Unauthorized("missing X-Dasan-Timestamp or X-Dasan-Signature", code="unsigned")
 
-        def load() -> WebhookSource | None:
+        def load_and_verify() -> tuple[WebhookSource | None, str | None]:
+            """The platform's source and why its signature fails (None: it holds, with the
+            current secret or, during a rotation's overlap, the previous one). An accepted
+            request is the source's last use (written at most once a minute)."""
             with session_scope(request.app.state.session_factory) as s:
-                return s.scalar(select(WebhookSource).where(WebhookSource.platform == platform))
+                source = s.scalar(select(WebhookSource).where(WebhookSource.platform == platform))
+                if source is None:
+                    return None, None
+                now = clock.now()
+                reason = verify(source.secret, ts, sig, body, now=time.time())
+                previous = source.previous_live(now)
+                if reason is not None and previous is not None and not reason.startswith("stale"):
+                    reason = verify(previous, ts, sig, body, now=time.time())
+                if reason is None and (source.last_used_at is None or now - source.last_used_at >= USE_TOUCH):
+                    source.last_used_at = now
+                return source, reason
 
-        source = await anyio.to_thread.run_sync(load)
+        source, reason = await anyio.to_thread.run_sync(load_and_verify)
         if source is None:
             raise NotFound(f"unknown platform '{platform}'")
-        reason = verify(source.secret, ts, sig, body, now=time.time())
         if reason is not None:
             raise Unauthorized(reason, code="stale" if reason.startswith("stale") else "bad_signature")
         return source, body
@@ -207,15 +233,18 @@ class WebhookReplySender:
         with session_scope(self.factory) as s:
             source = s.scalar(select(WebhookSource).where(WebhookSource.platform == platform))
             url, secret = (source.callback_url, source.secret) if source else ("", "")
+            previous = source.previous_live(clock.now()) if source else None
         if not url:
             return Result(False, f"no callback URL configured for platform '{platform}'", permanent=True)
         body = json.dumps({"message_id": f"dasan-{item.id}", "recipient": item.recipient, "text": item.body},
                           ensure_ascii=False).encode()
         ts = int(time.time())
+        headers = {"Content-Type": "application/json", "X-Dasan-Timestamp": str(ts),
+                   "X-Dasan-Signature": sign(secret, ts, body)}
+        if previous is not None:  # a rotation's overlap: a connector still on the old secret verifies this one
+            headers["X-Dasan-Signature-Previous"] = sign(previous, ts, body)
         try:
-            r = self.client.post(url, content=body, headers={
-                "Content-Type": "application/json", "X-Dasan-Timestamp": str(ts),
-                "X-Dasan-Signature": sign(secret, ts, body)})
+            r = self.client.post(url, content=body, headers=headers)
         except httpx.HTTPError as e:
             return Result(False, f"{platform} unreachable: {type(e).__name__}")
         if 200 <= r.status_code < 300:

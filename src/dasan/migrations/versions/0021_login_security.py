@@ -1,7 +1,7 @@
 """login throttling (issue 18, ASVS 2.2.1): failed logins per account and source address;
 login sessions' last use (the idle timeout, ASVS 3.3.2), address and browser (a user's own list);
 the second factor (TOTP, recovery codes) and a login waiting for it; integration tokens' expiry
-and last use
+and last use; webhook secrets' rotation and last use
 
 Revision ID: 0021
 Revises: 0020
@@ -48,9 +48,16 @@ def upgrade() -> None:
     op.add_column('api_tokens', sa.Column('expires_at', UTCDateTime(timezone=True), nullable=True))
     op.add_column('api_tokens', sa.Column('last_used_at', UTCDateTime(timezone=True), nullable=True))
     op.add_column('api_tokens', sa.Column('last_used_address', sa.String(64), nullable=False, server_default=''))
+    op.add_column('webhook_sources', sa.Column('previous_secret', sa.String(100), nullable=True))
+    op.add_column('webhook_sources', sa.Column('previous_until', UTCDateTime(timezone=True), nullable=True))
+    op.add_column('webhook_sources', sa.Column('rotated_at', UTCDateTime(timezone=True), nullable=True))
+    op.add_column('webhook_sources', sa.Column('last_used_at', UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('webhook_sources') as batch:
+        for column in ('last_used_at', 'rotated_at', 'previous_until', 'previous_secret'):
+            batch.drop_column(column)
     with op.batch_alter_table('api_tokens') as batch:
         for column in ('last_used_address', 'last_used_at', 'expires_at'):
             batch.drop_column(column)

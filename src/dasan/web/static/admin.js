@@ -37,7 +37,10 @@ async function load() {
     api("GET", "/api/v1/admin/case-types"), api("GET", "/api/v1/admin/center"), api("GET", "/api/v1/admin/webhooks")]);
   $("webhooks").tBodies[0].replaceChildren(...hooks.map((w) => el("tr", { dataset: { platform: w.platform } },
     el("td", {}, w.platform), el("td", {}, w.channel), el("td", {}, w.callback_url || "—"), el("td", {}, fmtDateTime(w.created_at)),
-    el("td", {}, el("button", { type: "button", class: "remove", onclick: () => act("DELETE", `/api/v1/admin/webhooks/${w.id}`) }, S.remove)))));
+    el("td", { class: "last-used" }, w.last_used_at ? fmtDateTime(w.last_used_at) : "—"),
+    el("td", { class: "previous-until" }, w.previous_until ? fmtDateTime(w.previous_until) : "—"),
+    el("td", {}, el("button", { type: "button", class: "rotate secondary", onclick: () => rotateSecret(w.id) }, S.rotate), " ",
+      el("button", { type: "button", class: "remove", onclick: () => act("DELETE", `/api/v1/admin/webhooks/${w.id}`) }, S.remove)))));
   $("case-type-department").replaceChildren(option("", "—"), ...depts.map((d) => option(d.code, `${d.name} (${d.code})`)));
   $("case-types").tBodies[0].replaceChildren(...types.map((t) => el("tr", { dataset: { code: t.code } },
     el("td", {}, t.code), el("td", {}, t.name), el("td", {}, t.department_code || `*-${t.district_suffix}`),
@@ -94,6 +97,12 @@ async function load() {
       el("button", { type: "button", class: "rotate secondary", onclick: () => rotate(t.id) }, S.rotate),
       " ",
       el("button", { type: "button", class: "revoke", onclick: () => act("POST", `/api/v1/admin/tokens/${t.id}/revoke`) }, S.revoke)])))));
+}
+
+// A platform's new signing secret, shown once; the old one works a day more (both sign our replies).
+async function rotateSecret(id) {
+  const out = await act("POST", `/api/v1/admin/webhooks/${id}/rotate`, { overlap_hours: 24 });
+  if (out) { $("secret-value").textContent = out.secret; $("secret-once").hidden = false; }
 }
 
 async function rotate(id) {
