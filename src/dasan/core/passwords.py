@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash when the user does not exist keeps login timing uniform.
@@ -37,8 +38,6 @@ def password_problem(password: str, *, hints: tuple[str, ...] = ()) -> tuple[str
         return "password_short", f"the password must be at least {MIN_LENGTH} characters"
     if len(password) > MAX_LENGTH:
         return "password_long", f"the password must be at most {MAX_LENGTH} characters"
-    from zxcvbn import zxcvbn  # heavy: frequency lists loaded on first use
-
     result = zxcvbn(password[:_SCORED_CHARS], user_inputs=[h for h in hints if h] + ["dasan", "120"])
     if result["score"] < MIN_SCORE:
         warning = (result["feedback"].get("warning") or "").rstrip(".")

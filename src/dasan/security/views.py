@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
+import segno
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -144,8 +145,6 @@ class PasswordIn(BaseModel):
 
 
 def _qr_data_uri(uri: str) -> str:
-    import segno  # heavy: only when someone sets up an authenticator app
-
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
 
 
