@@ -241,6 +241,11 @@ def _both_tones_in_one_second(signal: np.ndarray, tones: tuple[int, ...], rate: 
     return False
 
 
+# Known race, not yet fixed: on a loaded machine the conference's re-INVITE to the agent's browser
+# is sometimes answered 481 (the dialog not found) and the three-party call does not start
+# (CI of stop 27; the fresh-clone check of 2026-12-07 on PostgreSQL). One rerun, visible as "R" in
+# the output; a second failure fails the suite.
+@pytest.mark.flaky(reruns=1, reruns_delay=5)
 @pytest.mark.browser
 def test_a_three_way_call_with_an_interpreter_in_a_second_browser(live, voice_stack, trunk_port, tmp_path,
                                                                  playwright_session):
