@@ -108,7 +108,3 @@ def get_pending_login(*, session: Session, token: str) -> tuple[LoginSession, Us
     if row is None or row[0].expires_at <= clock.now() or not row[1].active:
         return None
     return row[0], row[1]
-
-
-def second_factor_required(user: User, roles: tuple[str, ...] | list[str]) -> bool:
-    return user.role in roles

@@ -52,6 +52,7 @@ from dasan.security.deps import (
     SettingsDep,
     client_address,
     principal_from_request,
+    second_factor_overdue,
 )
 from dasan.security.service import authenticate, get_pending_login, login_key, login_verdicts, new_token
 from dasan.security.throttle import Policy
@@ -223,8 +224,7 @@ def _logged_in(request: Request, session, settings, user: User, address: str, ne
         user.second_factor_due = clock.now() + timedelta(days=settings.second_factor_grace_days)
     do_audit(session=session, user_id=user.id, action="login", subject_type="user", subject_id=user.id,
              detail={"second_factor": factor_used} if factor_used else None)
-    factor_due = (user.role in settings.second_factor_roles and not user.totp_secret
-                  and user.second_factor_due is not None and user.second_factor_due <= clock.now())
+    factor_due = second_factor_overdue(user, settings.second_factor_roles)
     home = "/me" if user.must_change_password or factor_due else (_safe_next(next) or HOME.get(user.role, "/me"))
     redirect = RedirectResponse(home, status_code=303)
     redirect.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
